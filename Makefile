@@ -1,0 +1,54 @@
+# Two commands do all set-up on a fresh machine: `make synth` and `make test`.
+# Both install what is missing first (pipenv itself, then the locked packages into ./.venv);
+# a second run skips installation while Pipfile.lock is unchanged.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PIPENV_VERSION := 2026.10.3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+LOCK_HASH := $(shell sha256sum Pipfile.lock | cut -c1-16)
+STAMP := $(VENV)/.installed-$(LOCK_HASH)
+STACKS := payment-dev payment-staging payment-prod
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_YES := 1
+export PIPENV_NOSPIN := 1
+export PIPENV_NO_INHERIT := 1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+export PIPENV_VERBOSITY := -1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install synth test lint unit checkov clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Install pipenv (if missing) and the locked packages into ./.venv
+
+$(STAMP): Pipfile.lock
+	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || \
+	  $(PYTHON) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)" || \
+	  $(PYTHON) -m pip install --quiet --user --break-system-packages "pipenv==$(PIPENV_VERSION)"
+	$(PYTHON) -m pipenv sync --dev
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+synth: install ## Synthesize every stack into cdktf.out/ (same as `cdktf synth`)
+	@TIMEFORMAT='synthesized $(STACKS) into cdktf.out/stacks in %R s'; time $(VENV_PY) main.py
+
+lint: install ## ruff on everything
+	$(VENV)/bin/ruff check .
+
+unit: install ## pytest only (no lint, no checkov)
+	@rc=0; $(VENV)/bin/pytest || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+test: install lint unit ## Install, lint, run the whole test suite
+
+clean: ## Remove synth output and the virtualenv
+	rm -rf cdktf.out build $(VENV)

@@ -1,0 +1,118 @@
+"""The one door to the AWS provider: every provider class this project uses is imported here, and only here.
+
+Why a door: ``import cdktf_cdktf_provider_aws`` runs a root ``__init__`` that imports ~2,200 service
+modules (~12 s), and the jsii kernel then ``require``s all their JavaScript (~3 s). This module
+
+1. points the jsii kernel at ``lazy_provider_preload.js`` (through ``NODE_OPTIONS``, before the kernel
+   starts) so the provider's JavaScript root loads namespaces on first use; and
+2. registers the Python package without executing its root ``__init__`` (``find_spec`` +
+   ``module_from_spec``), loads the jsii assembly (``._jsii``) and imports only the submodules we use.
+
+Both keep ``cdktf.out`` byte-identical (tested). Other modules import provider classes from here, which also
+makes a move to the maintained fork (``cdktn-provider-aws``) a one-file change.
+
+Environment: ``PAYMENT_LAZY_PROVIDER=0`` turns off (1) — for comparisons and benchmarks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
+PRELOAD_SCRIPT = Path(__file__).resolve().with_name("lazy_provider_preload.js")
+LAZY_SWITCH = "PAYMENT_LAZY_PROVIDER"
+
+
+def _node_require_option(script: Path) -> str:
+    """A NODE_OPTIONS fragment that preloads ``script`` (quoted when the path needs it)."""
+    text = str(script)
+    if any(ch.isspace() or ch in "\"'\\" for ch in text):
+        return '--require "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"--require={text}"
+
+
+def install_lazy_provider_preload(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """Append the lazy preload to NODE_OPTIONS, keeping what the user set. Returns whether it is active.
+
+    Must run before the jsii kernel starts (first import of ``cdktf`` or ``constructs``): the kernel's
+    Node process reads NODE_OPTIONS once, when it is spawned.
+    """
+    if environ.get(LAZY_SWITCH, "1") == "0":
+        return False
+    option = _node_require_option(PRELOAD_SCRIPT)
+    current = environ.get("NODE_OPTIONS", "")
+    if option not in current:
+        environ["NODE_OPTIONS"] = f"{current} {option}".strip()
+    return True
+
+
+def register_provider_package() -> ModuleType:
+    """Put the provider package in ``sys.modules`` without running its root ``__init__``, load its assembly."""
+    package = sys.modules.get(PROVIDER_PACKAGE)
+    if package is None:
+        spec = importlib.util.find_spec(PROVIDER_PACKAGE)
+        if spec is None:
+            raise ModuleNotFoundError(
+                f"{PROVIDER_PACKAGE} is not installed; run `make synth` or `make test`, which install it from Pipfile.lock"
+            )
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[PROVIDER_PACKAGE] = package
+    importlib.import_module(f"{PROVIDER_PACKAGE}._jsii")
+    return package
+
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+LAZY_PRELOAD_ACTIVE = install_lazy_provider_preload() and "cdktf._jsii" not in sys.modules
+register_provider_package()
+
+# Only the service modules this project uses; add a line here when a construct needs a new resource type.
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags  # noqa: E402
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity  # noqa: E402
+from cdktf_cdktf_provider_aws.kms_key import KmsKey  # noqa: E402
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (  # noqa: E402
+    S3BucketVersioningA,
+    S3BucketVersioningVersioningConfiguration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (  # noqa: E402
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (  # noqa: E402
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (  # noqa: E402
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.dynamodb_table import (  # noqa: E402
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTableGlobalSecondaryIndex,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+    DynamodbTableTtl,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: E402
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (  # noqa: E402
+    AppautoscalingPolicy,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+
+__all__ = [name for name in dir() if name[:1].isupper() and name not in {"LAZY_SWITCH", "PRELOAD_SCRIPT", "PROVIDER_PACKAGE", "LAZY_PRELOAD_ACTIVE"}]

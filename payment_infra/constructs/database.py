@@ -1,0 +1,143 @@
+"""DynamoDB: the transactions table (with its query indexes) and the Powertools idempotency table.
+
+Key design: ``transaction_id`` + ``timestamp`` (ISO-8601 UTC) identify a record; ``customer_id-index`` and
+``transaction_date-index`` serve the list endpoints newest-first. Both tables use the data CMK and
+point-in-time recovery. Provisioned tables (staging/prod) get target-tracking autoscaling on the table
+and every GSI; dev is on-demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from payment_infra.aws import (
+    AppautoscalingPolicy,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+    AppautoscalingTarget,
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTableGlobalSecondaryIndex,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+    DynamodbTableTtl,
+)
+from payment_infra.config import BillingMode, Capacity, DynamoDbSettings
+from payment_infra.constructs.kms import KeyRef
+from payment_infra.context import DeploymentContext
+
+PARTITION_KEY = "transaction_id"
+SORT_KEY = "timestamp"
+CUSTOMER_INDEX = "customer_id-index"
+DATE_INDEX = "transaction_date-index"
+TRANSACTION_TTL_ATTRIBUTE = "expires_at"
+IDEMPOTENCY_KEY = "id"
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+_GSIS = ((CUSTOMER_INDEX, "customer_id"), (DATE_INDEX, "transaction_date"))
+_SCALED = (("read", "ReadCapacityUnits", "DynamoDBReadCapacityUtilization"),
+           ("write", "WriteCapacityUnits", "DynamoDBWriteCapacityUtilization"))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TableRef:
+    name: str
+    arn: str
+
+    @property
+    def index_arns(self) -> str:
+        """IAM resource covering the table's indexes (Query on a GSI is authorised on ``table/x/index/*``)."""
+        return f"{self.arn}/index/*"
+
+
+class Database(Construct):
+    """Exposes ``transactions`` and ``idempotency`` as ``TableRef``s."""
+
+    def __init__(self, scope: Construct, id_: str, ctx: DeploymentContext, key: KeyRef):
+        super().__init__(scope, id_)
+        settings = ctx.config.dynamodb
+        protected = not ctx.config.destroyable
+        provisioned = settings.billing_mode is BillingMode.PROVISIONED
+        capacity = (
+            dict(read_capacity=settings.read.minimum, write_capacity=settings.write.minimum)
+            if provisioned and settings.read and settings.write
+            else {}
+        )
+        common = dict(
+            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=key.arn),
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=settings.point_in_time_recovery),
+            deletion_protection_enabled=protected,
+        )
+        transactions = DynamodbTable(
+            self,
+            "transactions",
+            name=ctx.naming.name("payment-transactions"),
+            billing_mode=settings.billing_mode.value,
+            hash_key=PARTITION_KEY,
+            range_key=SORT_KEY,
+            attribute=[
+                DynamodbTableAttribute(name=name, type="S")
+                for name in (PARTITION_KEY, SORT_KEY, *(attribute for _, attribute in _GSIS))
+            ],
+            global_secondary_index=[
+                DynamodbTableGlobalSecondaryIndex(
+                    name=index, hash_key=attribute, range_key=SORT_KEY, projection_type="ALL", **capacity
+                )
+                for index, attribute in _GSIS
+            ],
+            ttl=DynamodbTableTtl(attribute_name=TRANSACTION_TTL_ATTRIBUTE, enabled=True),
+            # Autoscaling owns the live capacity; Terraform must not reset it on every apply.
+            lifecycle={"ignore_changes": ["read_capacity", "write_capacity"]} if provisioned else None,
+            **capacity,
+            **common,
+        )
+        idempotency = DynamodbTable(
+            self,
+            "idempotency",
+            name=ctx.naming.name("payment-idempotency"),
+            # Idempotency records are short-lived and bursty: on-demand in every environment.
+            billing_mode=BillingMode.PAY_PER_REQUEST.value,
+            hash_key=IDEMPOTENCY_KEY,
+            attribute=[DynamodbTableAttribute(name=IDEMPOTENCY_KEY, type="S")],
+            ttl=DynamodbTableTtl(attribute_name=IDEMPOTENCY_TTL_ATTRIBUTE, enabled=True),
+            **common,
+        )
+        self.transactions = TableRef(name=transactions.name, arn=transactions.arn)
+        self.idempotency = TableRef(name=idempotency.name, arn=idempotency.arn)
+        if provisioned:
+            self._autoscale(transactions, settings)
+
+    def _autoscale(self, table: DynamodbTable, settings: DynamoDbSettings) -> None:
+        """Target tracking on read and write capacity of the table and of each GSI."""
+        resources = [("table", f"table/{table.name}", "table")] + [
+            (index, f"table/{table.name}/index/{index}", "index") for index, _ in _GSIS
+        ]
+        for label, resource_id, kind in resources:
+            for dimension, unit, metric in _SCALED:
+                bounds: Capacity = getattr(settings, dimension)
+                slug = f"{label.replace('-', '_')}_{dimension}"
+                target = AppautoscalingTarget(
+                    self,
+                    f"{slug}_target",
+                    service_namespace="dynamodb",
+                    resource_id=resource_id,
+                    scalable_dimension=f"dynamodb:{kind}:{unit}",
+                    min_capacity=bounds.minimum,
+                    max_capacity=bounds.maximum,
+                )
+                AppautoscalingPolicy(
+                    self,
+                    f"{slug}_policy",
+                    name=f"{resource_id.replace('/', '-')}-{dimension}-target-tracking",
+                    policy_type="TargetTrackingScaling",
+                    service_namespace=target.service_namespace,
+                    resource_id=target.resource_id,
+                    scalable_dimension=target.scalable_dimension,
+                    target_tracking_scaling_policy_configuration=AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                        target_value=settings.target_utilization_percent,
+                        predefined_metric_specification=AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                            predefined_metric_type=metric
+                        ),
+                    ),
+                )

@@ -1,0 +1,106 @@
+"""Customer-managed KMS keys, one per kind of data, each with rotation and a least-privilege key policy.
+
+The account root statement delegates use of the key to IAM (each function's role names the exact key);
+services that encrypt on their own behalf get an explicit grant scoped to our account (confused-deputy
+guard). Separate keys keep a leak of one grant from exposing another kind of data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from payment_infra import policies
+from payment_infra.aws import KmsAlias, KmsKey
+from payment_infra.context import DeploymentContext
+
+ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
+# Rotation yearly is the AWS default; keep old material 30 days recoverable unless the env is destroyable.
+DELETION_WINDOW_DAYS = {True: 7, False: 30}
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """What other constructs need of a key."""
+
+    arn: str
+    key_id: str
+    alias: str
+
+
+class KmsKeys(Construct):
+    """The environment's CMKs: ``data`` (DynamoDB, Lambda environment), ``storage`` (S3),
+    ``messaging`` (SQS, SNS) and ``logs`` (CloudWatch Logs)."""
+
+    def __init__(self, scope: Construct, id_: str, ctx: DeploymentContext):
+        super().__init__(scope, id_)
+        self._ctx = ctx
+        self.data = self._key("data", "DynamoDB tables and Lambda environment variables", [])
+        self.storage = self._key(
+            "storage",
+            "S3 buckets (receipts, batch imports, access logs)",
+            [
+                policies.allow(
+                    ["kms:Encrypt", "kms:GenerateDataKey*"],
+                    ["*"],  # in a key policy, "*" means this key
+                    sid="AllowS3ServerAccessLogDelivery",
+                    principals=policies.service_principal("logging.s3.amazonaws.com"),
+                    conditions={"StringEquals": {"aws:SourceAccount": ctx.account_id}},
+                )
+            ],
+        )
+        self.messaging = self._key(
+            "messaging",
+            "SQS queues and SNS topics",
+            [
+                policies.allow(
+                    ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    ["*"],
+                    sid="AllowAlarmAndEventPublishing",
+                    principals={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "sns.amazonaws.com"]},
+                    conditions={"StringEquals": {"aws:SourceAccount": ctx.account_id}},
+                )
+            ],
+        )
+        self.logs = self._key(
+            "logs",
+            "CloudWatch Logs log groups",
+            [
+                policies.allow(
+                    list(ENCRYPT_ACTIONS),
+                    ["*"],
+                    sid="AllowCloudWatchLogs",
+                    principals=policies.service_principal(f"logs.{ctx.region}.amazonaws.com"),
+                    conditions={
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": ctx.arn("logs", "log-group:*"),
+                        }
+                    },
+                )
+            ],
+        )
+
+    def _key(self, purpose: str, description: str, service_statements: list[policies.Statement]) -> KeyRef:
+        ctx = self._ctx
+        name = ctx.naming.name(f"payment-{purpose}")
+        key = KmsKey(
+            self,
+            purpose,
+            description=f"payment-api {ctx.config.name}: {description}",
+            enable_key_rotation=True,
+            deletion_window_in_days=DELETION_WINDOW_DAYS[ctx.config.destroyable],
+            policy=policies.document(
+                [
+                    policies.allow(
+                        ["kms:*"],
+                        ["*"],
+                        sid="EnableIamPoliciesOfThisAccount",
+                        principals={"AWS": ctx.account_root},
+                    ),
+                    *service_statements,
+                ]
+            ),
+        )
+        alias = KmsAlias(self, f"{purpose}_alias", name=f"alias/{name}", target_key_id=key.key_id)
+        return KeyRef(arn=key.arn, key_id=key.key_id, alias=alias.name)

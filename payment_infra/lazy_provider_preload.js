@@ -1,0 +1,90 @@
+'use strict';
+/*
+ * Lazy root module for the prebuilt AWS provider (@cdktf/provider-aws), preloaded into the jsii kernel.
+ *
+ * Why: when Python loads the provider's jsii assembly, the jsii kernel (a Node.js process) `require`s the
+ * package root `lib/index.js`, a flat list of ~2,200 lines `exports.<ns> = require("./<file>")`. Running
+ * it loads every service module (~270 MB of JavaScript, ~3 s) although a stack uses a few dozen. The kernel
+ * only reaches a namespace through property access on that root object (`closure[ns][Type]`), so a root
+ * whose namespaces are getters that `require` on first access yields the same objects and the same synth
+ * output, loading only what is used.
+ *
+ * What it touches: only a file named `lib/index.js` whose `package.json` says `"name": "@cdktf/provider-aws"`.
+ * Every other module loads untouched. If that file does not have the expected flat shape (another
+ * provider version or build), it is loaded the normal, eager way and one line says so on stderr:
+ * synth never breaks because of this file.
+ *
+ * How it is installed: payment_infra/aws.py appends `--require <this file>` to NODE_OPTIONS before the
+ * jsii kernel starts (the first import of cdktf/constructs). Set PAYMENT_LAZY_PROVIDER=0 to disable it.
+ * Remove it when the provider (or its maintained fork) ships lazy exports upstream.
+ */
+const fs = require('fs');
+const path = require('path');
+const Module = require('module');
+
+const PROVIDER_PACKAGE = '@cdktf/provider-aws';
+const ROOT_SUFFIX = path.join('lib', 'index.js');
+// Lines a TypeScript-compiled flat barrel may contain besides its `require` lines.
+const HEADER_LINE = /^(?:"use strict";|\/\*\*?|\s*\*.*|\s*\*\/|\/\/.*|Object\.defineProperty\(exports, "__esModule", \{ value: true \}\);|exports\.[\w$]+(?: = exports\.[\w$]+)* = void 0;|)$/;
+const REQUIRE_LINE = /^exports\.([\w$]+) = require\("(\.\/[\w./-]+)"\);$/;
+
+let warned = false;
+
+function warnOnce(message) {
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`payment_infra lazy provider preload: ${message}; loading the provider eagerly\n`);
+  }
+}
+
+function isProviderRoot(filename) {
+  if (!filename.endsWith(path.sep + ROOT_SUFFIX)) return false;
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(filename), '..', 'package.json'), 'utf8'));
+    return manifest.name === PROVIDER_PACKAGE;
+  } catch (_) {
+    return false;
+  }
+}
+
+/** Returns [[exportName, relativePath], ...] or null when the file is not a flat barrel we understand. */
+function parseFlatBarrel(source) {
+  const entries = [];
+  for (const line of source.split(/\r?\n/)) {
+    const match = REQUIRE_LINE.exec(line);
+    if (match) {
+      entries.push([match[1], match[2]]);
+    } else if (!HEADER_LINE.test(line)) {
+      return null;
+    }
+  }
+  return entries.length > 0 ? entries : null;
+}
+
+function defineLazyExports(module, entries) {
+  Object.defineProperty(module.exports, '__esModule', { value: true });
+  for (const [name, request] of entries) {
+    Object.defineProperty(module.exports, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = module.require(request);
+        Object.defineProperty(module.exports, name, { value, configurable: true, enumerable: true, writable: true });
+        return value;
+      },
+    });
+  }
+}
+
+const loadJavaScript = Module._extensions['.js'];
+Module._extensions['.js'] = function lazyProviderRoot(module, filename) {
+  if (isProviderRoot(filename)) {
+    const entries = parseFlatBarrel(fs.readFileSync(filename, 'utf8'));
+    if (entries) {
+      defineLazyExports(module, entries);
+      return;
+    }
+    warnOnce(`${filename} does not have the expected flat "exports.x = require(...)" shape`);
+  }
+  return loadJavaScript(module, filename);
+};

@@ -1,0 +1,47 @@
+"""Session-wide fixtures: the app is synthesized once and every infra test reads the parsed JSON.
+
+``payment_infra`` is imported before anything touches cdktf so the lazy provider preload is in place
+when the jsii kernel starts (see payment_infra/aws.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import payment_infra  # noqa: F401  (first: sets up the jsii kernel environment)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+# Synth must not depend on the developer's shell: no remote backend, default region.
+_SYNTH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthesize all stacks once per session into a temporary cdktf.out."""
+    from payment_infra.app import build_app
+
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    build_app(outdir=str(outdir), environ=_SYNTH_ENV).synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def stacks(synth_dir: Path) -> dict[str, dict]:
+    """``{"dev": <parsed cdk.tf.json>, ...}``."""
+    return {env: json.loads((synth_dir / "stacks" / f"payment-{env}" / "cdk.tf.json").read_text()) for env in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="session", params=ENVIRONMENTS)
+def env(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def stack(stacks: dict[str, dict], env: str) -> dict:
+    return stacks[env]

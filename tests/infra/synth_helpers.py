@@ -1,0 +1,38 @@
+"""Small readers over a synthesized ``cdk.tf.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def resources(stack: dict, rtype: str) -> dict[str, dict[str, Any]]:
+    return stack.get("resource", {}).get(rtype, {})
+
+
+def only(stack: dict, rtype: str, predicate=lambda r: True) -> dict[str, Any]:
+    matches = [r for r in resources(stack, rtype).values() if predicate(r)]
+    assert len(matches) == 1, f"expected exactly one {rtype}, found {len(matches)}"
+    return matches[0]
+
+
+def ref(rtype: str, logical_id: str, attribute: str = "id") -> str:
+    return "${" + f"{rtype}.{logical_id}.{attribute}" + "}"
+
+
+def logical_id(stack: dict, rtype: str, predicate) -> str:
+    ids = [k for k, r in resources(stack, rtype).items() if predicate(r)]
+    assert len(ids) == 1, f"expected exactly one {rtype}, found {ids}"
+    return ids[0]
+
+
+def policy(resource: dict, field: str = "policy") -> dict:
+    return json.loads(resource[field])
+
+
+def bucket_named(stack: dict, purpose: str) -> tuple[str, dict]:
+    """(logical id, resource) of the bucket ``payment-{purpose}-{env}-{account}``."""
+    for key, bucket in resources(stack, "aws_s3_bucket").items():
+        if bucket["bucket"].startswith(f"payment-{purpose}-"):
+            return key, bucket
+    raise AssertionError(f"no bucket for {purpose}")

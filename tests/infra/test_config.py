@@ -1,0 +1,169 @@
+"""The environment matrix and every validation rule of ``payment_infra.config``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from payment_infra.config import (
+    BillingMode,
+    Capacity,
+    ConfigError,
+    EnvironmentConfig,
+    describe,
+    load_config,
+    with_overrides,
+)
+
+MATRIX = {
+    # env: memory, concurrency, billing, s3 days, log days, rate, burst, quota
+    "dev": (512, 10, BillingMode.PAY_PER_REQUEST, 7, 7, 100, 200, 10_000),
+    "staging": (1024, 50, BillingMode.PROVISIONED, 30, 14, 1_000, 2_000, 100_000),
+    "prod": (2048, 200, BillingMode.PROVISIONED, 90, 30, 10_000, 5_000, 10_000_000),
+}
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_matrix_values_per_environment(name: str) -> None:
+    config = load_config(name, environ={})
+    memory, concurrency, billing, s3_days, log_days, rate, burst, quota = MATRIX[name]
+    assert config.lambda_.memory_mb == memory
+    assert config.lambda_.reserved_concurrency == concurrency
+    assert config.dynamodb.billing_mode is billing
+    assert config.dynamodb.point_in_time_recovery is True
+    assert config.retention.s3_expiration_days == s3_days
+    assert config.retention.log_retention_days == log_days
+    assert (config.api.throttle_rate_limit, config.api.throttle_burst_limit, config.api.quota_per_day) == (rate, burst, quota)
+    assert config.destroyable is True
+    assert config.region == "ap-northeast-2"
+    assert config.alert_email == "admin@example.com"
+    assert config.stack_id == f"payment-{name}"
+    assert config.lambda_.architecture == "arm64" and config.lambda_.runtime.startswith("python3.1")
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_provisioned_environments_have_autoscaling_bounds(name: str) -> None:
+    db = load_config(name, environ={}).dynamodb
+    assert db.read and db.write and db.read.minimum <= db.read.maximum and db.write.minimum <= db.write.maximum
+
+
+def test_config_is_frozen() -> None:
+    config = load_config("dev", environ={})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.region = "us-east-1"  # type: ignore[misc]
+
+
+def test_tags_cover_the_required_keys() -> None:
+    assert load_config("prod", environ={}).tags == {
+        "Environment": "prod",
+        "Project": "payment-api",
+        "Owner": "payments-team",
+        "CostCenter": "payments",
+        "ManagedBy": "cdktf",
+    }
+
+
+def test_region_override_from_environment() -> None:
+    config = load_config("prod", environ={"PAYMENT_AWS_REGION": "us-east-1", "PAYMENT_FALLBACK_REGION": "eu-central-1"})
+    assert (config.region, config.fallback_region) == ("us-east-1", "eu-central-1")
+
+
+def test_destroyable_toggle_from_environment() -> None:
+    assert load_config("prod", environ={"PAYMENT_DESTROYABLE": "false"}).destroyable is False
+    assert load_config("prod", environ={"PAYMENT_DESTROYABLE": "true"}).destroyable is True
+
+
+def _error(callable_, *args, **kwargs) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        callable_(*args, **kwargs)
+    return caught.value
+
+
+def test_unknown_environment_is_rejected_with_allowed_names() -> None:
+    message = str(_error(load_config, "qa", environ={}))
+    assert "environment = 'qa'" in message and "dev, staging, prod" in message
+
+
+def test_unknown_region_names_field_value_and_allowed() -> None:
+    message = str(_error(load_config, "dev", environ={"PAYMENT_AWS_REGION": "ap-northeast-9"}))
+    assert "region = 'ap-northeast-9'" in message and "ap-northeast-2" in message
+
+
+def test_fallback_region_must_differ_from_region() -> None:
+    message = str(_error(load_config, "dev", environ={"PAYMENT_FALLBACK_REGION": "ap-northeast-2"}))
+    assert "fallback_region = 'ap-northeast-2'" in message and "other than region" in message
+
+
+def test_bad_email_is_rejected() -> None:
+    message = str(_error(load_config, "dev", environ={"PAYMENT_ALERT_EMAIL": "not-an-email"}))
+    assert "alert_email = 'not-an-email'" in message and "email address" in message
+
+
+def test_bad_boolean_is_rejected() -> None:
+    message = str(_error(load_config, "dev", environ={"PAYMENT_DESTROYABLE": "maybe"}))
+    assert "PAYMENT_DESTROYABLE = 'maybe'" in message and "true" in message
+
+
+@pytest.mark.parametrize("memory", [64, 10241, 512.0, True])
+def test_lambda_memory_out_of_range(memory) -> None:
+    config = load_config("dev", environ={})
+    message = str(_error(with_overrides, config, lambda_=dataclasses.replace(config.lambda_, memory_mb=memory)))
+    assert f"lambda_.memory_mb = {memory!r}" in message and "128 to 10240" in message
+
+
+@pytest.mark.parametrize("days", [0, 8, 400.5, 10000])
+def test_log_retention_must_be_a_cloudwatch_value(days) -> None:
+    config = load_config("dev", environ={})
+    message = str(_error(with_overrides, config, retention=dataclasses.replace(config.retention, log_retention_days=days)))
+    assert f"retention.log_retention_days = {days!r}" in message and "1, 3, 5, 7, 14" in message
+
+
+@pytest.mark.parametrize("field", ["throttle_rate_limit", "throttle_burst_limit", "quota_per_day"])
+@pytest.mark.parametrize("value", [0, -1])
+def test_non_positive_throttles_are_rejected(field: str, value: int) -> None:
+    config = load_config("dev", environ={})
+    message = str(_error(with_overrides, config, api=dataclasses.replace(config.api, **{field: value})))
+    assert f"api.{field} = {value}" in message and "positive integer" in message
+
+
+def test_point_in_time_recovery_cannot_be_turned_off() -> None:
+    config = load_config("prod", environ={})
+    message = str(_error(with_overrides, config, dynamodb=dataclasses.replace(config.dynamodb, point_in_time_recovery=False)))
+    assert "dynamodb.point_in_time_recovery = False" in message
+
+
+def test_provisioned_billing_needs_sane_bounds() -> None:
+    config = load_config("staging", environ={})
+    bad = dataclasses.replace(config.dynamodb, read=Capacity(10, 5), write=None)
+    error = _error(with_overrides, config, dynamodb=bad)
+    fields = [name for name, _, _ in error.problems]
+    assert fields == ["dynamodb.read.maximum", "dynamodb.write"]
+
+
+def test_on_demand_billing_rejects_capacity() -> None:
+    config = load_config("dev", environ={})
+    message = str(_error(with_overrides, config, dynamodb=dataclasses.replace(config.dynamodb, read=Capacity(1, 2))))
+    assert "dynamodb.read" in message and "PAY_PER_REQUEST" in message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    error = _error(
+        load_config,
+        "dev",
+        environ={"PAYMENT_AWS_REGION": "mars-1", "PAYMENT_ALERT_EMAIL": "x", "PAYMENT_OWNER": "bad\ttag"},
+    )
+    assert {name for name, _, _ in error.problems} >= {"region", "alert_email", "tags.Owner"}
+    assert str(error).count("\n  - ") == len(error.problems)
+
+
+def test_direct_construction_is_validated_too() -> None:
+    defaults = load_config("dev", environ={})
+    with pytest.raises(ConfigError, match="name = 'test'"):
+        EnvironmentConfig(**{**{f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}, "name": "test"})
+
+
+def test_describe_flattens_every_setting() -> None:
+    flat = describe(load_config("prod", environ={}))
+    assert flat["lambda_.memory_mb"] == 2048 and flat["dynamodb.billing_mode"] == "PROVISIONED"
+    assert flat["api.quota_per_day"] == 10_000_000
