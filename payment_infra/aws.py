@@ -58,7 +58,7 @@ def register_provider_package() -> ModuleType:
         spec = importlib.util.find_spec(PROVIDER_PACKAGE)
         if spec is None:
             raise ModuleNotFoundError(
-                f"{PROVIDER_PACKAGE} is not installed; run `make synth` or `make test`, which install it from Pipfile.lock"
+                f"{PROVIDER_PACKAGE} is not installed; `make synth` or `make test` installs it from Pipfile.lock"
             )
         package = importlib.util.module_from_spec(spec)
         sys.modules[PROVIDER_PACKAGE] = package
@@ -71,48 +71,9 @@ LAZY_PRELOAD_ACTIVE = install_lazy_provider_preload() and "cdktf._jsii" not in s
 register_provider_package()
 
 # Only the service modules this project uses; add a line here when a construct needs a new resource type.
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags  # noqa: E402
-from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity  # noqa: E402
-from cdktf_cdktf_provider_aws.kms_key import KmsKey  # noqa: E402
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias  # noqa: E402
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket  # noqa: E402
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (  # noqa: E402
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (  # noqa: E402
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock  # noqa: E402
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (  # noqa: E402
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy  # noqa: E402
-from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA  # noqa: E402
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (  # noqa: E402
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleExpiration,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.dynamodb_table import (  # noqa: E402
-    DynamodbTable,
-    DynamodbTableAttribute,
-    DynamodbTableGlobalSecondaryIndex,
-    DynamodbTablePointInTimeRecovery,
-    DynamodbTableServerSideEncryption,
-    DynamodbTableTtl,
-)
-from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget  # noqa: E402
-from cdktf_cdktf_provider_aws.appautoscaling_policy import (  # noqa: E402
-    AppautoscalingPolicy,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
-)
 
-__all__ = [name for name in dir() if name[:1].isupper() and name not in {"LAZY_SWITCH", "PRELOAD_SCRIPT", "PROVIDER_PACKAGE", "LAZY_PRELOAD_ACTIVE"}]
+__all__ = [
+    name
+    for name in dir()
+    if name[:1].isupper() and name not in {"LAZY_SWITCH", "PRELOAD_SCRIPT", "PROVIDER_PACKAGE", "LAZY_PRELOAD_ACTIVE"}
+]

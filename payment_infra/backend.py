@@ -18,7 +18,9 @@ from cdktf import LocalBackend, S3Backend, TerraformStack
 from payment_infra.config import EnvironmentConfig
 
 
-def configure_backend(stack: TerraformStack, config: EnvironmentConfig, environ: Mapping[str, str] | None = None) -> None:
+def configure_backend(
+    stack: TerraformStack, config: EnvironmentConfig, environ: Mapping[str, str] | None = None
+) -> None:
     environ = os.environ if environ is None else environ
     bucket = environ.get("PAYMENT_STATE_BUCKET", "").strip()
     if not bucket:

@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
@@ -57,7 +57,7 @@ class ConfigError(ValueError):
         super().__init__(f"invalid configuration for environment {environment!r}:\n" + "\n".join(lines))
 
 
-class BillingMode(str, Enum):
+class BillingMode(StrEnum):
     PAY_PER_REQUEST = "PAY_PER_REQUEST"
     PROVISIONED = "PROVISIONED"
 
@@ -72,7 +72,8 @@ class LambdaSettings:
     timeout_seconds: int = 29  # API Gateway's integration timeout
     runtime: str = "python3.12"
     architecture: str = "arm64"
-    # Public Powertools layer: arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{N}
+    # Public Powertools layer version N of
+    # arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{N}
     powertools_layer_version: int = 27
 
 
@@ -162,9 +163,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
     ),
     "staging": dict(
         lambda_=LambdaSettings(memory_mb=1024, reserved_concurrency=50),
-        dynamodb=DynamoDbSettings(
-            billing_mode=BillingMode.PROVISIONED, read=Capacity(5, 100), write=Capacity(5, 100)
-        ),
+        dynamodb=DynamoDbSettings(billing_mode=BillingMode.PROVISIONED, read=Capacity(5, 100), write=Capacity(5, 100)),
         api=ApiSettings(throttle_rate_limit=1_000, throttle_burst_limit=2_000, quota_per_day=100_000),
         retention=RetentionSettings(s3_expiration_days=30, log_retention_days=14),
         destroyable=True,
@@ -253,40 +252,80 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
 
     lam = config.lambda_
     low, high = LAMBDA_MEMORY_RANGE_MB
-    check(is_int(lam.memory_mb) and low <= lam.memory_mb <= high, "lambda_.memory_mb", lam.memory_mb,
-          f"an integer from {low} to {high} (MB)")  # fmt: skip
+    check(
+        is_int(lam.memory_mb) and low <= lam.memory_mb <= high,
+        "lambda_.memory_mb",
+        lam.memory_mb,
+        f"an integer from {low} to {high} (MB)",
+    )
     for name in ("reserved_concurrency", "worker_reserved_concurrency"):
         value = getattr(lam, name)
         check(is_int(value) and 1 <= value <= 1000, f"lambda_.{name}", value, "an integer from 1 to 1000")
-    check(is_int(lam.timeout_seconds) and 1 <= lam.timeout_seconds <= 29, "lambda_.timeout_seconds",
-          lam.timeout_seconds, "an integer from 1 to 29 (API Gateway integration timeout)")  # fmt: skip
+    check(
+        is_int(lam.timeout_seconds) and 1 <= lam.timeout_seconds <= 29,
+        "lambda_.timeout_seconds",
+        lam.timeout_seconds,
+        "an integer from 1 to 29 (API Gateway integration timeout)",
+    )
     check(lam.runtime in LAMBDA_RUNTIMES, "lambda_.runtime", lam.runtime, "one of " + ", ".join(LAMBDA_RUNTIMES))
-    check(lam.architecture in LAMBDA_ARCHITECTURES, "lambda_.architecture", lam.architecture,
-          "one of " + ", ".join(LAMBDA_ARCHITECTURES))  # fmt: skip
-    check(is_int(lam.powertools_layer_version) and lam.powertools_layer_version >= 1,
-          "lambda_.powertools_layer_version", lam.powertools_layer_version, "a positive integer")  # fmt: skip
+    check(
+        lam.architecture in LAMBDA_ARCHITECTURES,
+        "lambda_.architecture",
+        lam.architecture,
+        "one of " + ", ".join(LAMBDA_ARCHITECTURES),
+    )
+    check(
+        is_int(lam.powertools_layer_version) and lam.powertools_layer_version >= 1,
+        "lambda_.powertools_layer_version",
+        lam.powertools_layer_version,
+        "a positive integer",
+    )
 
     db = config.dynamodb
-    check(isinstance(db.billing_mode, BillingMode), "dynamodb.billing_mode", db.billing_mode,
-          "one of " + ", ".join(m.value for m in BillingMode))  # fmt: skip
-    check(db.point_in_time_recovery is True, "dynamodb.point_in_time_recovery", db.point_in_time_recovery,
-          "true (payment records must be recoverable)")  # fmt: skip
+    check(
+        isinstance(db.billing_mode, BillingMode),
+        "dynamodb.billing_mode",
+        db.billing_mode,
+        "one of " + ", ".join(m.value for m in BillingMode),
+    )
+    check(
+        db.point_in_time_recovery is True,
+        "dynamodb.point_in_time_recovery",
+        db.point_in_time_recovery,
+        "true (payment records must be recoverable)",
+    )
     if db.billing_mode is BillingMode.PROVISIONED:
         for name in ("read", "write"):
             capacity = getattr(db, name)
             if capacity is None:
                 problems.append((f"dynamodb.{name}", None, "autoscaling bounds when billing_mode is PROVISIONED"))
                 continue
-            check(is_int(capacity.minimum) and capacity.minimum >= 1, f"dynamodb.{name}.minimum",
-                  capacity.minimum, "an integer >= 1")  # fmt: skip
-            check(is_int(capacity.maximum) and is_int(capacity.minimum) and capacity.maximum >= capacity.minimum,
-                  f"dynamodb.{name}.maximum", capacity.maximum, f"an integer >= minimum ({capacity.minimum})")  # fmt: skip
-        check(isinstance(db.target_utilization_percent, (int, float)) and 20 <= db.target_utilization_percent <= 90,
-              "dynamodb.target_utilization_percent", db.target_utilization_percent, "a number from 20 to 90")  # fmt: skip
+            check(
+                is_int(capacity.minimum) and capacity.minimum >= 1,
+                f"dynamodb.{name}.minimum",
+                capacity.minimum,
+                "an integer >= 1",
+            )
+            check(
+                is_int(capacity.maximum) and is_int(capacity.minimum) and capacity.maximum >= capacity.minimum,
+                f"dynamodb.{name}.maximum",
+                capacity.maximum,
+                f"an integer >= minimum ({capacity.minimum})",
+            )
+        check(
+            isinstance(db.target_utilization_percent, (int, float)) and 20 <= db.target_utilization_percent <= 90,
+            "dynamodb.target_utilization_percent",
+            db.target_utilization_percent,
+            "a number from 20 to 90",
+        )
     else:
         for name in ("read", "write"):
-            check(getattr(db, name) is None, f"dynamodb.{name}", getattr(db, name),
-                  "None when billing_mode is PAY_PER_REQUEST")  # fmt: skip
+            check(
+                getattr(db, name) is None,
+                f"dynamodb.{name}",
+                getattr(db, name),
+                "None when billing_mode is PAY_PER_REQUEST",
+            )
 
     api = config.api
     for name in ("throttle_rate_limit", "throttle_burst_limit", "quota_per_day"):
@@ -294,11 +333,18 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         check(is_int(value) and value > 0, f"api.{name}", value, "a positive integer")
 
     ret = config.retention
-    check(is_int(ret.s3_expiration_days) and 1 <= ret.s3_expiration_days <= 3650, "retention.s3_expiration_days",
-          ret.s3_expiration_days, "an integer from 1 to 3650")  # fmt: skip
-    check(ret.log_retention_days in LOG_RETENTION_DAYS and is_int(ret.log_retention_days),
-          "retention.log_retention_days", ret.log_retention_days,
-          "one of CloudWatch's values " + ", ".join(map(str, LOG_RETENTION_DAYS)))  # fmt: skip
+    check(
+        is_int(ret.s3_expiration_days) and 1 <= ret.s3_expiration_days <= 3650,
+        "retention.s3_expiration_days",
+        ret.s3_expiration_days,
+        "an integer from 1 to 3650",
+    )
+    check(
+        ret.log_retention_days in LOG_RETENTION_DAYS and is_int(ret.log_retention_days),
+        "retention.log_retention_days",
+        ret.log_retention_days,
+        "one of CloudWatch's values " + ", ".join(map(str, LOG_RETENTION_DAYS)),
+    )
     return problems
 
 

@@ -24,7 +24,14 @@ class DeploymentContext:
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
         """``arn:{partition}:{service}:{region}:{account}:{resource}`` with tokens for the unknown parts."""
         return ":".join(
-            ["arn", self.partition, service, self.region if region else "", self.account_id if account else "", resource]
+            [
+                "arn",
+                self.partition,
+                service,
+                self.region if region else "",
+                self.account_id if account else "",
+                resource,
+            ]
         )
 
     @property

@@ -34,7 +34,9 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def stacks(synth_dir: Path) -> dict[str, dict]:
     """``{"dev": <parsed cdk.tf.json>, ...}``."""
-    return {env: json.loads((synth_dir / "stacks" / f"payment-{env}" / "cdk.tf.json").read_text()) for env in ENVIRONMENTS}
+    return {
+        env: json.loads((synth_dir / "stacks" / f"payment-{env}" / "cdk.tf.json").read_text()) for env in ENVIRONMENTS
+    }
 
 
 @pytest.fixture(scope="session", params=ENVIRONMENTS)

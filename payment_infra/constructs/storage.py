@@ -39,7 +39,9 @@ class Storage(Construct):
                     principals=policies.service_principal("logging.s3.amazonaws.com"),
                     conditions={
                         "StringEquals": {"aws:SourceAccount": ctx.account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:{ctx.partition}:s3:::payment-*-{config.name}-{ctx.account_id}"},
+                        "ArnLike": {
+                            "aws:SourceArn": f"arn:{ctx.partition}:s3:::payment-*-{config.name}-{ctx.account_id}"
+                        },
                     },
                 )
             ],

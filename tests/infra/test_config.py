@@ -34,7 +34,11 @@ def test_matrix_values_per_environment(name: str) -> None:
     assert config.dynamodb.point_in_time_recovery is True
     assert config.retention.s3_expiration_days == s3_days
     assert config.retention.log_retention_days == log_days
-    assert (config.api.throttle_rate_limit, config.api.throttle_burst_limit, config.api.quota_per_day) == (rate, burst, quota)
+    assert (config.api.throttle_rate_limit, config.api.throttle_burst_limit, config.api.quota_per_day) == (
+        rate,
+        burst,
+        quota,
+    )
     assert config.destroyable is True
     assert config.region == "ap-northeast-2"
     assert config.alert_email == "admin@example.com"
@@ -115,7 +119,9 @@ def test_lambda_memory_out_of_range(memory) -> None:
 @pytest.mark.parametrize("days", [0, 8, 400.5, 10000])
 def test_log_retention_must_be_a_cloudwatch_value(days) -> None:
     config = load_config("dev", environ={})
-    message = str(_error(with_overrides, config, retention=dataclasses.replace(config.retention, log_retention_days=days)))
+    message = str(
+        _error(with_overrides, config, retention=dataclasses.replace(config.retention, log_retention_days=days))
+    )
     assert f"retention.log_retention_days = {days!r}" in message and "1, 3, 5, 7, 14" in message
 
 
@@ -129,7 +135,9 @@ def test_non_positive_throttles_are_rejected(field: str, value: int) -> None:
 
 def test_point_in_time_recovery_cannot_be_turned_off() -> None:
     config = load_config("prod", environ={})
-    message = str(_error(with_overrides, config, dynamodb=dataclasses.replace(config.dynamodb, point_in_time_recovery=False)))
+    message = str(
+        _error(with_overrides, config, dynamodb=dataclasses.replace(config.dynamodb, point_in_time_recovery=False))
+    )
     assert "dynamodb.point_in_time_recovery = False" in message
 
 
@@ -160,7 +168,9 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_direct_construction_is_validated_too() -> None:
     defaults = load_config("dev", environ={})
     with pytest.raises(ConfigError, match="name = 'test'"):
-        EnvironmentConfig(**{**{f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}, "name": "test"})
+        EnvironmentConfig(
+            **{**{f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}, "name": "test"}
+        )
 
 
 def test_describe_flattens_every_setting() -> None:

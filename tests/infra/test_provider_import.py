@@ -1,0 +1,58 @@
+"""The AWS provider is reached through ``payment_infra/aws.py`` only, and its root ``__init__`` never runs."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+PROVIDER = "cdktf_cdktf_provider_aws"
+ALLOWED = {Path("payment_infra/aws.py")}
+
+
+def _imports_provider(path: Path) -> bool:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(alias.name.split(".")[0] == PROVIDER for alias in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == PROVIDER:
+            return True
+        if isinstance(node, ast.Constant) and node.value == PROVIDER:  # importlib.import_module("...")
+            return True
+    return False
+
+
+def test_only_aws_py_imports_the_provider() -> None:
+    sources = [
+        REPO_ROOT / "main.py",
+        *(REPO_ROOT / "payment_infra").rglob("*.py"),
+        *(REPO_ROOT / "lambdas").rglob("*.py"),
+    ]
+    offenders = [
+        str(p.relative_to(REPO_ROOT))
+        for p in sources
+        if _imports_provider(p) and p.relative_to(REPO_ROOT) not in ALLOWED
+    ]
+    assert offenders == []
+    assert _imports_provider(REPO_ROOT / "payment_infra/aws.py")
+
+
+def test_scanner_detects_an_import(tmp_path: Path) -> None:
+    for line in (f"import {PROVIDER}", f"from {PROVIDER}.s3_bucket import S3Bucket", f"__import__('{PROVIDER}')"):
+        sample = tmp_path / "sample.py"
+        sample.write_text(line + "\n")
+        assert _imports_provider(sample), line
+
+
+def test_synth_leaves_the_provider_root_init_unexecuted(stacks: dict) -> None:
+    """After a full synth of all stacks in this process, the package is registered but its ``__init__`` never ran."""
+    assert stacks  # the session synth happened in this interpreter
+    package = sys.modules[PROVIDER]
+    # The root __init__ defines __all__ and imports every service module (e.g. accessanalyzer_analyzer).
+    assert not hasattr(package, "__all__")
+    assert f"{PROVIDER}.accessanalyzer_analyzer" not in sys.modules
+    loaded = [name for name in sys.modules if name.startswith(PROVIDER + ".")]
+    assert f"{PROVIDER}._jsii" in loaded
+    assert len(loaded) < 100, f"{len(loaded)} provider modules imported; expected only the ones payment_infra uses"
