@@ -1,0 +1,280 @@
+"""Use cases. Pure orchestration over the ports; every side effect goes through one."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from payments.domain.csv_import import ImportFileError, ParsedRow, RejectedRow, decode_file, parse_rows
+from payments.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
+from payments.domain.ports import (
+    Clock,
+    Notifier,
+    Page,
+    ReceiptStore,
+    ReportStore,
+    SettlementPolicy,
+    TransactionQueue,
+    TransactionRepository,
+)
+from payments.domain.requests import CreateTransactionRequest, ListTransactionsQuery
+from payments.domain.transaction import (
+    Status,
+    Transaction,
+    derived_transaction_id,
+    format_timestamp,
+    new_pending,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class IdempotencyKeyReusedError(ConflictError):
+    """The derived transaction exists but was created from a different request."""
+
+    type = "idempotency_error"
+    code = "idempotency_key_reused"
+
+
+def _same_request(transaction: Transaction, request: CreateTransactionRequest) -> bool:
+    return (
+        transaction.customer_id == request.customer_id
+        and transaction.money == request.money
+        and transaction.description == request.description
+    )
+
+
+class TransactionService:
+    """Create, read and list transactions."""
+
+    def __init__(self, repository: TransactionRepository, queue: TransactionQueue, clock: Clock) -> None:
+        self._repository = repository
+        self._queue = queue
+        self._clock = clock
+
+    def create(self, request: CreateTransactionRequest, *, client_id: str, idempotency_key: str) -> Transaction:
+        """Record a ``pending`` transaction and enqueue it for settlement.
+
+        The id is derived from the client and its idempotency key. The API runs
+        this under the Powertools idempotency lock; the derived id is a second
+        guard for a retry after a crash between the write and the enqueue: the
+        stored transaction is found, enqueued again (SQS deduplicates by id and
+        settlement is idempotent) and returned instead of creating a duplicate.
+        """
+        transaction_id = derived_transaction_id("api", client_id, idempotency_key)
+        existing = self._repository.get(transaction_id, consistent=True)
+        if existing is not None:
+            if not _same_request(existing, request):
+                raise IdempotencyKeyReusedError(
+                    "this Idempotency-Key was already used for a different request", param="Idempotency-Key"
+                )
+            logger.info("transaction already recorded", extra={"transaction_id": transaction_id})
+            if existing.status is Status.PENDING:
+                self._queue.publish([existing])
+            return existing
+        transaction = new_pending(
+            transaction_id=transaction_id,
+            customer_id=request.customer_id,
+            money=request.money,
+            description=request.description,
+            created_at=self._clock(),
+            source="api",
+        )
+        self._repository.put_new(transaction)
+        self._queue.publish([transaction])
+        return transaction
+
+    def get(self, transaction_id: str) -> Transaction:
+        transaction = self._repository.get(transaction_id)
+        if transaction is None:
+            raise NotFoundError("no transaction with this id", param="transaction_id")
+        return transaction
+
+    def list(self, query: ListTransactionsQuery) -> Page:
+        return self._repository.list(query)
+
+
+@dataclass(frozen=True)
+class SettlementResult:
+    transaction: Transaction
+    #: ``settled`` (this call decided the outcome), ``resumed`` (finished the side
+    #: effects of an earlier attempt) or ``skipped`` (nothing left to do).
+    action: str
+
+
+class AcceptAllPolicy:
+    """No external processor is integrated yet: every transaction settles.
+
+    This is the seam where a card/bank processor call belongs.
+    """
+
+    def decide(self, transaction: Transaction) -> tuple[Status, str | None]:
+        return (Status.SUCCEEDED, None)
+
+
+def build_receipt(transaction: Transaction) -> dict[str, object]:
+    return {
+        "receipt_version": 1,
+        "transaction_id": transaction.transaction_id,
+        "customer_id": transaction.customer_id,
+        "amount": transaction.money.amount,
+        "currency": transaction.money.currency.code,
+        "amount_display": transaction.money.format(),
+        "status": transaction.status.value,
+        "failure_reason": transaction.failure_reason,
+        "created_at": transaction.timestamp,
+        "settled_at": transaction.settled_at,
+    }
+
+
+def receipt_key(transaction: Transaction) -> str:
+    """``receipts/YYYY/MM/DD/<id>.json`` by settlement day (UTC)."""
+    day = str(transaction.settled_at or transaction.timestamp)[:10]
+    return f"receipts/{day[0:4]}/{day[5:7]}/{day[8:10]}/{transaction.transaction_id}.json"
+
+
+class SettlementService:
+    """Drives ``pending -> processing -> succeeded | failed`` and its side effects.
+
+    Safe to call again for the same transaction (SQS redelivery, Step Functions
+    retry): each step is a conditional write, and the receipt and notification are
+    recorded on the item so a settled transaction is never receipted or announced
+    twice. A crash between a side effect and its marker repeats only that effect.
+    """
+
+    def __init__(
+        self,
+        repository: TransactionRepository,
+        receipts: ReceiptStore,
+        notifier: Notifier | None,
+        policy: SettlementPolicy,
+        clock: Clock,
+    ) -> None:
+        self._repository = repository
+        self._receipts = receipts
+        self._notifier = notifier
+        self._policy = policy
+        self._clock = clock
+
+    def settle(self, transaction_id: str) -> SettlementResult:
+        transaction = self._repository.get(transaction_id, consistent=True)
+        if transaction is None:
+            raise NotFoundError("no transaction with this id", param="transaction_id")
+        action = "resumed" if transaction.status is Status.PROCESSING else "skipped"
+        if transaction.status is Status.PENDING:
+            transaction = self._repository.save_transition(
+                transaction, transaction.transition(Status.PROCESSING, self._clock())
+            )
+            action = "settled"
+        if transaction.status is Status.PROCESSING:
+            outcome, reason = self._policy.decide(transaction)
+            transaction = self._repository.save_transition(
+                transaction, transaction.transition(outcome, self._clock(), failure_reason=reason)
+            )
+        if transaction.receipt_key is None:
+            key = self._receipts.put_receipt(transaction, build_receipt(transaction))
+            transaction = self._repository.mark_receipt(transaction, key)
+            action = "resumed" if action == "skipped" else action
+        if self._notifier is not None and transaction.notified_at is None:
+            self._notifier.transaction_settled(transaction)
+            transaction = self._repository.mark_notified(transaction, self._clock())
+            action = "resumed" if action == "skipped" else action
+        return SettlementResult(transaction, action)
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    bucket: str
+    key: str
+    version_id: str | None
+    #: Identifies this upload of the object: the version id, or the event's
+    #: ``sequencer`` when the bucket is not versioned. Part of every row's id.
+    revision: str
+    #: ``eventTime`` of the S3 notification: the creation time of every row's
+    #: transaction, so a redelivered event rebuilds exactly the same items.
+    uploaded_at: datetime
+
+
+@dataclass
+class ImportReport:
+    source: ImportSource
+    created: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    file_error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "report_version": 1,
+            "source": {"bucket": self.source.bucket, "key": self.source.key, "version_id": self.source.version_id},
+            "uploaded_at": format_timestamp(self.source.uploaded_at),
+            "file_error": self.file_error,
+            "created_count": len(self.created),
+            "duplicate_count": len(self.duplicates),
+            "rejected_count": len(self.rejected),
+            "transaction_ids": self.created + self.duplicates,
+            "rejected": [row.to_report() for row in self.rejected],
+        }
+
+
+IMPORT_PREFIX = "imports/"
+REPORT_PREFIX = "reports/"
+
+
+def report_key(import_key: str) -> str:
+    """``imports/a/b.csv`` -> ``reports/a/b.csv.report.json``."""
+    if import_key.startswith(IMPORT_PREFIX):
+        relative = import_key[len(IMPORT_PREFIX) :]
+    else:
+        relative = posixpath.basename(import_key)
+    return f"{REPORT_PREFIX}{relative}.report.json"
+
+
+class ImportService:
+    """Turns one uploaded CSV object into transactions, one per valid row."""
+
+    def __init__(self, repository: TransactionRepository, queue: TransactionQueue, files: ReportStore) -> None:
+        self._repository = repository
+        self._queue = queue
+        self._files = files
+
+    def import_object(self, source: ImportSource) -> ImportReport:
+        report = ImportReport(source)
+        try:
+            rows = parse_rows(decode_file(self._files.read_import(source.key, source.version_id)))
+        except ImportFileError as exc:
+            report.file_error = exc.message
+            report.rejected.append(RejectedRow(1, exc.code, exc.message))
+            rows = []
+        to_enqueue: list[Transaction] = []
+        for row in rows:
+            if isinstance(row, RejectedRow):
+                report.rejected.append(row)
+                continue
+            to_enqueue.append(self._create_row(source, row, report))
+        self._queue.publish(to_enqueue)
+        self._files.put_report(report_key(source.key), report.to_json())
+        return report
+
+    def _create_row(self, source: ImportSource, row: ParsedRow, report: ImportReport) -> Transaction:
+        transaction = new_pending(
+            transaction_id=derived_transaction_id(
+                "import", source.bucket, source.key, source.revision, str(row.line)
+            ),
+            customer_id=row.request.customer_id,
+            money=row.request.money,
+            description=row.request.description,
+            created_at=source.uploaded_at,
+            source="batch",
+        )
+        try:
+            self._repository.put_new(transaction)
+            report.created.append(transaction.transaction_id)
+        except AlreadyExistsError:
+            # Same object processed again: same id and key, so nothing new is written.
+            # It is enqueued again in case the earlier run stopped before enqueueing;
+            # settlement of an already settled transaction is a no-op.
+            report.duplicates.append(transaction.transaction_id)
+        return transaction

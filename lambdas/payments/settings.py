@@ -1,0 +1,127 @@
+"""Environment variables, parsed once per container into frozen typed objects.
+
+Each function has its own settings class listing exactly the variables it reads;
+``payments.functions`` declares the same names for the infrastructure (a test
+keeps the two equal). A missing or invalid variable raises ``SettingsError``
+naming every problem at once, never a silent default of ``""``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T", bound="BaseSettings")
+
+DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400
+
+
+class SettingsError(RuntimeError):
+    """The function's environment is incomplete or invalid (a deployment bug)."""
+
+
+def _env(name: str, *, default: Any = None, kind: type = str) -> Any:
+    return field(metadata={"env": name, "default": default, "kind": kind})
+
+
+@dataclass(frozen=True)
+class BaseSettings:
+    environment: str = _env("ENVIRONMENT")
+
+    #: Read by Powertools itself; required so a deployment cannot forget them.
+    POWERTOOLS_VARIABLES: ClassVar[tuple[str, ...]] = (
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_LOG_LEVEL",
+    )
+
+    @classmethod
+    def variables(cls) -> tuple[str, ...]:
+        """Every variable this function reads (ours and Powertools')."""
+        return tuple(f.metadata["env"] for f in fields(cls)) + cls.POWERTOOLS_VARIABLES
+
+    @classmethod
+    def from_env(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name in cls.POWERTOOLS_VARIABLES:
+            if not environ.get(name, "").strip():
+                problems.append(f"{name} is not set")
+        for f in fields(cls):
+            name, default, kind = f.metadata["env"], f.metadata["default"], f.metadata["kind"]
+            raw = environ.get(name, "").strip()
+            if not raw:
+                if default is None:
+                    problems.append(f"{name} is not set")
+                else:
+                    values[f.name] = default
+                continue
+            if kind is int:
+                if not raw.isdigit():
+                    problems.append(f"{name} must be a whole number of seconds, got {raw!r}")
+                    continue
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        if problems:
+            raise SettingsError(f"{cls.__name__}: " + "; ".join(problems))
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Cross-field checks; override to add more."""
+
+
+@dataclass(frozen=True)
+class TransactionsApiSettings(BaseSettings):
+    transactions_table: str = _env("TRANSACTIONS_TABLE")
+    idempotency_table: str = _env("IDEMPOTENCY_TABLE")
+    queue_url: str = _env("QUEUE_URL")
+    idempotency_ttl_seconds: int = _env(
+        "IDEMPOTENCY_TTL_SECONDS", default=DEFAULT_IDEMPOTENCY_TTL_SECONDS, kind=int
+    )
+
+    def check(self) -> None:
+        if not 60 <= self.idempotency_ttl_seconds <= 7 * 86_400:
+            raise SettingsError(
+                f"IDEMPOTENCY_TTL_SECONDS must be between 60 and 604800, got {self.idempotency_ttl_seconds}"
+            )
+
+
+@dataclass(frozen=True)
+class StatusApiSettings(BaseSettings):
+    transactions_table: str = _env("TRANSACTIONS_TABLE")
+
+
+@dataclass(frozen=True)
+class HealthSettings(BaseSettings):
+    pass
+
+
+@dataclass(frozen=True)
+class SettlementSettings(BaseSettings):
+    transactions_table: str = _env("TRANSACTIONS_TABLE")
+    receipts_bucket: str = _env("RECEIPTS_BUCKET")
+    notifications_topic_arn: str = _env("NOTIFICATIONS_TOPIC_ARN")
+
+
+@dataclass(frozen=True)
+class BatchImportSettings(BaseSettings):
+    transactions_table: str = _env("TRANSACTIONS_TABLE")
+    queue_url: str = _env("QUEUE_URL")
+    import_bucket: str = _env("IMPORT_BUCKET")
+
+
+@dataclass(frozen=True)
+class WorkflowValidateSettings(BaseSettings):
+    transactions_table: str = _env("TRANSACTIONS_TABLE")
+
+
+@dataclass(frozen=True)
+class WorkflowProcessSettings(BaseSettings):
+    transactions_table: str = _env("TRANSACTIONS_TABLE")
+    receipts_bucket: str = _env("RECEIPTS_BUCKET")

@@ -1,0 +1,1 @@
+"""Tests of the Lambda application in lambdas/ (moto, no network)."""
