@@ -77,7 +77,13 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
+    DataAwsAvailabilityZones,
+    DataAwsAvailabilityZonesFilter,
+)
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
     DynamodbTableAttribute,
@@ -86,9 +92,14 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
 )
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -114,6 +125,12 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA,
     S3BucketVersioningVersioningConfiguration,
 )
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 __all__ = [
     "AppautoscalingPolicy",
@@ -122,15 +139,24 @@ __all__ = [
     "AppautoscalingTarget",
     "AwsProvider",
     "AwsProviderDefaultTags",
+    "CloudwatchLogGroup",
+    "DataAwsAvailabilityZones",
+    "DataAwsAvailabilityZonesFilter",
     "DataAwsCallerIdentity",
+    "DefaultSecurityGroup",
     "DynamodbTable",
     "DynamodbTableAttribute",
     "DynamodbTableGlobalSecondaryIndex",
     "DynamodbTablePointInTimeRecovery",
     "DynamodbTableServerSideEncryption",
     "DynamodbTableTtl",
+    "FlowLog",
+    "IamRole",
+    "IamRolePolicy",
     "KmsAlias",
     "KmsKey",
+    "RouteTable",
+    "RouteTableAssociation",
     "S3Bucket",
     "S3BucketLifecycleConfiguration",
     "S3BucketLifecycleConfigurationRule",
@@ -148,4 +174,10 @@ __all__ = [
     "S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA",
     "S3BucketVersioningA",
     "S3BucketVersioningVersioningConfiguration",
+    "SecurityGroup",
+    "Subnet",
+    "Vpc",
+    "VpcEndpoint",
+    "VpcSecurityGroupEgressRule",
+    "VpcSecurityGroupIngressRule",
 ]

@@ -11,6 +11,7 @@ from constructs import Construct
 from payment_infra.config import EnvironmentConfig
 from payment_infra.constructs.database import Database
 from payment_infra.constructs.kms import KmsKeys
+from payment_infra.constructs.network import Network
 from payment_infra.constructs.storage import Storage
 from payment_infra.context import DeploymentContext, deployment_context
 
@@ -25,3 +26,4 @@ class PaymentApiConstruct(Construct):
         self.keys = KmsKeys(self, "kms", self.context)
         self.storage = Storage(self, "storage", self.context, self.keys.storage)
         self.database = Database(self, "database", self.context, self.keys.data)
+        self.network = Network(self, "network", self.context, self.keys.logs)

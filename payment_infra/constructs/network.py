@@ -1,0 +1,295 @@
+"""The private network of the payment Lambdas: no route to or from the internet, AWS services via endpoints.
+
+Layout (``VPC_CIDR`` split into /20s, one private subnet per AZ):
+
+* no public subnet, internet gateway, NAT gateway or Elastic IP: every AWS API the functions call is
+  reached through a VPC endpoint, so there is no egress path for exfiltrated data;
+* gateway endpoints (free) for S3 and DynamoDB on the private route table;
+* interface endpoints with private DNS for SQS, SNS, KMS, Step Functions, X-Ray and CloudWatch Logs;
+* the Lambda security group may only open HTTPS to the interface endpoints' security group and to the
+  S3/DynamoDB prefix lists; the endpoints' group only accepts HTTPS from the Lambda group;
+* the VPC's default security group is emptied (nothing should use it, and anything that does gets no traffic);
+* flow logs (ALL traffic) go to a CMK-encrypted log group through a role that can only write to that group.
+
+Availability zones: ``data.aws_availability_zones`` filtered to an allowlist of zone *ids* (``apne2-az1`` ..
+``-az3``; ids name the same physical zone in every account, zone letters do not) and state ``available``;
+subnet ``i`` takes ``element(zone_ids, i)``. Region name + ``a``/``b`` was rejected: not every letter exists
+(new accounts get no ``ap-northeast-1b``). The closed allowlist keeps the set from growing when AWS adds a zone
+(checkov CKV_AWS_394) and leaves out Local/Wavelength zones; regions where one of az1-az3 is retired or
+constrained (us-west-1, ap-northeast-1) still return two, and a precondition on the subnets fails the plan
+if fewer than ``AZ_COUNT`` come back. The zone ids are known only at plan time; the subnet count and CIDRs are
+fixed at synth.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+
+from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
+from constructs import Construct
+
+from payment_infra import policies
+from payment_infra.aws import (
+    CloudwatchLogGroup,
+    DataAwsAvailabilityZones,
+    DataAwsAvailabilityZonesFilter,
+    DefaultSecurityGroup,
+    FlowLog,
+    IamRole,
+    IamRolePolicy,
+    RouteTable,
+    RouteTableAssociation,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+    VpcEndpoint,
+    VpcSecurityGroupEgressRule,
+    VpcSecurityGroupIngressRule,
+)
+from payment_infra.constructs.kms import KeyRef
+from payment_infra.context import DeploymentContext
+
+# Not in config.py on purpose: the range only has to be unique among VPCs that may ever be peered or
+# attached to a transit gateway, and changing it replaces the whole network. 10.40.0.0/16 leaves room for
+# 16 /20 subnets (4,091 usable addresses each; Lambda ENIs are shared per subnet + security group).
+VPC_CIDR = "10.40.0.0/16"
+SUBNET_PREFIX = 20
+# Two AZs is the spec's minimum and what Lambda needs for AZ resilience; each extra AZ adds one ENI (and its
+# hourly charge) per interface endpoint. Raise it here; the CIDR plan has room for 16.
+AZ_COUNT = 2
+HTTPS = 443
+GATEWAY_SERVICES = ("s3", "dynamodb")
+INTERFACE_SERVICES = ("sqs", "sns", "kms", "states", "xray", "logs")
+FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+CANDIDATE_ZONE_NUMBERS = (1, 2, 3)
+_DIRECTIONS = {"northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+               "north": "n", "south": "s", "east": "e", "west": "w", "central": "c"}  # fmt: skip
+
+
+def private_subnet_cidrs(count: int = AZ_COUNT, vpc_cidr: str = VPC_CIDR, prefix: int = SUBNET_PREFIX) -> list[str]:
+    """The first ``count`` /``prefix`` blocks of ``vpc_cidr``: ``["10.40.0.0/20", "10.40.16.0/20", ...]``."""
+    blocks = list(itertools.islice(ipaddress.ip_network(vpc_cidr).subnets(new_prefix=prefix), count))
+    if len(blocks) < count:
+        raise ValueError(f"{vpc_cidr} holds only {len(blocks)} /{prefix} subnets, {count} requested")
+    return [str(block) for block in blocks]
+
+
+def zone_id_prefix(region: str) -> str:
+    """The prefix of a region's AZ ids: ``ap-northeast-2`` -> ``apne2``, ``us-east-1`` -> ``use1``."""
+    area, direction, number = region.split("-")
+    return f"{area}{_DIRECTIONS[direction]}{number}"
+
+
+def candidate_zone_ids(region: str) -> list[str]:
+    """The AZ ids the network may use in ``region`` (only the ones that exist and are available are returned)."""
+    return [f"{zone_id_prefix(region)}-az{n}" for n in CANDIDATE_ZONE_NUMBERS]
+
+
+def service_name(region: str, service: str) -> str:
+    return f"com.amazonaws.{region}.{service}"
+
+
+class Network(Construct):
+    """VPC, private subnets, endpoints, security groups and flow logs of one environment.
+
+    Attributes for later constructs (all Terraform tokens):
+        vpc_id, private_subnet_ids, private_route_table_id,
+        lambda_security_group_id: attach to every function in the VPC,
+        endpoint_security_group_id,
+        gateway_endpoint_ids / interface_endpoint_ids: ``{"s3": ..., "sqs": ...}``,
+        flow_log_group_name, flow_log_group_arn, flow_log_role_arn.
+    """
+
+    vpc_id: str
+    private_subnet_ids: list[str]
+    private_route_table_id: str
+    lambda_security_group_id: str
+    endpoint_security_group_id: str
+    gateway_endpoint_ids: dict[str, str]
+    interface_endpoint_ids: dict[str, str]
+    flow_log_group_name: str
+    flow_log_group_arn: str
+    flow_log_role_arn: str
+
+    def __init__(self, scope: Construct, id_: str, ctx: DeploymentContext, logs_key: KeyRef):
+        super().__init__(scope, id_)
+        self._ctx = ctx
+        naming = ctx.naming
+
+        vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=VPC_CIDR,
+            enable_dns_support=True,  # both required for private DNS of interface endpoints
+            enable_dns_hostnames=True,
+            tags={"Name": naming.name("payment-vpc")},
+        )
+        # Terraform adopts the default group and removes all of its rules.
+        DefaultSecurityGroup(self, "default_security_group", vpc_id=vpc.id)
+
+        zones = DataAwsAvailabilityZones(
+            self,
+            "availability_zones",
+            state="available",
+            filter=[DataAwsAvailabilityZonesFilter(name="zone-id", values=candidate_zone_ids(ctx.region))],
+        )
+        route_table = RouteTable(
+            self,
+            "private_route_table",
+            vpc_id=vpc.id,
+            tags={"Name": naming.name("payment-private")},
+        )
+        # element() wraps around: with fewer zones than subnets two subnets would silently share a zone.
+        enough_zones = TerraformResourceLifecycle(
+            precondition=[
+                Precondition(
+                    condition=Op.gte(Fn.length_of(zones.zone_ids), AZ_COUNT),
+                    error_message=f"need {AZ_COUNT} available AZs among {', '.join(candidate_zone_ids(ctx.region))}",
+                )
+            ]
+        )
+        subnets = []
+        for index, cidr in enumerate(private_subnet_cidrs()):
+            subnet = Subnet(
+                self,
+                f"private_subnet_{index}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone_id=Fn.element(zones.zone_ids, index),
+                map_public_ip_on_launch=False,
+                lifecycle=enough_zones,
+                tags={"Name": naming.name(f"payment-private-{index}")},
+            )
+            RouteTableAssociation(
+                self, f"private_subnet_{index}_route_table", subnet_id=subnet.id, route_table_id=route_table.id
+            )
+            subnets.append(subnet)
+        subnet_ids = [subnet.id for subnet in subnets]
+
+        lambda_sg = SecurityGroup(
+            self,
+            "lambda_security_group",
+            name=naming.name("payment-lambda"),
+            description="Payment API functions: HTTPS egress to VPC endpoints only",
+            vpc_id=vpc.id,
+            tags={"Name": naming.name("payment-lambda")},
+        )
+        endpoint_sg = SecurityGroup(
+            self,
+            "endpoint_security_group",
+            name=naming.name("payment-endpoints"),
+            description="Interface VPC endpoints: HTTPS from the payment API functions only",
+            vpc_id=vpc.id,
+            tags={"Name": naming.name("payment-endpoints")},
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "endpoint_ingress_from_lambda",
+            security_group_id=endpoint_sg.id,
+            referenced_security_group_id=lambda_sg.id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            description="HTTPS from the payment API functions",
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "lambda_egress_to_endpoints",
+            security_group_id=lambda_sg.id,
+            referenced_security_group_id=endpoint_sg.id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            description="HTTPS to the interface VPC endpoints",
+        )
+
+        self.gateway_endpoint_ids = {}
+        for service in GATEWAY_SERVICES:
+            endpoint = VpcEndpoint(
+                self,
+                f"{service}_gateway_endpoint",
+                vpc_id=vpc.id,
+                service_name=service_name(ctx.region, service),
+                vpc_endpoint_type="Gateway",
+                route_table_ids=[route_table.id],
+                tags={"Name": naming.name(f"payment-{service}")},
+            )
+            # The prefix list of the endpoint's service: the only non-VPC addresses the functions may reach.
+            VpcSecurityGroupEgressRule(
+                self,
+                f"lambda_egress_to_{service}",
+                security_group_id=lambda_sg.id,
+                prefix_list_id=endpoint.prefix_list_id,
+                ip_protocol="tcp",
+                from_port=HTTPS,
+                to_port=HTTPS,
+                description=f"HTTPS to {service} through its gateway endpoint",
+            )
+            self.gateway_endpoint_ids[service] = endpoint.id
+
+        self.interface_endpoint_ids = {}
+        for service in INTERFACE_SERVICES:
+            endpoint = VpcEndpoint(
+                self,
+                f"{service}_interface_endpoint",
+                vpc_id=vpc.id,
+                service_name=service_name(ctx.region, service),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=subnet_ids,
+                security_group_ids=[endpoint_sg.id],
+                tags={"Name": naming.name(f"payment-{service}")},
+            )
+            self.interface_endpoint_ids[service] = endpoint.id
+
+        self._flow_logs(vpc, logs_key)
+        self.vpc_id = vpc.id
+        self.private_subnet_ids = subnet_ids
+        self.private_route_table_id = route_table.id
+        self.lambda_security_group_id = lambda_sg.id
+        self.endpoint_security_group_id = endpoint_sg.id
+
+    def _flow_logs(self, vpc: Vpc, logs_key: KeyRef) -> None:
+        ctx = self._ctx
+        group = CloudwatchLogGroup(
+            self,
+            "flow_log_group",
+            name=f"/aws/vpc/flow-logs/{ctx.naming.name('payment')}",
+            kms_key_id=logs_key.arn,
+            retention_in_days=ctx.config.retention.log_retention_days,
+        )
+        role = IamRole(
+            self,
+            "flow_log_role",
+            name=ctx.naming.name("payment-vpc-flow-logs"),
+            description="VPC flow logs delivery to the payment flow-log group",
+            assume_role_policy=policies.assume_role_policy(
+                "vpc-flow-logs.amazonaws.com",
+                source_account=ctx.account_id,
+                source_arn=ctx.arn("ec2", "vpc-flow-log/*"),
+            ),
+        )
+        IamRolePolicy(
+            self,
+            "flow_log_role_policy",
+            name="write-flow-log-group",
+            role=role.id,
+            policy=policies.document(
+                [policies.allow(list(FLOW_LOG_ACTIONS), [f"{group.arn}:*"], sid="WriteFlowLogGroup")]
+            ),
+        )
+        FlowLog(
+            self,
+            "flow_log",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": ctx.naming.name("payment-vpc-flow-logs")},
+        )
+        self.flow_log_group_name = group.name
+        self.flow_log_group_arn = group.arn
+        self.flow_log_role_arn = role.arn
