@@ -71,13 +71,35 @@ LAZY_PRELOAD_ACTIVE = install_lazy_provider_preload() and "cdktf._jsii" not in s
 register_provider_package()
 
 # Only the service modules this project uses; add a line here when a construct needs a new resource type.
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanQuotaSettings,
+    ApiGatewayUsagePlanThrottleSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
 from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
     DataAwsAvailabilityZones,
     DataAwsAvailabilityZonesFilter,
@@ -95,8 +117,19 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionDeadLetterConfig,
+    LambdaFunctionEnvironment,
+    LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
+    LambdaFunctionVpcConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
@@ -110,6 +143,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
     S3BucketOwnershipControlsRule,
@@ -126,6 +160,16 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningVersioningConfiguration,
 )
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.sfn_state_machine import (
+    SfnStateMachine,
+    SfnStateMachineLoggingConfiguration,
+    SfnStateMachineTracingConfiguration,
+)
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
@@ -133,13 +177,31 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 __all__ = [
+    "ApiGatewayAccount",
+    "ApiGatewayApiKey",
+    "ApiGatewayDeployment",
+    "ApiGatewayMethodSettings",
+    "ApiGatewayMethodSettingsSettings",
+    "ApiGatewayRestApi",
+    "ApiGatewayRestApiEndpointConfiguration",
+    "ApiGatewayStage",
+    "ApiGatewayStageAccessLogSettings",
+    "ApiGatewayUsagePlan",
+    "ApiGatewayUsagePlanApiStages",
+    "ApiGatewayUsagePlanKey",
+    "ApiGatewayUsagePlanQuotaSettings",
+    "ApiGatewayUsagePlanThrottleSettings",
     "AppautoscalingPolicy",
     "AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration",
     "AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification",
     "AppautoscalingTarget",
     "AwsProvider",
     "AwsProviderDefaultTags",
+    "CloudwatchDashboard",
     "CloudwatchLogGroup",
+    "CloudwatchMetricAlarm",
+    "CloudwatchMetricAlarmMetricQuery",
+    "CloudwatchMetricAlarmMetricQueryMetric",
     "DataAwsAvailabilityZones",
     "DataAwsAvailabilityZonesFilter",
     "DataAwsCallerIdentity",
@@ -153,8 +215,17 @@ __all__ = [
     "FlowLog",
     "IamRole",
     "IamRolePolicy",
+    "IamRolePolicyAttachment",
     "KmsAlias",
     "KmsKey",
+    "LambdaEventSourceMapping",
+    "LambdaFunction",
+    "LambdaFunctionDeadLetterConfig",
+    "LambdaFunctionEnvironment",
+    "LambdaFunctionLoggingConfig",
+    "LambdaFunctionTracingConfig",
+    "LambdaFunctionVpcConfig",
+    "LambdaPermission",
     "RouteTable",
     "RouteTableAssociation",
     "S3Bucket",
@@ -165,6 +236,8 @@ __all__ = [
     "S3BucketLifecycleConfigurationRuleFilter",
     "S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration",
     "S3BucketLoggingA",
+    "S3BucketNotification",
+    "S3BucketNotificationLambdaFunction",
     "S3BucketOwnershipControls",
     "S3BucketOwnershipControlsRule",
     "S3BucketPolicy",
@@ -175,6 +248,14 @@ __all__ = [
     "S3BucketVersioningA",
     "S3BucketVersioningVersioningConfiguration",
     "SecurityGroup",
+    "SfnStateMachine",
+    "SfnStateMachineLoggingConfiguration",
+    "SfnStateMachineTracingConfiguration",
+    "SnsTopic",
+    "SnsTopicPolicy",
+    "SnsTopicSubscription",
+    "SqsQueue",
+    "SqsQueuePolicy",
     "Subnet",
     "Vpc",
     "VpcEndpoint",

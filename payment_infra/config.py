@@ -103,6 +103,7 @@ class ApiSettings:
     throttle_rate_limit: int
     throttle_burst_limit: int
     quota_per_day: int
+    p99_latency_alarm_ms: int = 1000  # alarm when the stage's p99 latency exceeds this
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,9 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         dynamodb=DynamoDbSettings(
             billing_mode=BillingMode.PROVISIONED, read=Capacity(25, 2_000), write=Capacity(25, 2_000)
         ),
-        api=ApiSettings(throttle_rate_limit=10_000, throttle_burst_limit=5_000, quota_per_day=10_000_000),
+        api=ApiSettings(
+            throttle_rate_limit=10_000, throttle_burst_limit=5_000, quota_per_day=10_000_000, p99_latency_alarm_ms=500
+        ),
         retention=RetentionSettings(s3_expiration_days=90, log_retention_days=30),
         destroyable=True,  # the product asks for destroyable prod by default; PAYMENT_DESTROYABLE=false protects it
     ),
@@ -328,7 +331,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
             )
 
     api = config.api
-    for name in ("throttle_rate_limit", "throttle_burst_limit", "quota_per_day"):
+    for name in ("throttle_rate_limit", "throttle_burst_limit", "quota_per_day", "p99_latency_alarm_ms"):
         value = getattr(api, name)
         check(is_int(value) and value > 0, f"api.{name}", value, "a positive integer")
 

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from payment_infra.application import functions_module
 from payment_infra.config import EnvironmentConfig
+from payment_infra.constructs.api import PaymentRestApi
+from payment_infra.constructs.batch_import import BatchImportTrigger
+from payment_infra.constructs.compute import SETTLEMENT, Compute
 from payment_infra.constructs.database import Database
 from payment_infra.constructs.kms import KmsKeys
+from payment_infra.constructs.messaging import Messaging, QueueRef
+from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
+from payment_infra.constructs.payment_function import Placement
 from payment_infra.constructs.storage import Storage
+from payment_infra.constructs.workflow import PaymentWorkflow
 from payment_infra.context import DeploymentContext, deployment_context
+from payment_infra.permissions import Resource
 
 
 class PaymentApiConstruct(Construct):
-    """KMS keys → storage and database → (compute, API, messaging, network, monitoring)."""
+    """KMS keys → storage, database, network, messaging → functions → API, workflow, batch import → monitoring."""
 
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
         super().__init__(scope, id_)
@@ -27,3 +36,68 @@ class PaymentApiConstruct(Construct):
         self.storage = Storage(self, "storage", self.context, self.keys.storage)
         self.database = Database(self, "database", self.context, self.keys.data)
         self.network = Network(self, "network", self.context, self.keys.logs)
+        settlement_timeout = functions_module().function(SETTLEMENT).timeout_seconds
+        self.messaging = Messaging(
+            self, "messaging", self.context, self.keys.messaging, consumer_timeout_seconds=settlement_timeout
+        )
+        self.compute = Compute(
+            self,
+            "compute",
+            self.context,
+            resources=self._resources(),
+            placement=Placement(
+                subnet_ids=self.network.private_subnet_ids,
+                security_group_ids=[self.network.lambda_security_group_id],
+                environment_key_arn=self.keys.data.arn,
+                logs_key_arn=self.keys.logs.arn,
+                failure_queue_arn=self.messaging.failures.arn,
+            ),
+            failure_queue=self._queue(self.messaging.failures),
+            settlement_queue=self._queue(self.messaging.queue),
+        )
+        functions = self.compute.functions
+        self.api = PaymentRestApi(self, "api", self.context, functions=functions, logs_key=self.keys.logs)
+        self.workflow = PaymentWorkflow(
+            self,
+            "workflow",
+            self.context,
+            validate=functions["workflow-validate"],
+            process=functions["workflow-process"],
+            topic=self.messaging.notifications,
+            messaging_key=self.keys.messaging,
+            logs_key=self.keys.logs,
+        )
+        BatchImportTrigger(
+            self, "batch_import", self.context, bucket=self.storage.imports, function=functions["batch-import"]
+        )
+        self.monitoring = Monitoring(
+            self,
+            "monitoring",
+            self.context,
+            functions=functions,
+            api_name=self.api.api_name,
+            stage_name=self.api.stage_name,
+            queue=self.messaging.queue,
+            dlq=self.messaging.dlq,
+            failures=self.messaging.failures,
+            table_name=self.database.transactions.name,
+            alarm_topic=self.messaging.alarms,
+        )
+
+    def _queue(self, queue: QueueRef) -> Resource:
+        return Resource(value=queue.url, arn=queue.arn, key_arn=self.keys.messaging.arn, kind="queue")
+
+    def _resources(self) -> dict[str, Resource]:
+        """What each environment variable of the application names, in this environment."""
+        data, storage, messaging = self.keys.data.arn, self.keys.storage.arn, self.keys.messaging.arn
+        tables, buckets = self.database, self.storage
+        return {
+            "TRANSACTIONS_TABLE": Resource(tables.transactions.name, tables.transactions.arn, data, "table"),
+            "IDEMPOTENCY_TABLE": Resource(tables.idempotency.name, tables.idempotency.arn, data, "table"),
+            "QUEUE_URL": self._queue(self.messaging.queue),
+            "RECEIPTS_BUCKET": Resource(buckets.receipts.name, buckets.receipts.arn, storage, "bucket"),
+            "IMPORT_BUCKET": Resource(buckets.imports.name, buckets.imports.arn, storage, "bucket"),
+            "NOTIFICATIONS_TOPIC_ARN": Resource(
+                self.messaging.notifications.arn, self.messaging.notifications.arn, messaging, "topic"
+            ),
+        }

@@ -1,0 +1,185 @@
+"""API Gateway REST API built from the application's OpenAPI document.
+
+Stage per environment with X-Ray, JSON access logs (CMK-encrypted log group), method settings (metrics,
+INFO logs, no data trace, no caching) and the matrix's throttling; an API key with a usage plan (throttle
++ daily quota); Lambda permissions scoped to the exact route on this API's execution ARN.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from constructs import Construct
+
+from payment_infra import policies
+from payment_infra.application import functions_module, openapi_document
+from payment_infra.aws import (
+    ApiGatewayAccount,
+    ApiGatewayApiKey,
+    ApiGatewayDeployment,
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+    ApiGatewayRestApi,
+    ApiGatewayRestApiEndpointConfiguration,
+    ApiGatewayStage,
+    ApiGatewayStageAccessLogSettings,
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanKey,
+    ApiGatewayUsagePlanQuotaSettings,
+    ApiGatewayUsagePlanThrottleSettings,
+    CloudwatchLogGroup,
+    IamRole,
+    IamRolePolicyAttachment,
+    LambdaPermission,
+)
+from payment_infra.constructs.kms import KeyRef
+from payment_infra.constructs.payment_function import PaymentFunction
+from payment_infra.context import DeploymentContext
+from payment_infra.openapi_gateway import body_hash, gateway_body
+
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "extendedRequestId": "$context.extendedRequestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "integrationLatency": "$context.integrationLatency",
+        "latency": "$context.responseLatency",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "errorType": "$context.error.responseType",
+        "xrayTraceId": "$context.xrayTraceId",
+    },
+    separators=(",", ":"),
+)
+PUSH_TO_CLOUDWATCH = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+
+
+class PaymentRestApi(Construct):
+    """Exposes ``rest_api_id``, ``stage_name``, ``url``, ``api_key_id``, ``execution_arn``, ``api_name``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: DeploymentContext,
+        *,
+        functions: Mapping[str, PaymentFunction],
+        logs_key: KeyRef,
+    ):
+        super().__init__(scope, id_)
+        config = ctx.config
+        routes = functions_module().ROUTES
+        document = openapi_document()
+        body = gateway_body(document, routes, {name: fn.invoke_arn for name, fn in functions.items()})
+        # Hash the body with names instead of ARN tokens: redeploy when the API changes, not on token numbering.
+        redeploy_hash = body_hash(gateway_body(document, routes, {name: name for name in functions}))
+
+        self.api_name = ctx.naming.name("payment-api")
+        api = ApiGatewayRestApi(
+            self,
+            "rest_api",
+            name=self.api_name,
+            description="Payment API (from lambdas/openapi.json)",
+            body=json.dumps(body, separators=(",", ":")),
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            api_key_source="HEADER",
+            minimum_compression_size="1024",
+            fail_on_warnings=True,
+        )
+        deployment = ApiGatewayDeployment(
+            self,
+            "deployment",
+            rest_api_id=api.id,
+            triggers={"redeployment": redeploy_hash},
+            lifecycle={"create_before_destroy": True},
+        )
+        access_logs = CloudwatchLogGroup(
+            self,
+            "access_logs",
+            name=f"/aws/apigateway/{self.api_name}",
+            retention_in_days=config.retention.log_retention_days,
+            kms_key_id=logs_key.arn,
+        )
+        account_role = IamRole(
+            self,
+            "cloudwatch_role",
+            name=ctx.naming.name("payment-apigateway-cloudwatch"),
+            description="Lets API Gateway write execution and access logs to CloudWatch Logs",
+            assume_role_policy=policies.assume_role_policy("apigateway.amazonaws.com", source_account=ctx.account_id),
+        )
+        IamRolePolicyAttachment(self, "cloudwatch_role_policy", role=account_role.name, policy_arn=PUSH_TO_CLOUDWATCH)
+        # Region-wide setting of the account: required before a stage may log to CloudWatch.
+        account = ApiGatewayAccount(self, "account", cloudwatch_role_arn=account_role.arn)
+        stage = ApiGatewayStage(
+            self,
+            "stage",
+            rest_api_id=api.id,
+            deployment_id=deployment.id,
+            stage_name=config.name,
+            description=f"payment API, {config.name}",
+            xray_tracing_enabled=True,
+            cache_cluster_enabled=False,
+            variables={"environment": config.name, "region": config.region},
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
+            ),
+            depends_on=[account],
+        )
+        ApiGatewayMethodSettings(
+            self,
+            "method_settings",
+            rest_api_id=api.id,
+            stage_name=stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                metrics_enabled=True,
+                logging_level="INFO",
+                data_trace_enabled=False,  # request/response bodies would put payment data in logs
+                caching_enabled=False,  # payment reads must never be served stale
+                throttling_rate_limit=config.api.throttle_rate_limit,
+                throttling_burst_limit=config.api.throttle_burst_limit,
+            ),
+        )
+        plan = ApiGatewayUsagePlan(
+            self,
+            "usage_plan",
+            name=ctx.naming.name("payment-usage-plan"),
+            description=f"Throttle and daily quota of the {config.name} API key",
+            api_stages=[ApiGatewayUsagePlanApiStages(api_id=api.id, stage=stage.stage_name)],
+            throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                rate_limit=config.api.throttle_rate_limit, burst_limit=config.api.throttle_burst_limit
+            ),
+            quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=config.api.quota_per_day, period="DAY"),
+        )
+        key = ApiGatewayApiKey(self, "api_key", name=ctx.naming.name("payment-api-key"), enabled=True)
+        ApiGatewayUsagePlanKey(self, "usage_plan_key", key_id=key.id, key_type="API_KEY", usage_plan_id=plan.id)
+
+        for (method, path), name in sorted(routes.items()):
+            slug = "_".join(
+                filter(None, [method.lower(), *path.strip("/").replace("{", "").replace("}", "").split("/")])
+            )
+            api_path = path.replace("{transaction_id}", "*")
+            LambdaPermission(
+                self,
+                f"invoke_{slug}",
+                statement_id=f"AllowApiGateway-{method}-{slug}",
+                action="lambda:InvokeFunction",
+                function_name=functions[name].function.function_name,
+                principal="apigateway.amazonaws.com",
+                source_arn=f"{api.execution_arn}/{config.name}/{method}{api_path}",
+            )
+
+        self.rest_api_id = api.id
+        self.execution_arn = api.execution_arn
+        self.stage_name = stage.stage_name
+        self.url = stage.invoke_url
+        self.api_key_id = key.id
+        self.api_key_value = key.value
+        self.access_log_group_name = access_logs.name

@@ -1,0 +1,112 @@
+"""Queues and topics: the settlement FIFO queue with its FIFO DLQ, the Lambda async-failure queue,
+and the notifications and alarm topics. All encrypted with the messaging CMK and TLS-only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from payment_infra import policies
+from payment_infra.aws import SnsTopic, SnsTopicPolicy, SnsTopicSubscription, SqsQueue, SqsQueuePolicy
+from payment_infra.constructs.kms import KeyRef
+from payment_infra.context import DeploymentContext
+
+MAX_RETENTION_SECONDS = 14 * 24 * 3600
+MAX_RECEIVE_COUNT = 3
+# SQS recommends a visibility timeout of at least 6x the consumer's timeout for Lambda event sources.
+VISIBILITY_TIMEOUT_FACTOR = 6
+
+
+@dataclass(frozen=True)
+class QueueRef:
+    name: str
+    arn: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TopicRef:
+    name: str
+    arn: str
+
+
+class Messaging(Construct):
+    """Exposes ``queue``, ``dlq``, ``failures`` (QueueRef) and ``notifications``, ``alarms`` (TopicRef)."""
+
+    def __init__(
+        self, scope: Construct, id_: str, ctx: DeploymentContext, key: KeyRef, *, consumer_timeout_seconds: int
+    ):
+        super().__init__(scope, id_)
+        naming = ctx.naming
+        encrypted = {"kms_master_key_id": key.arn, "kms_data_key_reuse_period_seconds": 300}
+        dlq = SqsQueue(
+            self,
+            "dlq",
+            name=naming.fifo("transaction-queue-dlq"),
+            fifo_queue=True,
+            content_based_deduplication=True,
+            message_retention_seconds=MAX_RETENTION_SECONDS,
+            **encrypted,
+        )
+        queue = SqsQueue(
+            self,
+            "queue",
+            name=naming.fifo("transaction-queue"),
+            fifo_queue=True,
+            content_based_deduplication=True,
+            deduplication_scope="messageGroup",
+            fifo_throughput_limit="perMessageGroupId",
+            message_retention_seconds=MAX_RETENTION_SECONDS,
+            visibility_timeout_seconds=VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds,
+            redrive_policy=_json({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+            **encrypted,
+        )
+        # Only the settlement queue may use the DLQ.
+        dlq.redrive_allow_policy = _json({"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]})
+        failures = SqsQueue(
+            self,
+            "failures",
+            name=naming.name("payment-lambda-failures"),
+            message_retention_seconds=MAX_RETENTION_SECONDS,
+            **encrypted,
+        )
+        for logical, q in (("queue", queue), ("dlq", dlq), ("failures", failures)):
+            SqsQueuePolicy(
+                self,
+                f"{logical}_policy",
+                queue_url=q.url,
+                policy=policies.document([policies.deny_insecure_transport([q.arn])]),
+            )
+        self.queue = QueueRef(name=queue.name, arn=queue.arn, url=queue.url)
+        self.dlq = QueueRef(name=dlq.name, arn=dlq.arn, url=dlq.url)
+        self.failures = QueueRef(name=failures.name, arn=failures.arn, url=failures.url)
+
+        self.notifications = self._topic(ctx, key, "payment-notifications", publishers=[])
+        self.alarms = self._topic(ctx, key, "payment-alarms", publishers=["cloudwatch.amazonaws.com"])
+        for topic_id, topic in (("notifications", self.notifications), ("alarms", self.alarms)):
+            SnsTopicSubscription(
+                self, f"{topic_id}_email", topic_arn=topic.arn, protocol="email", endpoint=ctx.config.alert_email
+            )
+
+    def _topic(self, ctx: DeploymentContext, key: KeyRef, resource_type: str, publishers: list[str]) -> TopicRef:
+        logical = resource_type.removeprefix("payment-")
+        topic = SnsTopic(self, logical, name=ctx.naming.name(resource_type), kms_master_key_id=key.arn)
+        statements = [policies.deny_insecure_transport([topic.arn])]
+        if publishers:
+            statements.append(
+                policies.allow(
+                    ["sns:Publish"],
+                    [topic.arn],
+                    sid="AllowServicePublishFromThisAccount",
+                    principals={"Service": publishers},
+                    conditions={"StringEquals": {"aws:SourceAccount": ctx.account_id}},
+                )
+            )
+        SnsTopicPolicy(self, f"{logical}_policy", arn=topic.arn, policy=policies.document(statements))
+        return TopicRef(name=topic.name, arn=topic.arn)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))

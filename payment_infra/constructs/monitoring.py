@@ -1,0 +1,233 @@
+"""CloudWatch dashboard and alarms of one environment; every alarm notifies the alarm topic.
+
+Thresholds (see docs/operations.md for what to do when one fires):
+- Lambda errors >= 1 in 5 minutes, per function
+- API 5xx error rate > 1 % over 5 minutes
+- API p99 latency > ``config.api.p99_latency_alarm_ms`` (1,000 ms; prod 500 ms)
+- settlement DLQ and Lambda failure queue not empty
+- DynamoDB read or write throttle events >= 1
+- oldest settlement message older than 5 minutes
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from constructs import Construct
+
+from payment_infra.aws import (
+    CloudwatchDashboard,
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
+from payment_infra.constructs.messaging import QueueRef, TopicRef
+from payment_infra.constructs.payment_function import PaymentFunction
+from payment_infra.context import DeploymentContext
+
+PERIOD_SECONDS = 300
+API_5XX_RATE_PERCENT = 1
+QUEUE_AGE_SECONDS = 300
+
+
+class Monitoring(Construct):
+    """Exposes ``dashboard_name``, ``dashboard_url`` and ``alarm_names``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: DeploymentContext,
+        *,
+        functions: Mapping[str, PaymentFunction],
+        api_name: str,
+        stage_name: str,
+        queue: QueueRef,
+        dlq: QueueRef,
+        failures: QueueRef,
+        table_name: str,
+        alarm_topic: TopicRef,
+    ):
+        super().__init__(scope, id_)
+        self._ctx = ctx
+        self._topic = alarm_topic
+        self.alarm_names: list[str] = []
+        api_dims = {"ApiName": api_name, "Stage": stage_name}
+
+        for short, fn in sorted(functions.items()):
+            self._alarm(
+                f"lambda_errors_{short.replace('-', '_')}",
+                f"payment-{short}-errors",
+                f"{fn.function_name} reported at least one error in 5 minutes",
+                metric=("AWS/Lambda", "Errors", {"FunctionName": fn.function_name}, "Sum"),
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+            )
+        self._api_error_rate(api_dims)
+        self._alarm(
+            "api_latency_p99",
+            "payment-api-latency-p99",
+            f"API p99 latency above {ctx.config.api.p99_latency_alarm_ms} ms",
+            metric=("AWS/ApiGateway", "Latency", api_dims, "p99"),
+            threshold=ctx.config.api.p99_latency_alarm_ms,
+            comparison="GreaterThanThreshold",
+        )
+        for logical, q, what in (("dlq", dlq, "settlement DLQ"), ("failures", failures, "Lambda async failure queue")):
+            self._alarm(
+                f"{logical}_not_empty",
+                f"payment-{logical}-not-empty",
+                f"Messages are waiting in the {what}: replay with `make redrive` after fixing the cause",
+                metric=("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": q.name}, "Maximum"),
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+            )
+        for kind in ("Read", "Write"):
+            self._alarm(
+                f"dynamodb_{kind.lower()}_throttles",
+                f"payment-dynamodb-{kind.lower()}-throttles",
+                f"DynamoDB {kind.lower()} requests to {table_name} were throttled",
+                metric=("AWS/DynamoDB", f"{kind}ThrottleEvents", {"TableName": table_name}, "Sum"),
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+            )
+        self._alarm(
+            "queue_age",
+            "payment-queue-age",
+            "The oldest settlement message waited more than 5 minutes",
+            metric=("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": queue.name}, "Maximum"),
+            threshold=QUEUE_AGE_SECONDS,
+            comparison="GreaterThanThreshold",
+        )
+
+        self.dashboard_name = ctx.naming.name("payment-api")
+        CloudwatchDashboard(
+            self,
+            "dashboard",
+            dashboard_name=self.dashboard_name,
+            dashboard_body=json.dumps(_dashboard(ctx.region, functions, api_dims, queue, dlq, failures, table_name)),
+        )
+        self.dashboard_url = (
+            f"https://{ctx.region}.console.aws.amazon.com/cloudwatch/home?region={ctx.region}"
+            f"#dashboards:name={self.dashboard_name}"
+        )
+
+    def _alarm(self, logical: str, base_name: str, description: str, *, metric, threshold, comparison) -> None:
+        namespace, name, dimensions, statistic = metric
+        stat = {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
+        alarm = CloudwatchMetricAlarm(
+            self,
+            logical,
+            alarm_name=self._ctx.naming.name(base_name),
+            alarm_description=description,
+            namespace=namespace,
+            metric_name=name,
+            dimensions=dimensions,
+            period=PERIOD_SECONDS,
+            evaluation_periods=1,
+            threshold=threshold,
+            comparison_operator=comparison,
+            treat_missing_data="notBreaching",
+            alarm_actions=[self._topic.arn],
+            ok_actions=[self._topic.arn],
+            **stat,
+        )
+        self.alarm_names.append(alarm.alarm_name)
+
+    def _api_error_rate(self, api_dims: dict[str, str]) -> None:
+        def metric(query_id: str, name: str) -> CloudwatchMetricAlarmMetricQuery:
+            return CloudwatchMetricAlarmMetricQuery(
+                id=query_id,
+                return_data=False,
+                metric=CloudwatchMetricAlarmMetricQueryMetric(
+                    namespace="AWS/ApiGateway", metric_name=name, dimensions=api_dims, period=PERIOD_SECONDS, stat="Sum"
+                ),
+            )
+
+        alarm = CloudwatchMetricAlarm(
+            self,
+            "api_5xx_rate",
+            alarm_name=self._ctx.naming.name("payment-api-5xx-rate"),
+            alarm_description=f"More than {API_5XX_RATE_PERCENT} % of API requests failed with 5xx in 5 minutes",
+            metric_query=[
+                metric("errors", "5XXError"),
+                metric("requests", "Count"),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="rate",
+                    expression="IF(requests > 0, 100 * errors / requests, 0)",
+                    label="5xx %",
+                    return_data=True,
+                ),
+            ],
+            evaluation_periods=1,
+            threshold=API_5XX_RATE_PERCENT,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[self._topic.arn],
+            ok_actions=[self._topic.arn],
+        )
+        self.alarm_names.append(alarm.alarm_name)
+
+
+def _dashboard(region, functions, api_dims, queue, dlq, failures, table_name) -> dict[str, Any]:
+    def widget(title: str, metrics: list[list[Any]], stat: str = "Sum", x: int = 0, y: int = 0) -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "x": x,
+            "y": y,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "title": title,
+                "region": region,
+                "stat": stat,
+                "period": PERIOD_SECONDS,
+                "metrics": metrics,
+            },
+        }
+
+    api = ["AWS/ApiGateway"]
+    api_dim = ["ApiName", api_dims["ApiName"], "Stage", api_dims["Stage"]]
+    names = [fn.function_name for _, fn in sorted(functions.items())]
+    return {
+        "widgets": [
+            widget(
+                "API requests, 4xx, 5xx", [[*api, m, *api_dim] for m in ("Count", "4XXError", "5XXError")], x=0, y=0
+            ),
+            widget(
+                "API latency p50 / p99 (ms)",
+                [[*api, "Latency", *api_dim, {"stat": s}] for s in ("p50", "p99")],
+                x=12,
+                y=0,
+            ),
+            widget("Lambda errors", [["AWS/Lambda", "Errors", "FunctionName", n] for n in names], x=0, y=6),
+            widget(
+                "Lambda duration p99 (ms)", [["AWS/Lambda", "Duration", "FunctionName", n] for n in names], "p99", 12, 6
+            ),
+            widget("Lambda throttles", [["AWS/Lambda", "Throttles", "FunctionName", n] for n in names], x=0, y=12),
+            widget(
+                "Settlement queue depth and age",
+                [
+                    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.name],
+                    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue.name, {"yAxis": "right"}],
+                ],
+                "Maximum",
+                12,
+                12,
+            ),
+            widget(
+                "DLQ depth",
+                [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.name] for q in (dlq, failures)],
+                "Maximum",
+                0,
+                18,
+            ),
+            widget(
+                "DynamoDB throttles",
+                [["AWS/DynamoDB", f"{k}ThrottleEvents", "TableName", table_name] for k in ("Read", "Write")],
+                x=12,
+                y=18,
+            ),
+        ]
+    }

@@ -1,0 +1,125 @@
+"""One Lambda function with everything it must not run without.
+
+Its own IAM role (policy of exact statements), its own log group created first (retention, CMK), X-Ray
+active tracing, VPC placement, reserved concurrency, environment encrypted with the CMK, the public
+Powertools layer, and a dead-letter queue for asynchronous invocations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cdktf import TerraformAsset
+from constructs import Construct
+
+from payment_infra import policies
+from payment_infra.aws import (
+    CloudwatchLogGroup,
+    IamRole,
+    IamRolePolicy,
+    LambdaFunction,
+    LambdaFunctionDeadLetterConfig,
+    LambdaFunctionEnvironment,
+    LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
+    LambdaFunctionVpcConfig,
+)
+from payment_infra.context import DeploymentContext
+
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS-owned account publishing the public Powertools layers
+
+
+def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
+    """``arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{N}``."""
+    python = runtime.replace(".", "")
+    return (
+        f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-{python}-{architecture}:{version}"
+    )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where every function runs and what it shares: subnets, security group, keys, failure queue."""
+
+    subnet_ids: Sequence[str]
+    security_group_ids: Sequence[str]
+    environment_key_arn: str
+    logs_key_arn: str
+    failure_queue_arn: str
+
+
+class PaymentFunction(Construct):
+    """Exposes ``function_name``, ``arn``, ``invoke_arn``, ``role_arn`` and ``log_group_name``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: DeploymentContext,
+        *,
+        short_name: str,
+        handler: str,
+        description: str,
+        timeout_seconds: int,
+        reserved_concurrency: int,
+        asset: TerraformAsset,
+        environment: Mapping[str, str],
+        statements: Sequence[policies.Statement],
+        placement: Placement,
+    ):
+        super().__init__(scope, id_)
+        config = ctx.config
+        self.function_name = ctx.naming.name(f"payment-{short_name}")
+        log_group = CloudwatchLogGroup(
+            self,
+            "log_group",
+            name=f"/aws/lambda/{self.function_name}",
+            retention_in_days=config.retention.log_retention_days,
+            kms_key_id=placement.logs_key_arn,
+        )
+        self.log_group_name = log_group.name
+        self.log_group_arn = log_group.arn
+        role = IamRole(
+            self,
+            "role",
+            name=f"{self.function_name}-role",
+            description=f"Execution role of {self.function_name} only",
+            assume_role_policy=policies.assume_role_policy("lambda.amazonaws.com"),
+        )
+        policy = IamRolePolicy(
+            self, "policy", name="least-privilege", role=role.id, policy=policies.document(statements)
+        )
+        self.role_arn = role.arn
+        self.role_name = role.name
+        lam = config.lambda_
+        self.function = LambdaFunction(
+            self,
+            "function",
+            function_name=self.function_name,
+            description=description,
+            role=role.arn,
+            handler=handler,
+            runtime=lam.runtime,
+            architectures=[lam.architecture],
+            memory_size=lam.memory_mb,
+            timeout=timeout_seconds,
+            reserved_concurrent_executions=reserved_concurrency,
+            filename=asset.path,
+            source_code_hash=asset.asset_hash,
+            layers=[powertools_layer_arn(config.region, lam.runtime, lam.architecture, lam.powertools_layer_version)],
+            kms_key_arn=placement.environment_key_arn,
+            environment=LambdaFunctionEnvironment(variables=dict(environment)),
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
+            vpc_config=LambdaFunctionVpcConfig(
+                subnet_ids=list(placement.subnet_ids), security_group_ids=list(placement.security_group_ids)
+            ),
+            dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=placement.failure_queue_arn),
+            logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=log_group.name),
+            # The log group must exist (with retention and CMK) before Lambda would create a default one;
+            # the policy must be attached before the first invocation writes logs.
+            depends_on=[log_group, policy],
+        )
+        self.arn = self.function.arn
+        self.invoke_arn = self.function.invoke_arn

@@ -1,0 +1,122 @@
+"""Least-privilege IAM for each function, derived from the resources its environment variables name.
+
+A function's ``FunctionSpec.environment`` (in ``lambdas/payments/functions.py``) says which resources it
+uses; ``GRANTS`` says which actions each function may take on each of them. The pair is checked by tests:
+every variable a function reads is granted, and nothing else is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from payment_infra import policies
+
+TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
+# Per function and environment variable: the actions it may take on that resource.
+GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "transactions": {
+        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:PutItem"),
+        "IDEMPOTENCY_TABLE": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        "QUEUE_URL": ("sqs:SendMessage",),
+    },
+    "status": {"TRANSACTIONS_TABLE": TABLE_READ},
+    "health": {},
+    "settlement": {
+        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:UpdateItem"),
+        "RECEIPTS_BUCKET": ("s3:PutObject",),
+        "NOTIFICATIONS_TOPIC_ARN": ("sns:Publish",),
+    },
+    "batch-import": {
+        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:PutItem"),
+        "QUEUE_URL": ("sqs:SendMessage",),
+        "IMPORT_BUCKET": ("s3:GetObject", "s3:PutObject"),
+    },
+    "workflow-validate": {"TRANSACTIONS_TABLE": TABLE_READ},
+    "workflow-process": {
+        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:UpdateItem"),
+        "RECEIPTS_BUCKET": ("s3:PutObject",),
+    },
+}
+# Variables that configure behaviour and name no resource.
+NON_RESOURCE_VARIABLES = frozenset({"IDEMPOTENCY_TTL_SECONDS"})
+
+# Object prefixes a function may touch in a bucket (never the whole bucket).
+OBJECT_PREFIXES: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("RECEIPTS_BUCKET", "s3:PutObject"): ("receipts/",),
+    ("IMPORT_BUCKET", "s3:GetObject"): ("imports/",),
+    ("IMPORT_BUCKET", "s3:PutObject"): ("reports/",),
+}
+
+KMS_FOR_WRITE = ("kms:GenerateDataKey", "kms:Decrypt")
+ENI_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:UnassignPrivateIpAddresses",
+)
+XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What a variable points at: the value to set, the ARN to grant on, and the CMK that protects it."""
+
+    value: str
+    arn: str
+    key_arn: str
+    kind: str  # "table", "queue", "bucket", "topic"
+
+
+def function_statements(
+    function: str,
+    resources: Mapping[str, Resource],
+    *,
+    log_group_arn: str,
+    failure_queue: Resource,
+    environment_key_arn: str,
+    region: str,
+) -> list[policies.Statement]:
+    """Every statement the role of ``function`` needs, on exact ARNs."""
+    statements = [
+        policies.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:*"], sid="WriteOwnLogs"),
+        # X-Ray accepts no resource-level permissions: "*" is the only valid resource.
+        policies.allow(list(XRAY_ACTIONS), ["*"], sid="XRayTracing"),
+        # ENI management for VPC functions: EC2 offers no narrower resource for Describe*, and Lambda
+        # creates the interfaces itself; these are the actions of AWSLambdaVPCAccessExecutionRole.
+        policies.allow(list(ENI_ACTIONS), ["*"], sid="VpcNetworkInterfaces"),
+        policies.allow(["kms:Decrypt"], [environment_key_arn], sid="DecryptEnvironment"),
+        policies.allow(["sqs:SendMessage"], [failure_queue.arn], sid="AsyncFailureDestination"),
+        policies.allow(list(KMS_FOR_WRITE), [failure_queue.key_arn], sid="EncryptFailureMessages"),
+    ]
+    for variable, actions in sorted(GRANTS[function].items()):
+        resource = resources[variable]
+        sid = "".join(part.title() for part in variable.lower().split("_"))
+        if resource.kind == "table":
+            statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
+            if "dynamodb:Query" in actions:  # the list endpoints query the GSIs
+                statements.append(policies.allow(["dynamodb:Query"], [f"{resource.arn}/index/*"], sid=f"{sid}Indexes"))
+            statements.append(
+                policies.allow(
+                    ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                    [resource.key_arn],
+                    sid=f"{sid}Kms",
+                    conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
+                )
+            )
+        elif resource.kind == "bucket":
+            for action in actions:
+                prefixes = OBJECT_PREFIXES[(variable, action)]
+                statements.append(
+                    policies.allow(
+                        [action],
+                        [f"{resource.arn}/{prefix}*" for prefix in prefixes],
+                        sid=f"{sid}{action.split(':')[1]}",
+                    )
+                )
+            statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))
+        else:
+            statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
+            statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))
+    return statements
