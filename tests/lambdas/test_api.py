@@ -425,3 +425,20 @@ def test_logs_carry_the_correlation_id_and_no_personal_data(function_env: Aws, c
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines and all(line.get("correlation_id") == "corr-42" for line in lines)
     assert "Jane Doe" not in json.dumps(lines)
+
+
+def test_minimal_hand_written_events_work(function_env: Aws, customer_id: str):
+    """Callers that build events by hand (emulators, acceptance tests) need only the basics."""
+    body = json.dumps(create_body(customer_id))
+    created = call(transactions, {"httpMethod": "POST", "path": "/transactions",
+                                  "headers": {"idempotency-key": new_key()}, "body": body})
+    assert created["statusCode"] == 201
+    tid = response_json(created)["transaction_id"]
+    got = call(transactions, {"httpMethod": "GET", "path": f"/transactions/{tid}", "headers": None, "body": None})
+    assert got["statusCode"] == 200
+    missing = call(transactions, {"httpMethod": "POST", "path": "/transactions", "headers": None, "body": body})
+    assert missing["statusCode"] == 400 and response_json(missing)["error"]["request_id"] is None
+    # Records carry a stable prefix and a hash: the raw key is never stored.
+    scan = function_env.dynamodb.scan(TableName=function_env.idempotency_table, Limit=50)["Items"]
+    assert scan and all(entry["id"]["S"].startswith("payments.create_transaction#") for entry in scan)
+    assert all(entry["expiration"]["N"] for entry in scan)

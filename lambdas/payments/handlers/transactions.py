@@ -51,6 +51,7 @@ metrics = Metrics()
 IDEMPOTENCY_KEY_JMESPATH = '[client_id, headers."Idempotency-Key"]'
 IDEMPOTENCY_PAYLOAD_JMESPATH = "body"
 NO_API_KEY = "no-api-key"
+IDEMPOTENCY_KEY_PREFIX = "payments.create_transaction"
 
 
 def _client_id(event: dict[str, Any]) -> str:
@@ -94,7 +95,13 @@ def build_api(
     )
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb)
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency)
+    @idempotent_function(
+        data_keyword_argument="request",
+        persistence_store=persistence,
+        config=idempotency,
+        # Stable across function renames and refactors, so stored keys stay valid.
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
+    )
     def create_transaction(*, request: dict[str, Any], parsed: CreateTransactionRequest) -> dict[str, Any]:
         transaction = service.create(
             parsed, client_id=request["client_id"], idempotency_key=request["headers"]["Idempotency-Key"]
