@@ -51,7 +51,10 @@ unit: install ## pytest only (no lint, no checkov)
 	@rc=0; $(VENV)/bin/pytest || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
-test: install lint-workflows lint unit ## Install, lint, run the whole test suite
+checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only inline (scripts/checkov_gate.py)
+	$(VENV_PY) scripts/checkov_gate.py
+
+test: install lint-workflows lint unit checkov ## Install, lint, run the whole test suite and the checkov gate
 
 .PHONY: lint-workflows redrive bench
 

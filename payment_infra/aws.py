@@ -175,6 +175,18 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from cdktf_cdktf_provider_aws.wafv2_web_acl import (
+    Wafv2WebAcl,
+    Wafv2WebAclDefaultAction,
+    Wafv2WebAclRule,
+    Wafv2WebAclRuleVisibilityConfig,
+    Wafv2WebAclVisibilityConfig,
+)
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
+    Wafv2WebAclLoggingConfiguration,
+    Wafv2WebAclLoggingConfigurationRedactedFields,
+)
 
 __all__ = [
     "ApiGatewayAccount",
@@ -261,4 +273,12 @@ __all__ = [
     "VpcEndpoint",
     "VpcSecurityGroupEgressRule",
     "VpcSecurityGroupIngressRule",
+    "Wafv2WebAcl",
+    "Wafv2WebAclAssociation",
+    "Wafv2WebAclDefaultAction",
+    "Wafv2WebAclLoggingConfiguration",
+    "Wafv2WebAclLoggingConfigurationRedactedFields",
+    "Wafv2WebAclRule",
+    "Wafv2WebAclRuleVisibilityConfig",
+    "Wafv2WebAclVisibilityConfig",
 ]

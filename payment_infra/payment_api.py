@@ -20,6 +20,7 @@ from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
 from payment_infra.constructs.payment_function import Placement
 from payment_infra.constructs.storage import Storage
+from payment_infra.constructs.waf import ApiFirewall
 from payment_infra.constructs.workflow import PaymentWorkflow
 from payment_infra.context import DeploymentContext, deployment_context
 from payment_infra.permissions import Resource
@@ -57,6 +58,7 @@ class PaymentApiConstruct(Construct):
         )
         functions = self.compute.functions
         self.api = PaymentRestApi(self, "api", self.context, functions=functions, logs_key=self.keys.logs)
+        self.firewall = ApiFirewall(self, "waf", self.context, stage_arn=self.api.stage_arn, logs_key=self.keys.logs)
         self.workflow = PaymentWorkflow(
             self,
             "workflow",

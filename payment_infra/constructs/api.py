@@ -92,6 +92,7 @@ class PaymentRestApi(Construct):
             api_key_source="HEADER",
             minimum_compression_size="1024",
             fail_on_warnings=True,
+            lifecycle={"create_before_destroy": True},
         )
         deployment = ApiGatewayDeployment(
             self,
@@ -179,6 +180,7 @@ class PaymentRestApi(Construct):
         self.rest_api_id = api.id
         self.execution_arn = api.execution_arn
         self.stage_name = stage.stage_name
+        self.stage_arn = stage.arn
         self.url = stage.invoke_url
         self.api_key_id = key.id
         self.api_key_value = key.value

@@ -5,6 +5,8 @@ from __future__ import annotations
 from constructs import Construct
 
 from payment_infra import policies
+from payment_infra.aws import S3BucketNotification
+from payment_infra.checkov_skips import ACCESS_LOGS_ARE_NOT_EVENTS, skip
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.secure_bucket import SecureBucket
 from payment_infra.context import DeploymentContext
@@ -47,5 +49,8 @@ class Storage(Construct):
             ],
             **common,
         )
+        skip(self.logs.bucket, ACCESS_LOGS_ARE_NOT_EVENTS)
         self.receipts = SecureBucket(self, "receipts", name=ctx.naming.bucket("receipts"), log_to=self.logs, **common)
+        # Receipt events go to EventBridge for downstream consumers (reconciliation, audit).
+        S3BucketNotification(self, "receipts_events", bucket=self.receipts.bucket.id, eventbridge=True)
         self.imports = SecureBucket(self, "imports", name=ctx.naming.bucket("imports"), log_to=self.logs, **common)
