@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""Benchmarks of the repo: prints a markdown report and writes it to ``docs/benchmarks.md``.
+
+Run through ``make bench`` (which adds ``--with-make-test``) or ``.venv/bin/python scripts/bench.py --help``.
+Every figure is the median of ``--runs`` runs, and figures that are compared with each other are measured
+in the same invocation, interleaved run by run, so machine drift hits all variants alike.
+
+Synth variants (each run is a fresh interpreter writing to its own temporary outdir):
+    fast          our path: ``payment_infra.aws`` registers the provider without its root ``__init__``
+                  and makes the jsii kernel's ``require`` of the provider lazy
+    naive         ``import cdktf_cdktf_provider_aws`` first (its root ``__init__`` imports every service
+                  module) and ``PAYMENT_LAZY_PROVIDER=0``: what a plain CDKTF app does
+    python-only   ``PAYMENT_LAZY_PROVIDER=0`` without the naive import: only the Python half of the fix
+    import floor  ``import payment_infra.aws``: starts the kernel and loads the assembly, no synth
+The synth variants must produce byte-identical output; the script exits non-zero if they do not.
+
+Memory: "peak RSS (tree)" is the largest sum of the resident sets of the process and all its descendants
+(Python and the jsii Node process), sampled every 20 ms from /proc; "peak RSS (largest process)" is
+``ru_maxrss`` of ``RUSAGE_CHILDREN`` read in a fresh wrapper process per run, which is exact but counts
+only the single largest process of the tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_PY = REPO / ".venv" / "bin" / "python"
+CHECKOV = REPO / ".venv" / "bin" / "checkov"
+STACKS = ("payment-dev", "payment-staging", "payment-prod")
+DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
+
+SYNTH = "from payment_infra.app import build_app; import sys; build_app(outdir=sys.argv[1]).synth()"
+VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "fast": (SYNTH, {}),
+    "naive": ("import cdktf_cdktf_provider_aws; " + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
+    "python-only": (SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
+    "import floor": ("import payment_infra.aws", {}),
+}
+SYNTH_VARIANTS = ("fast", "naive", "python-only")
+
+# Runs one command, samples the RSS of its process tree, reports JSON on stdout. A fresh wrapper per run
+# keeps RUSAGE_CHILDREN to that one command (and the descendants it waited for, e.g. the jsii Node process).
+_WRAPPER = r"""
+import json, os, resource, subprocess, sys, time
+
+def tree_rss_kb(root):
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+peak = 0
+while proc.poll() is None:
+    peak = max(peak, tree_rss_kb(proc.pid))
+    time.sleep(0.02)
+wall = time.perf_counter() - start
+err = proc.stderr.read().decode(errors="replace")[-2000:]
+print(json.dumps({"wall": wall, "rc": proc.returncode, "tree_kb": peak,
+                  "max_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "stderr": err}))
+"""
+
+
+@dataclass
+class Sample:
+    wall: float
+    tree_kb: int
+    max_kb: int
+
+
+@dataclass
+class Measured:
+    samples: list[Sample] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return statistics.median(getattr(s, attr) for s in self.samples)
+
+
+@dataclass
+class Section:
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        lines = [f"## {self.title}", "", "| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        if self.notes:
+            lines += [""] + [f"- {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+@dataclass
+class Context:
+    runs: int
+    workdir: Path
+    outdirs: dict[str, list[Path]] = field(default_factory=dict)
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without PAYMENT_* (synth must not pick up a remote backend) plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def measure(cmd: Sequence[str], env: dict[str, str], cwd: Path = REPO) -> Sample:
+    out = subprocess.run(  # noqa: S603 (our own commands)
+        [sys.executable, "-c", _WRAPPER, *cmd], env=env, cwd=cwd, capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:3])} … exited {result['rc']}:\n{result['stderr']}")
+    return Sample(result["wall"], result["tree_kb"], result["max_kb"])
+
+
+def differences(left: Path, right: Path) -> list[str]:
+    """Relative paths that differ between two directory trees (content, or present on one side only)."""
+    found: list[str] = []
+
+    def walk(cmp: filecmp.dircmp, prefix: str) -> None:
+        found.extend(prefix + name for name in cmp.left_only + cmp.right_only + cmp.funny_files)
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
+        found.extend(prefix + name for name in mismatch + errors)
+        for name, sub in cmp.subdirs.items():
+            walk(sub, prefix + name + "/")
+
+    walk(filecmp.dircmp(left, right), "")
+    return sorted(found)
+
+
+def mb(kb: float) -> str:
+    return f"{kb / 1024:.0f} MB"
+
+
+def synth_section(ctx: Context) -> Section:
+    results = {name: Measured() for name in VARIANTS}
+    print(f"synth: warm-up (fills the jsii cache), then {ctx.runs} interleaved runs of {len(VARIANTS)} variants")
+    measure([str(VENV_PY), "-c", SYNTH, str(ctx.workdir / "warmup")], clean_env())
+    for run in range(ctx.runs):
+        for name, (code, extra) in VARIANTS.items():
+            cmd = [str(VENV_PY), "-c", code]
+            if name in SYNTH_VARIANTS:
+                outdir = ctx.workdir / f"{name.replace(' ', '-')}-{run}"
+                ctx.outdirs.setdefault(name, []).append(outdir)
+                cmd.append(str(outdir))
+            results[name].samples.append(sample := measure(cmd, clean_env(extra)))
+            print(f"  run {run + 1}/{ctx.runs} {name:<12} {sample.wall:6.2f} s  tree {mb(sample.tree_kb)}")
+
+    reference = ctx.outdirs["fast"][0]
+    compared = 0
+    for name in SYNTH_VARIANTS:
+        for outdir in ctx.outdirs[name]:
+            diff = differences(reference, outdir)
+            if diff:
+                raise SystemExit(f"bench: cdktf.out of {name} ({outdir}) differs from fast ({reference}): {diff[:10]}")
+            compared += 1
+
+    fast_wall = results["fast"].median("wall")
+    rows = []
+    for name in VARIANTS:
+        r = results[name]
+        rows.append((
+            name,
+            f"{r.median('wall'):.2f} s",
+            f"{r.median('wall') / fast_wall:.1f}x",
+            mb(r.median("tree_kb")),
+            mb(r.median("max_kb")),
+        ))
+    naive = results["naive"]
+    return Section(
+        "Synth of all three stacks",
+        ("variant", "wall time", "vs fast", "peak RSS (tree)", "peak RSS (largest process)"),
+        rows,
+        [
+            f"naive / fast: **{naive.median('wall') / fast_wall:.1f}x** wall time, "
+            f"{naive.median('tree_kb') / results['fast'].median('tree_kb'):.1f}x peak tree RSS.",
+            f"Byte-identical `cdktf.out`: yes ({compared} outdirs of fast, naive and python-only compared file by "
+            "file, assets included).",
+            "import floor = `import payment_infra.aws`: Python + jsii kernel start + provider assembly load, no synth.",
+        ],
+    )
+
+
+def checkov_section(ctx: Context) -> Section:
+    stack_root = ctx.outdirs["fast"][0] / "stacks"
+    rows = []
+    for stack in STACKS:
+        times, failed = [], 0
+        for _ in range(ctx.runs):
+            start = time.perf_counter()
+            proc = subprocess.run(  # noqa: S603
+                [str(CHECKOV), "-d", str(stack_root / stack), "--framework", "terraform_json", "--quiet",
+                 "--compact", "--skip-download"],
+                capture_output=True, text=True, check=False, env=clean_env(),
+            )  # fmt: skip
+            times.append(time.perf_counter() - start)
+            failed = proc.stdout.count("FAILED for resource")
+        rows.append((stack, f"{statistics.median(times):.2f} s", str(failed)))
+        print(f"checkov {stack}: {statistics.median(times):.2f} s, {failed} failed checks")
+    return Section(
+        "Checkov (`checkov -d <stack> --framework terraform_json --quiet --compact --skip-download`)",
+        ("stack", "duration", "failed checks reported by that command"),
+        rows,
+        ["Run on the `fast` synth output; the failed-check count is informational (the gate is `make test`)."],
+    )
+
+
+def lambda_section(ctx: Context) -> Section:
+    root = REPO / "lambdas"
+    notes: list[str] = []
+    rows: list[tuple[str, ...]] = []
+    if not root.is_dir():
+        return Section("Lambda package", ("figure", "value"), [], ["lambdas/ not present yet: skipped."])
+    archive = ctx.workdir / "lambdas.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                info = zipfile.ZipInfo(str(path.relative_to(root)), date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, path.read_bytes())
+    rows.append(("package zip (lambdas/ without `__pycache__`)", f"{archive.stat().st_size:,} bytes"))
+
+    handlers_dir = root / "payments" / "handlers"
+    modules = sorted(p.stem for p in handlers_dir.glob("*.py") if p.stem != "__init__") if handlers_dir.is_dir() else []
+    if not modules:
+        notes.append("lambdas/payments/handlers/ has no handler modules yet: cold import not measured.")
+        return Section("Lambda package", ("figure", "value"), rows, notes)
+    env = clean_env({
+        "PYTHONPATH": str(root), "AWS_REGION": "ap-northeast-2", "AWS_DEFAULT_REGION": "ap-northeast-2",
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "ENVIRONMENT": "bench",
+        "POWERTOOLS_SERVICE_NAME": "payments", "POWERTOOLS_METRICS_NAMESPACE": "PaymentApiBench",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    })  # fmt: skip
+    for module in modules:
+        code = (
+            f"import time; t = time.perf_counter(); import payments.handlers.{module}; "
+            "print(time.perf_counter() - t)"
+        )
+        times = []
+        for _ in range(ctx.runs):
+            proc = subprocess.run(  # noqa: S603
+                [str(VENV_PY), "-c", code], env=env, cwd=root, capture_output=True, text=True, check=False
+            )
+            if proc.returncode != 0:
+                notes.append(f"`payments.handlers.{module}` failed to import: {proc.stderr.strip().splitlines()[-1]}")
+                break
+            times.append(float(proc.stdout.strip().splitlines()[-1]))
+        if times:
+            rows.append((f"cold import `payments.handlers.{module}`", f"{statistics.median(times) * 1000:.0f} ms"))
+            print(f"cold import payments.handlers.{module}: {statistics.median(times) * 1000:.0f} ms")
+    notes.append(
+        f"Cold import: fresh interpreter per run ({platform.python_version()}, the project venv; Lambda runs "
+        "python3.12 on arm64), `lambdas/` on sys.path, dummy environment; time of the import statement only."
+    )
+    return Section("Lambda package", ("figure", "value"), rows, notes)
+
+
+def make_test_section(ctx: Context) -> Section:
+    times, codes = [], []
+    for run in range(ctx.runs):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["make", "test"],  # noqa: S607 (make from PATH, as a developer runs it)
+            cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+        times.append(time.perf_counter() - start)
+        codes.append(proc.returncode)
+        print(f"make test run {run + 1}/{ctx.runs}: {times[-1]:.1f} s, exit {proc.returncode}")
+    outcome = "green" if not any(codes) else f"FAILED in {sum(1 for c in codes if c)} of {len(codes)} runs"
+    return Section(
+        "`make test`",
+        ("figure", "value"),
+        [("duration (already installed)", f"{statistics.median(times):.1f} s"), ("outcome", outcome)],
+        ["Includes ruff, actionlint and the whole pytest suite; installation is skipped (stamps unchanged)."],
+    )
+
+
+# --- EXTENSION POINT: local emulator throughput --------------------------------------------------------------
+# Another engineer adds the local-emulator figures here: requests/s and p50/p99 latency for POST /transactions
+# (create) and GET /transactions/{id} (get) over 1,000 requests each on loopback. Return a Section (median of
+# ctx.runs runs) and it is printed and written with the rest; returning None keeps the placeholder row below.
+def emulator_section(ctx: Context) -> Section | None:
+    return None
+
+
+def emulator_placeholder() -> Section:
+    return Section(
+        "Local emulator throughput (create / get, 1,000 requests on loopback)",
+        ("operation", "requests/s", "p50", "p99"),
+        [("create", "n/a", "n/a", "n/a"), ("get", "n/a", "n/a", "n/a")],
+        ["Not measured yet: `emulator_section` in scripts/bench.py is the extension point."],
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+
+def tool_versions() -> str:
+    def first_line(cmd: list[str]) -> str:
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+            return proc.stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {first_line([str(VENV_PY), '--version'])[7:]}, "
+        f"Node {first_line(['node', '--version'])}"
+    )
+
+
+def render(sections: list[Section], ctx: Context, seconds: float) -> str:
+    head = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` (`scripts/bench.py`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{tool_versions()}. Every figure is the median of {ctx.runs} runs; compared figures come from the same "
+        f"invocation, interleaved run by run. The whole benchmark took {seconds:.0f} s.",
+        "Do not edit by hand: rerun `make bench`.",
+    ]
+    return "\n\n".join(["\n".join(head)] + [s.markdown() for s in sections]) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure; the median is reported (default 5)")
+    parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (on in `make bench`)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if not VENV_PY.exists():
+        parser.error(f"{VENV_PY} missing: run `make install` first")
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        ctx = Context(runs=args.runs, workdir=Path(tmp))
+        steps: list[Callable[[Context], Section | None]] = [synth_section, checkov_section, lambda_section]
+        if args.with_make_test:
+            steps.append(make_test_section)
+        sections = [section for step in steps if (section := step(ctx)) is not None]
+        sections.append(emulator_section(ctx) or emulator_placeholder())
+        shutil.rmtree(ctx.workdir / "warmup", ignore_errors=True)
+    text = render(sections, ctx, time.perf_counter() - started)
+    print("\n" + text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
