@@ -1,0 +1,117 @@
+"""Queues, topics, the Step Functions workflow, the batch-import trigger, alarms, dashboard and outputs."""
+
+from __future__ import annotations
+
+import json
+
+from tests.infra.synth_helpers import bucket_named, only, policy, ref, resources
+
+P99 = {"dev": 1000, "staging": 1000, "prod": 500}
+
+
+def _queue(stack: dict, name: str) -> tuple[str, dict]:
+    (match,) = [(k, q) for k, q in resources(stack, "aws_sqs_queue").items() if q["name"] == name]
+    return match
+
+
+def test_fifo_queue_with_dlq_after_three_receives(stack: dict, env: str) -> None:
+    dlq_key, dlq = _queue(stack, f"transaction-queue-dlq-{env}.fifo")
+    _, queue = _queue(stack, f"transaction-queue-{env}.fifo")
+    for q in (queue, dlq):
+        assert q["fifo_queue"] is True and q["content_based_deduplication"] is True
+        assert q["message_retention_seconds"] == 14 * 24 * 3600
+        assert q["kms_master_key_id"].startswith("${aws_kms_key.")
+    assert json.loads(queue["redrive_policy"]) == {"deadLetterTargetArn": ref("aws_sqs_queue", dlq_key, "arn"), "maxReceiveCount": 3}
+    assert queue["visibility_timeout_seconds"] >= 6 * 60
+
+
+def test_every_queue_and_topic_is_tls_only(stack: dict) -> None:
+    for rtype, field in (("aws_sqs_queue_policy", "policy"), ("aws_sns_topic_policy", "policy")):
+        for resource in resources(stack, rtype).values():
+            statements = policy(resource, field)["Statement"]
+            assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+    assert len(resources(stack, "aws_sqs_queue_policy")) == len(resources(stack, "aws_sqs_queue")) == 3
+
+
+def test_topics_encrypted_and_email_subscribed(stack: dict, env: str) -> None:
+    topics = {t["name"]: t for t in resources(stack, "aws_sns_topic").values()}
+    assert set(topics) == {f"payment-notifications-{env}", f"payment-alarms-{env}"}
+    assert all(t["kms_master_key_id"].startswith("${aws_kms_key.") for t in topics.values())
+    subscriptions = resources(stack, "aws_sns_topic_subscription").values()
+    assert {(s["protocol"], s["endpoint"]) for s in subscriptions} == {("email", "admin@example.com")}
+    assert len(subscriptions) == 2
+
+
+def test_workflow_definition_logging_and_tracing(stack: dict, env: str) -> None:
+    machine = only(stack, "aws_sfn_state_machine")
+    assert machine["name"] == f"payment-processing-{env}"
+    assert machine["tracing_configuration"] == {"enabled": True}
+    assert machine["logging_configuration"]["level"] == "ALL"
+    definition = json.loads(machine["definition"])
+    states = definition["States"]
+    tasks = [s for s in states.values() if s.get("Type") == "Task"]
+    assert any("Retry" in s and "Catch" in s for s in tasks)
+    assert any(s.get("Resource") == "arn:aws:states:::sns:publish" for s in tasks)
+    role_key = machine["role_arn"].split(".")[1]
+    trust = json.loads(resources(stack, "aws_iam_role")[role_key]["assume_role_policy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"} and "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+
+
+def test_csv_upload_triggers_the_import_function(stack: dict, env: str) -> None:
+    imports_key, _ = bucket_named(stack, "imports")
+    (notification,) = [n for n in resources(stack, "aws_s3_bucket_notification").values() if n["bucket"] == ref("aws_s3_bucket", imports_key)]
+    (target,) = notification["lambda_function"]
+    assert target["events"] == ["s3:ObjectCreated:*"]
+    assert (target["filter_prefix"], target["filter_suffix"]) == ("imports/", ".csv")
+    permission = next(p for p in resources(stack, "aws_lambda_permission").values() if p["principal"] == "s3.amazonaws.com")
+    assert permission["source_arn"] == ref("aws_s3_bucket", imports_key, "arn") and "source_account" in permission
+
+
+def _alarms(stack: dict) -> dict[str, dict]:
+    return {a["alarm_name"]: a for a in resources(stack, "aws_cloudwatch_metric_alarm").values()}
+
+
+def test_alarm_thresholds(stack: dict, env: str) -> None:
+    alarms = _alarms(stack)
+    topic = next(k for k, t in resources(stack, "aws_sns_topic").items() if t["name"] == f"payment-alarms-{env}")
+    for alarm in alarms.values():
+        assert alarm["alarm_actions"] == [ref("aws_sns_topic", topic, "arn")]
+    for fn in resources(stack, "aws_lambda_function").values():
+        short = fn["function_name"].removeprefix("payment-").removesuffix(f"-{env}")
+        errors = alarms[f"payment-{short}-errors-{env}"]
+        assert (errors["metric_name"], errors["threshold"], errors["period"]) == ("Errors", 1, 300)
+        assert errors["comparison_operator"] == "GreaterThanOrEqualToThreshold"
+    latency = alarms[f"payment-api-latency-p99-{env}"]
+    assert (latency["extended_statistic"], latency["threshold"]) == ("p99", P99[env])
+    rate = alarms[f"payment-api-5xx-rate-{env}"]
+    assert rate["threshold"] == 1 and rate["comparison_operator"] == "GreaterThanThreshold"
+    expression = next(q for q in rate["metric_query"] if q.get("return_data"))
+    assert "100 * errors / requests" in expression["expression"]
+    dlq = alarms[f"payment-dlq-not-empty-{env}"]
+    dlq_key, _ = _queue(stack, f"transaction-queue-dlq-{env}.fifo")
+    assert (dlq["metric_name"], dlq["threshold"], dlq["dimensions"]) == (
+        "ApproximateNumberOfMessagesVisible", 1, {"QueueName": ref("aws_sqs_queue", dlq_key, "name")},
+    )  # fmt: skip
+    age = alarms[f"payment-queue-age-{env}"]
+    assert (age["metric_name"], age["threshold"]) == ("ApproximateAgeOfOldestMessage", 300)
+    table = next(k for k, t in resources(stack, "aws_dynamodb_table").items() if t["name"] == f"payment-transactions-{env}")
+    for kind in ("read", "write"):
+        dimensions = alarms[f"payment-dynamodb-{kind}-throttles-{env}"]["dimensions"]
+        assert dimensions == {"TableName": ref("aws_dynamodb_table", table, "name")}
+
+
+def test_dashboard_covers_api_lambda_queue_and_table(stack: dict, env: str) -> None:
+    dashboard = only(stack, "aws_cloudwatch_dashboard")
+    assert dashboard["dashboard_name"] == f"payment-api-{env}"
+    metrics = json.dumps(json.loads(dashboard["dashboard_body"]))
+    for metric in ("5XXError", "4XXError", "Latency", "Errors", "Duration", "Throttles", "ApproximateAgeOfOldestMessage",
+                   "ApproximateNumberOfMessagesVisible", "ReadThrottleEvents"):  # fmt: skip
+        assert metric in metrics
+
+
+def test_outputs_are_described(stack: dict) -> None:
+    outputs = stack["output"]
+    assert {"apigateway_url", "apigateway_api_key_id", "dynamodb_transactions_table_name", "s3_receipts_bucket_name",
+            "s3_imports_bucket_name", "s3_logs_bucket_name", "sqs_transaction_queue_url", "sns_notifications_topic_arn",
+            "sns_alarms_topic_arn", "cloudwatch_dashboard_url"} <= set(outputs)  # fmt: skip
+    assert all(o["description"] for o in outputs.values())
