@@ -1,0 +1,27 @@
+"""Local payment API emulator: no Docker, one command (``make local``).
+
+Serves the API described by the synthesized stack's OpenAPI document on 127.0.0.1,
+invoking the real handlers of ``lambdas/`` with API Gateway REST proxy events, against
+AWS services emulated by moto's server mode in the same process. Modules:
+
+``stack``        read ``cdktf.out/stacks/payment-<env>/cdk.tf.json``, resolve references
+``moto_server``  moto's ``ThreadedMotoServer`` on a free loopback port
+``provision``    create tables, queues (with redrive), buckets, topics from the stack
+``runtime``      set the functions' environment, import and invoke the handlers
+``gateway``      HTTP front: API key, usage plan, request validation, routing, gateway responses
+``workers``      settlement poller (event source mapping) and the batch-import trigger
+``faults``       test-only fault injection (botocore hooks)
+``app``          wires it all; ``__main__`` is the CLI; ``bench`` a load benchmark
+"""
+
+from __future__ import annotations
+
+__all__ = ["Emulator", "Options"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from payment_local import app
+
+        return getattr(app, name)
+    raise AttributeError(name)

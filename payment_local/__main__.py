@@ -1,0 +1,75 @@
+"""``python -m payment_local``: run the payment API locally (see ``--help``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from payment_local.stack import ENVIRONMENTS
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m payment_local",
+        description="Serve the payment API on 127.0.0.1 without Docker: the real handlers behind an API Gateway "
+        "emulation, against moto's server mode, with resources created from the synthesized stack.",
+    )
+    parser.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="stack to emulate (default: dev)")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP port on 127.0.0.1 (default: 3000; 0 = free)")
+    parser.add_argument("--api-key", help="API key to accept (default: a random one, printed on start)")
+    parser.add_argument("--stack-file", type=Path,
+                        help="cdk.tf.json to read (default: cdktf.out/stacks/payment-<env>/; synthesized if missing)")
+    parser.add_argument("--no-throttle", action="store_true", help="ignore the usage plan's throttle and quota")
+    parser.add_argument("--retry-delay", type=int, default=1,
+                        help="seconds before a failed settlement message is redelivered (default: 1)")
+    parser.add_argument("--log-level", help="POWERTOOLS_LOG_LEVEL for the handlers (default: the stack's)")
+    parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
+                        "once serving")
+    parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from payment_local.app import Emulator, Options
+
+    emulator = Emulator(Options(
+        env=args.env, port=args.port, api_key=args.api_key, stack_file=args.stack_file,
+        throttle=not args.no_throttle, test_hooks=args.test_hooks, retry_delay=args.retry_delay,
+        log_level=args.log_level,
+    ))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    emulator.start()
+    info = emulator.info
+    print(f"payment API ({info['env']}) on {info['base_url']}", file=sys.stderr)
+    print(f"  API key:  {info['api_key']}", file=sys.stderr)
+    print(f"  AWS (moto) endpoint: {info['aws_endpoint_url']}  region {info['region']}", file=sys.stderr)
+    print(f"  try: curl -s -H 'x-api-key: {info['api_key']}' '{info['base_url']}/transactions?customer_id=cust_1'",
+          file=sys.stderr)
+    for warning in emulator.warnings:
+        print(f"  warning (gateway responses): {warning}", file=sys.stderr)
+    print("Ctrl-C to stop", file=sys.stderr, flush=True)
+    if args.ready_file:
+        tmp = args.ready_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
+        os.replace(tmp, args.ready_file)
+    try:
+        stop.wait()
+    finally:
+        print("stopping", file=sys.stderr, flush=True)
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""The emulator: moto, the stack's resources, the handlers, the HTTP front and the pollers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from payment_local.faults import Faults
+from payment_local.gateway import CONTROL_PREFIX, Gateway
+from payment_local.moto_server import MotoServer
+from payment_local.provision import provision
+from payment_local.runtime import Runtime, function_environment
+from payment_local.stack import load_stack
+from payment_local.workers import ImportTrigger, SettlementPoller
+
+log = logging.getLogger("payment_local")
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Options:
+    env: str = "dev"
+    port: int = 3000
+    api_key: str | None = None
+    stack_file: Path | None = None
+    throttle: bool = True
+    test_hooks: bool = False
+    retry_delay: int = 1
+    log_level: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+class Emulator:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.api_key = options.api_key or secrets.token_urlsafe(24)
+        self.stack = load_stack(options.env, path=options.stack_file)
+        self._moto = MotoServer()
+        self._threads: list[Any] = []
+        self._http: Any = None
+        self._http_thread: threading.Thread | None = None
+        self.base_url = ""
+        self.info: dict[str, Any] = {}
+        self.warnings: list[str] = []
+
+    def _client(self, service: str) -> Any:
+        return boto3.session.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any credentials
+            region_name=self.stack.region,
+        ).client(service, endpoint_url=self._moto.endpoint_url, config=Config(retries={"max_attempts": 2}))
+
+    def start(self) -> None:
+        endpoint = self._moto.start()
+        clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
+        provisioned = provision(self.stack, clients)
+
+        overrides = dict(self.options.extra_env)
+        if self.options.log_level:
+            overrides["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
+        environment = function_environment(self.stack, endpoint_url=endpoint, overrides=overrides)
+        Runtime.install_environment(environment)
+        runtime = Runtime(self.stack)
+        runtime.warm_up()
+
+        faults = None
+        if self.options.test_hooks:
+            from payments.adapters import aws as handler_clients
+
+            faults = Faults(environment["TRANSACTIONS_TABLE"])
+            # The handlers' clients are cached per process; hooking them hooks every handler.
+            faults.install(handler_clients.client("dynamodb"), handler_clients.client("s3"))
+        self.faults = faults
+
+        settlement = SettlementPoller(
+            sqs=clients["sqs"], queue_url=provisioned.settlement_queue_url,
+            queue_arn=f"arn:aws:sqs:{self.stack.region}:{self.stack.account_id}:"
+                      f"{provisioned.settlement_queue_url.rsplit('/', 1)[-1]}",
+            region=self.stack.region, handler=provisioned.settlement_handler, runtime=runtime,
+            batch_size=provisioned.settlement_batch_size,
+            visibility_timeout=self.stack.functions[provisioned.settlement_handler].timeout_seconds,
+            retry_delay=self.options.retry_delay, faults=faults,
+        )
+        self.settlement = settlement
+        self._threads.append(settlement)
+        if provisioned.import_events_queue_url and provisioned.import_handler:
+            self._threads.append(ImportTrigger(
+                sqs=clients["sqs"], s3=clients["s3"], queue_url=provisioned.import_events_queue_url,
+                handler=provisioned.import_handler, runtime=runtime,
+            ))
+
+        gateway = Gateway(
+            self.stack, runtime.invoke, api_key=self.api_key, throttle=self.options.throttle,
+            control=self._control if self.options.test_hooks else None,
+        )
+        self.warnings = gateway.gateway_response_warnings()
+        self._http = make_server(HOST, self.options.port, gateway, threaded=True)
+        port = self._http.server_address[1]
+        self.base_url = f"http://{HOST}:{port}"
+        for thread in self._threads:
+            thread.start()
+        self._http_thread = threading.Thread(target=self._http.serve_forever, name="http", daemon=True)
+        self._http_thread.start()
+        self.info = {
+            "base_url": self.base_url,
+            "api_key": self.api_key,
+            "api_key_id": gateway.api_key_id,
+            "env": self.stack.env,
+            "region": self.stack.region,
+            "account_id": self.stack.account_id,
+            "aws_endpoint_url": endpoint,
+            "settlement_queue_url": provisioned.settlement_queue_url,
+            "dlq_url": provisioned.dlq_url,
+            "max_receive_count": provisioned.max_receive_count,
+            "import_bucket": provisioned.import_bucket,
+            "notifications_tap_url": provisioned.notifications_tap_url,
+            "transactions_table": environment.get("TRANSACTIONS_TABLE"),
+            "idempotency_table": environment.get("IDEMPOTENCY_TABLE"),
+            "receipts_bucket": environment.get("RECEIPTS_BUCKET"),
+            "resources": provisioned.resources,
+            "pid": os.getpid(),
+        }
+
+    def stop(self) -> None:
+        for thread in self._threads:
+            thread.stop_event.set()
+        if self._http is not None:
+            self._http.shutdown()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._moto.stop()
+
+    # -- test hooks (only with --test-hooks) -----------------------------------------
+
+    def _control(self, request: Request) -> Response | None:
+        name = request.path.removeprefix(CONTROL_PREFIX)
+        if name == "faults" and request.method == "POST":
+            try:
+                spec = json.loads(request.get_data() or b"{}")
+                rule = self.faults.add(spec.get("kind", ""), spec.get("customer_id", ""), spec.get("times"))
+            except (ValueError, TypeError, AttributeError) as exc:
+                return _json({"error": str(exc)}, 400)
+            return _json(vars(rule), 201)
+        if name == "faults" and request.method == "GET":
+            return _json({"rules": self.faults.snapshot()})
+        if name == "faults" and request.method == "DELETE":
+            self.faults.clear()
+            return _json({"rules": []})
+        if name == "deliveries" and request.method == "GET":
+            return _json({"deliveries": self.settlement.deliveries(request.args.get("transaction_id"))})
+        return None
+
+
+def _json(document: Any, status: int = 200) -> Response:
+    return Response(json.dumps(document), status=status, content_type="application/json")

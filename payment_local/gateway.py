@@ -1,0 +1,388 @@
+"""The HTTP front: what API Gateway does before and after invoking a function.
+
+Driven by the deployed OpenAPI document from the stack: route matching on its paths,
+the API key check where the operation's security asks for ``x-api-key``, the usage
+plan's throttle and quota, the ``body-and-parameters`` request validator (required
+parameters present, body valid against the JSON schema, draft 4 like API Gateway), the
+Lambda proxy integration (a real REST proxy event in, the proxy response out), mock
+integrations (CORS preflight) and the gateway responses (error bodies) of the document.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft4Validator
+from werkzeug.wrappers import Request, Response
+
+from payment_local.events import api_event
+from payment_local.stack import Stack, UsagePlan
+
+CONTROL_PREFIX = "/__local/"
+_CONTEXT_VAR = re.compile(r"\$context\.([A-Za-z.]+)")
+
+#: Status codes API Gateway uses for each gateway response type.
+RESPONSE_STATUS = {
+    "INVALID_API_KEY": 403,
+    "MISSING_AUTHENTICATION_TOKEN": 403,  # nosec B105 - a response type, not a secret
+    "BAD_REQUEST_BODY": 400,
+    "BAD_REQUEST_PARAMETERS": 400,
+    "THROTTLED": 429,
+    "QUOTA_EXCEEDED": 429,
+    "INTEGRATION_FAILURE": 502,
+    "DEFAULT_4XX": 400,
+    "DEFAULT_5XX": 502,
+}
+DEFAULT_MESSAGES = {
+    "INVALID_API_KEY": "Forbidden",
+    "MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token",  # nosec B105 - a response type
+    "BAD_REQUEST_BODY": "Invalid request body",
+    "BAD_REQUEST_PARAMETERS": "Missing required request parameters",
+    "THROTTLED": "Too Many Requests",
+    "QUOTA_EXCEEDED": "Limit Exceeded",
+    "INTEGRATION_FAILURE": "Internal server error",
+}
+
+
+def _deref(document: dict[str, Any], node: Any) -> Any:
+    """``node`` with every local ``$ref`` inlined (the API document has no recursive schemas)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = document
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return _deref(document, target)
+        return {key: _deref(document, value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_deref(document, item) for item in node]
+    return node
+
+
+def _json_schema(openapi_schema: Any) -> Any:
+    """OpenAPI 3.0 schema -> JSON schema draft 4 (``nullable`` becomes a type union)."""
+    if isinstance(openapi_schema, list):
+        return [_json_schema(item) for item in openapi_schema]
+    if not isinstance(openapi_schema, dict):
+        return openapi_schema
+    schema = {k: _json_schema(v) for k, v in openapi_schema.items() if k not in ("nullable", "example", "description")}
+    if openapi_schema.get("nullable") and "type" in schema:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    spec: dict[str, Any]
+    needs_api_key: bool
+    validate_body: bool
+    validate_parameters: bool
+    required_parameters: tuple[tuple[str, str], ...]
+    body_validator: Draft4Validator | None
+    body_required: bool
+    integration: dict[str, Any]
+    handler: str | None
+
+
+class TokenBucket:
+    """The usage plan: a token bucket (rate, burst) and a request quota per period."""
+
+    _PERIODS = {"DAY": 86_400, "WEEK": 7 * 86_400, "MONTH": 30 * 86_400}
+
+    def __init__(self, plan: UsagePlan) -> None:
+        self._plan = plan
+        self._tokens = float(plan.burst_limit)
+        self._updated = time.monotonic()
+        self._quota_used = 0
+        self._quota_start = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> str | None:
+        """``None`` if the request may pass, else the gateway response type."""
+        with self._lock:
+            now = time.monotonic()
+            plan = self._plan
+            if plan.quota_limit is not None:
+                if now - self._quota_start >= self._PERIODS.get(plan.quota_period or "DAY", 86_400):
+                    self._quota_start, self._quota_used = now, 0
+                if self._quota_used >= plan.quota_limit:
+                    return "QUOTA_EXCEEDED"
+            self._tokens = min(float(plan.burst_limit), self._tokens + (now - self._updated) * plan.rate_limit)
+            self._updated = now
+            if self._tokens < 1:
+                return "THROTTLED"
+            self._tokens -= 1
+            self._quota_used += 1
+            return None
+
+
+class Gateway:
+    """A WSGI application serving the stack's REST API."""
+
+    def __init__(
+        self,
+        stack: Stack,
+        invoke: Callable[[str, dict[str, Any]], Any],
+        *,
+        api_key: str,
+        throttle: bool = True,
+        control: Callable[[Request], Response | None] | None = None,
+    ) -> None:
+        self._stack = stack
+        self._invoke = invoke
+        self._api_key = api_key
+        self.api_key_id = "local" + uuid.uuid5(uuid.NAMESPACE_OID, api_key).hex[:10]
+        self._control = control
+        self._document = stack.openapi
+        self._responses = self._document.get("x-amazon-apigateway-gateway-responses", {})
+        plan = stack.usage_plan
+        self._bucket = TokenBucket(plan) if plan and throttle else None
+        self._operations = self._load_operations()
+        self._api_id = "local" + stack.env
+
+    # -- set-up ------------------------------------------------------------------
+
+    def _load_operations(self) -> list[Operation]:
+        document = self._document
+        validators = document.get("x-amazon-apigateway-request-validators", {})
+        default_validator = document.get("x-amazon-apigateway-request-validator")
+        root_security = document.get("security", [])
+        schemes = document.get("components", {}).get("securitySchemes", {})
+        operations = []
+        for template, item in document.get("paths", {}).items():
+            path_parameters = item.get("parameters", [])
+            for method, raw in item.items():
+                if method == "parameters" or not isinstance(raw, dict):
+                    continue
+                spec = _deref(document, raw)
+                security = spec.get("security", root_security)
+                needs_key = any(
+                    schemes.get(name, {}).get("type") == "apiKey" for requirement in security for name in requirement
+                )
+                validator = validators.get(spec.get("x-amazon-apigateway-request-validator", default_validator), {})
+                parameters = _deref(document, path_parameters) + spec.get("parameters", [])
+                required = tuple((p["in"], p["name"]) for p in parameters if p.get("required"))
+                body = spec.get("requestBody") or {}
+                schema = (body.get("content", {}).get("application/json") or {}).get("schema")
+                integration = spec.get("x-amazon-apigateway-integration", {})
+                handler = None
+                if integration.get("type") == "aws_proxy":
+                    handler = self._stack.handler_for_arn_ref(integration["uri"])
+                regex = "^" + re.sub(r"\{([A-Za-z0-9_]+)\}", r"(?P<\1>[^/]+)", template) + "$"
+                operations.append(
+                    Operation(
+                        method=method.upper(),
+                        template=template,
+                        pattern=re.compile(regex),
+                        spec=spec,
+                        needs_api_key=needs_key,
+                        validate_body=bool(validator.get("validateRequestBody")),
+                        validate_parameters=bool(validator.get("validateRequestParameters")),
+                        required_parameters=required,
+                        body_validator=Draft4Validator(_json_schema(schema)) if schema else None,
+                        body_required=bool(body.get("required")),
+                        integration=integration,
+                        handler=handler,
+                    )
+                )
+        # Static path segments win over parameters, as in API Gateway.
+        operations.sort(key=lambda op: op.template.count("{"))
+        return operations
+
+    def gateway_response_warnings(self) -> list[str]:
+        """Templates that would not render valid JSON in real API Gateway."""
+        warnings = []
+        for name, response in self._responses.items():
+            for template in response.get("responseTemplates", {}).values():
+                if '"$context.error.messageString"' in template:
+                    warnings.append(f"{name}: $context.error.messageString is already quoted; quoting it again "
+                                    "produces invalid JSON in API Gateway")
+                if '"$context.error.validationErrorString"' in template:
+                    warnings.append(f"{name}: $context.error.validationErrorString is not JSON-escaped; a message "
+                                    "holding a double quote produces invalid JSON in API Gateway")
+        return warnings
+
+    # -- responses ------------------------------------------------------------------
+
+    def gateway_response(self, response_type: str, request_id: str, message: str | None = None,
+                         status: int | None = None) -> Response:
+        definition = self._responses.get(response_type)
+        if definition is None:
+            family = "DEFAULT_5XX" if RESPONSE_STATUS.get(response_type, 400) >= 500 else "DEFAULT_4XX"
+            definition = self._responses.get(family, {})
+        message = message or DEFAULT_MESSAGES.get(response_type, response_type)
+        context = {
+            "error.responseType": response_type,
+            # Rendered JSON-escaped so the body stays valid JSON (see gateway_response_warnings).
+            "error.messageString": message,
+            "error.message": message,
+            "error.validationErrorString": message,
+            "requestId": request_id,
+        }
+
+        def substitute(match: re.Match[str]) -> str:
+            value = context.get(match.group(1), "")
+            return json.dumps(value)[1:-1]
+
+        templates = definition.get("responseTemplates", {})
+        if "application/json" in templates:
+            body = _CONTEXT_VAR.sub(substitute, templates["application/json"])
+        else:
+            body = json.dumps({"message": message})
+        headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id,
+                   "x-amzn-ErrorType": _error_type(response_type)}
+        for name, value in definition.get("responseParameters", {}).items():
+            if name.startswith("gatewayresponse.header."):
+                headers[name.removeprefix("gatewayresponse.header.")] = value.strip("'")
+        code = status or int(definition.get("statusCode", RESPONSE_STATUS.get(response_type, 400)))
+        return Response(body, status=code, headers=headers)
+
+    # -- request handling ------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        try:
+            response = self.handle(request)
+        except Exception:
+            import logging
+
+            logging.getLogger("payment_local").exception("gateway error")
+            response = self.gateway_response("DEFAULT_5XX", str(uuid.uuid4()), status=500)
+        return response(environ, start_response)
+
+    def _match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str]]:
+        for operation in self._operations:
+            if operation.method != method:
+                continue
+            match = operation.pattern.match(path)
+            if match:
+                return operation, match.groupdict()
+        return None, {}
+
+    def handle(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        path = request.path
+        if path.startswith(CONTROL_PREFIX) and self._control is not None:
+            if not self._key_ok(request):
+                return self.gateway_response("INVALID_API_KEY", request_id)
+            return self._control(request) or self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
+        operation, path_parameters = self._match(request.method, path)
+        if operation is None:
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
+        if operation.needs_api_key and not self._key_ok(request):
+            return self.gateway_response("INVALID_API_KEY", request_id)
+        if self._bucket is not None and operation.needs_api_key:
+            limited = self._bucket.take()
+            if limited:
+                return self.gateway_response(limited, request_id)
+        body = request.get_data(cache=False)
+        rejection = self._validate(operation, request, path_parameters, body)
+        if rejection:
+            response_type, message = rejection
+            return self.gateway_response(response_type, request_id, message)
+        if operation.integration.get("type") == "mock":
+            return self._mock(operation)
+        if operation.handler is None:
+            return self.gateway_response("DEFAULT_5XX", request_id, "unsupported integration", status=500)
+        event = api_event(
+            method=operation.method,
+            path=path,
+            resource=operation.template,
+            path_parameters=path_parameters,
+            headers=list(request.headers.items()),
+            query=list(request.args.items(multi=True)),
+            body=body or None,
+            stage=self._stack.stage_name,
+            account_id=self._stack.account_id,
+            api_id=self._api_id,
+            api_key=request.headers.get("x-api-key") if operation.needs_api_key else None,
+            api_key_id=self.api_key_id if operation.needs_api_key else None,
+            source_ip=request.remote_addr or "127.0.0.1",
+            domain_name=request.host or "127.0.0.1",
+            request_id=request_id,
+        )
+        try:
+            result = self._invoke(operation.handler, event)
+        except Exception:
+            return self.gateway_response("INTEGRATION_FAILURE", request_id, "Internal server error")
+        return self._proxy_response(result, request_id)
+
+    def _key_ok(self, request: Request) -> bool:
+        given = request.headers.get("x-api-key", "")
+        return hmac.compare_digest(given.encode("utf-8", "replace"), self._api_key.encode("utf-8"))
+
+    def _validate(self, operation: Operation, request: Request, path_parameters: dict[str, str],
+                  body: bytes) -> tuple[str, str] | None:
+        if operation.validate_parameters:
+            missing = []
+            for location, name in operation.required_parameters:
+                present = {
+                    "header": name in request.headers,
+                    "query": name in request.args,
+                    "path": bool(path_parameters.get(name)),
+                }.get(location, True)
+                if not present:
+                    missing.append(name)
+            if missing:
+                return "BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{', '.join(missing)}]"
+        if operation.validate_body and operation.body_validator is not None:
+            if not body and not operation.body_required:
+                return None
+            try:
+                document = json.loads(body or b"null")
+            except ValueError:
+                return "BAD_REQUEST_BODY", "Invalid request body"
+            errors = sorted(operation.body_validator.iter_errors(document), key=lambda e: list(e.path))
+            if errors:
+                return "BAD_REQUEST_BODY", "[" + ", ".join(e.message for e in errors[:5]) + "]"
+        return None
+
+    @staticmethod
+    def _mock(operation: Operation) -> Response:
+        default = operation.integration.get("responses", {}).get("default", {})
+        headers = {}
+        for name, value in default.get("responseParameters", {}).items():
+            if name.startswith("method.response.header."):
+                headers[name.removeprefix("method.response.header.")] = value.strip("'")
+        return Response("", status=int(default.get("statusCode", 200)), headers=headers)
+
+    def _proxy_response(self, result: Any, request_id: str) -> Response:
+        if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+            return self.gateway_response("INTEGRATION_FAILURE", request_id, "Internal server error")
+        body = result.get("body") or ""
+        if result.get("isBase64Encoded"):
+            import base64
+
+            payload: bytes | str = base64.b64decode(body)
+        else:
+            payload = body
+        response = Response(payload, status=result["statusCode"])
+        response.headers.pop("Content-Type", None)
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.add(name, str(value))
+        for name, value in (result.get("headers") or {}).items():
+            response.headers[name] = str(value)
+        response.headers["x-amzn-RequestId"] = request_id
+        return response
+
+
+def _error_type(response_type: str) -> str:
+    return {
+        "INVALID_API_KEY": "ForbiddenException",
+        "MISSING_AUTHENTICATION_TOKEN": "MissingAuthenticationTokenException",  # nosec B105 - an error type
+        "BAD_REQUEST_BODY": "BadRequestException",
+        "BAD_REQUEST_PARAMETERS": "BadRequestException",
+        "THROTTLED": "TooManyRequestsException",
+        "QUOTA_EXCEEDED": "LimitExceededException",
+    }.get(response_type, "InternalServerErrorException")
