@@ -1,4 +1,4 @@
-"""Fixtures for the Lambda application tests: one moto account for the session.
+"""Fixtures for the Lambda application tests: one moto account for the package.
 
 Resources mirror the infrastructure exactly (table keys, GSIs, FIFO queue with
 content-based deduplication, versioned buckets). Each test gets its own queue
@@ -16,7 +16,18 @@ import pytest
 
 from tests.lambdas.moto_resources import Aws, create_tables
 
-ENVIRONMENT = {
+# Powertools reads these when the handler modules create ``Logger()``/``Metrics()``
+# at import, i.e. while pytest collects; they are namespaced, so other test
+# packages do not notice them. Everything else is set only while this package's
+# tests run (``aws`` fixture), so infra and ops tests never see fake credentials
+# or an active moto mock.
+POWERTOOLS_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "payments",
+    "POWERTOOLS_METRICS_NAMESPACE": "PaymentApiTest",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_TRACE_DISABLED": "1",
+}
+AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SECURITY_TOKEN": "testing",
@@ -25,31 +36,8 @@ ENVIRONMENT = {
     "AWS_REGION": "ap-northeast-2",
     "AWS_LAMBDA_FUNCTION_NAME": "payment-transactions-test",
     "ENVIRONMENT": "test",
-    "POWERTOOLS_SERVICE_NAME": "payments",
-    "POWERTOOLS_METRICS_NAMESPACE": "PaymentApiTest",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "POWERTOOLS_TRACE_DISABLED": "1",
-    "POWERTOOLS_DEV": "0",
 }
-
-
-# Set on import, before any test module imports a handler: Powertools reads its
-# settings when ``Logger()``/``Metrics()`` are created at module level, and fake
-# credentials must be in place before any boto3 client exists.
-_SAVED = {name: os.environ.get(name) for name in ENVIRONMENT}
-os.environ.update(ENVIRONMENT)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def aws_environment() -> Iterator[None]:
-    """Restores the caller's environment after the session."""
-    saved = _SAVED
-    yield
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+os.environ.update(POWERTOOLS_ENVIRONMENT)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -60,12 +48,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning"))
 
 
-@pytest.fixture(scope="session")
-def aws(aws_environment: None) -> Iterator[Aws]:
+@pytest.fixture(scope="package")
+def aws() -> Iterator[Aws]:
+    """Fake credentials and one moto account, for the duration of this package's tests."""
     import boto3
     from moto import mock_aws
 
-    with mock_aws():
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        for name, value in AWS_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL"):
+            patch.delenv(name, raising=False)
         session = boto3.session.Session(region_name="ap-northeast-2")
         resources = Aws(
             dynamodb=session.client("dynamodb"),

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -441,4 +442,5 @@ def test_minimal_hand_written_events_work(function_env: Aws, customer_id: str):
     # Records carry a stable prefix and a hash: the raw key is never stored.
     scan = function_env.dynamodb.scan(TableName=function_env.idempotency_table, Limit=50)["Items"]
     assert scan and all(entry["id"]["S"].startswith("payments.create_transaction#") for entry in scan)
-    assert all(entry["expiration"]["N"] for entry in scan)
+    # Kept for 24 hours (IDEMPOTENCY_TTL_SECONDS).
+    assert all(86_000 < int(entry["expiration"]["N"]) - time.time() <= 86_400 for entry in scan)
