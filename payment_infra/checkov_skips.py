@@ -45,7 +45,7 @@ NO_CLIENT_CERTIFICATE = Skip(
 )
 NO_REPLICATION = Skip(
     "CKV_AWS_144",
-    "Single-region product: receipts and imports are re-creatable from the PITR-protected table; no DR region yet",
+    "Single-region deployment, no DR region provisioned yet; the source of truth (DynamoDB) has PITR",
 )
 NO_EXECUTION_DATA = Skip(
     "CKV_AWS_285",
