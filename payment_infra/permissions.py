@@ -30,7 +30,7 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "batch-import": {
         "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:PutItem"),
         "QUEUE_URL": ("sqs:SendMessage",),
-        "IMPORT_BUCKET": ("s3:GetObject", "s3:PutObject"),
+        "IMPORT_BUCKET": ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),  # reads the event's version
     },
     "workflow-validate": {"TRANSACTIONS_TABLE": TABLE_READ},
     "workflow-process": {
@@ -45,6 +45,7 @@ NON_RESOURCE_VARIABLES = frozenset({"IDEMPOTENCY_TTL_SECONDS"})
 OBJECT_PREFIXES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("RECEIPTS_BUCKET", "s3:PutObject"): ("receipts/",),
     ("IMPORT_BUCKET", "s3:GetObject"): ("imports/",),
+    ("IMPORT_BUCKET", "s3:GetObjectVersion"): ("imports/",),
     ("IMPORT_BUCKET", "s3:PutObject"): ("reports/",),
 }
 
