@@ -72,8 +72,8 @@ def _json_schema(openapi_schema: Any) -> Any:
         return [_json_schema(item) for item in openapi_schema]
     if not isinstance(openapi_schema, dict):
         return openapi_schema
-    schema = {k: _json_schema(v) for k, v in openapi_schema.items() if k not in ("nullable", "example", "description")}
-    if openapi_schema.get("nullable") and "type" in schema:
+    schema = {k: _json_schema(v) for k, v in openapi_schema.items() if k != "nullable"}
+    if openapi_schema.get("nullable") is True and isinstance(schema.get("type"), str):
         schema["type"] = [schema["type"], "null"]
     return schema
 

@@ -60,7 +60,7 @@ def function_environment(
         {
             "AWS_ENDPOINT_URL": endpoint_url,
             "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any credentials
+            "AWS_SECRET_ACCESS_KEY": "local",  # nosec B105 - moto accepts any credentials
             "AWS_SESSION_TOKEN": "local",
             "AWS_DEFAULT_REGION": stack.region,
             "AWS_REGION": stack.region,

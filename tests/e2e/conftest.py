@@ -1,0 +1,138 @@
+"""The local emulator (``python -m payment_local``) in a subprocess, once per session.
+
+A subprocess keeps the handlers' per-process caches (settings, boto3 clients,
+Powertools state) away from tests/lambdas, which run the same modules in-process
+against ``mock_aws``. The stack is the session's fresh synth (``synth_dir``), so the
+emulator always matches the infrastructure code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 60
+
+
+@dataclass
+class Emulator:
+    base_url: str
+    api_key: str
+    info: dict[str, Any]
+    http: requests.Session
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=self.info["region"]
+        ).client(service, endpoint_url=self.info["aws_endpoint_url"])
+
+    def post(self, body: dict[str, Any], key: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+        return self.http.post(f"{self.base_url}/transactions", json=body, headers=headers, timeout=15, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.http.get(f"{self.base_url}{path}", timeout=15, **kwargs)
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(0.1)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+    def status(self, transaction_id: str) -> str:
+        return self.get(f"/status/{transaction_id}").json()["status"]
+
+    def wait_settled(self, transaction_id: str, timeout: float = 20) -> str:
+        return self.wait_for(
+            lambda: (s := self.status(transaction_id)) in ("succeeded", "failed") and s,
+            timeout, f"{transaction_id} to settle",
+        )
+
+    def fault(self, kind: str, customer_id: str, times: int | None) -> None:
+        response = self.http.post(
+            f"{self.base_url}/__local/faults", json={"kind": kind, "customer_id": customer_id, "times": times},
+            timeout=5,
+        )
+        assert response.status_code == 201, response.text
+
+    def deliveries(self, transaction_id: str) -> list[dict[str, Any]]:
+        response = self.get("/__local/deliveries", params={"transaction_id": transaction_id})
+        return response.json()["deliveries"]
+
+    def receipt_versions(self, transaction_id: str) -> list[dict[str, Any]]:
+        s3 = self.client("s3")
+        versions = s3.list_object_versions(Bucket=self.info["receipts_bucket"], Prefix="receipts/").get("Versions", [])
+        return [v for v in versions if v["Key"].endswith(f"/{transaction_id}.json")]
+
+
+def _clean_environment() -> dict[str, str]:
+    # tests/lambdas sets fake AWS and Powertools variables in this process; the emulator sets its own.
+    return {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "POWERTOOLS_", "PAYMENT_")) and k not in ("TRANSACTIONS_TABLE", "QUEUE_URL")
+    }
+
+
+@pytest.fixture(scope="session")
+def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    workdir = tmp_path_factory.mktemp("emulator")
+    ready = workdir / "ready.json"
+    log = (workdir / "emulator.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "payment_local", "--env", "dev", "--port", "0",
+            "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
+            "--ready-file", str(ready), "--no-throttle", "--test-hooks", "--retry-delay", "1",
+            "--log-level", "WARNING",
+        ],
+        cwd=REPO_ROOT, env=_clean_environment(), stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not ready.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("emulator did not start:\n" + (workdir / "emulator.log").read_text()[-4000:])
+            time.sleep(0.1)
+        info = json.loads(ready.read_text())
+        http = requests.Session()
+        http.headers["x-api-key"] = info["api_key"]
+        yield Emulator(base_url=info["base_url"], api_key=info["api_key"], info=info, http=http)
+        http.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture
+def customer_id() -> str:
+    return f"cust_{uuid.uuid4().hex[:16]}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = str(Path(__file__).parent)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.e2e)
