@@ -13,6 +13,9 @@ Synth variants (each run is a fresh interpreter writing to its own temporary out
     python-only   ``PAYMENT_LAZY_PROVIDER=0`` without the naive import: only the Python half of the fix
     import floor  ``import payment_infra.aws``: starts the kernel and loads the assembly, no synth
 The synth variants must produce byte-identical output; the script exits non-zero if they do not.
+Synth, checkov and the Lambda figures run on a snapshot of ``main.py``, ``cdktf.json``, ``payment_infra/`` and
+``lambdas/`` copied to a temporary directory at the start, so edits made in the work tree while the benchmark
+runs (other engineers, an editor saving) cannot make runs differ.
 
 Memory: "peak RSS (tree)" is the largest sum of the resident sets of the process and all its descendants
 (Python and the jsii Node process), sampled every 20 ms from /proc; "peak RSS (largest process)" is
@@ -135,6 +138,25 @@ class Context:
     workdir: Path
     outdirs: dict[str, list[Path]] = field(default_factory=dict)
 
+    @property
+    def src(self) -> Path:
+        """The snapshot of the sources that synth and the Lambda figures use."""
+        return self.workdir / "src"
+
+
+SNAPSHOT = ("main.py", "cdktf.json", "payment_infra", "lambdas")
+
+
+def snapshot_sources(dest: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    dest.mkdir(parents=True)
+    for name in SNAPSHOT:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, dest / name)
+
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without PAYMENT_* (synth must not pick up a remote backend) plus ``extra``."""
@@ -145,7 +167,7 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def measure(cmd: Sequence[str], env: dict[str, str], cwd: Path = REPO) -> Sample:
+def measure(cmd: Sequence[str], env: dict[str, str], cwd: Path) -> Sample:
     out = subprocess.run(  # noqa: S603 (our own commands)
         [sys.executable, "-c", _WRAPPER, *cmd], env=env, cwd=cwd, capture_output=True, text=True, check=True
     )
@@ -177,7 +199,7 @@ def mb(kb: float) -> str:
 def synth_section(ctx: Context) -> Section:
     results = {name: Measured() for name in VARIANTS}
     print(f"synth: warm-up (fills the jsii cache), then {ctx.runs} interleaved runs of {len(VARIANTS)} variants")
-    measure([str(VENV_PY), "-c", SYNTH, str(ctx.workdir / "warmup")], clean_env())
+    measure([str(VENV_PY), "-c", SYNTH, str(ctx.workdir / "warmup")], clean_env(), ctx.src)
     for run in range(ctx.runs):
         for name, (code, extra) in VARIANTS.items():
             cmd = [str(VENV_PY), "-c", code]
@@ -185,7 +207,7 @@ def synth_section(ctx: Context) -> Section:
                 outdir = ctx.workdir / f"{name.replace(' ', '-')}-{run}"
                 ctx.outdirs.setdefault(name, []).append(outdir)
                 cmd.append(str(outdir))
-            results[name].samples.append(sample := measure(cmd, clean_env(extra)))
+            results[name].samples.append(sample := measure(cmd, clean_env(extra), ctx.src))
             print(f"  run {run + 1}/{ctx.runs} {name:<12} {sample.wall:6.2f} s  tree {mb(sample.tree_kb)}")
 
     reference = ctx.outdirs["fast"][0]
@@ -248,7 +270,7 @@ def checkov_section(ctx: Context) -> Section:
 
 
 def lambda_section(ctx: Context) -> Section:
-    root = REPO / "lambdas"
+    root = ctx.src / "lambdas"
     notes: list[str] = []
     rows: list[tuple[str, ...]] = []
     if not root.is_dir():
@@ -379,6 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         ctx = Context(runs=args.runs, workdir=Path(tmp))
+        snapshot_sources(ctx.src)
         steps: list[Callable[[Context], Section | None]] = [synth_section, checkov_section, lambda_section]
         if args.with_make_test:
             steps.append(make_test_section)
