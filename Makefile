@@ -54,9 +54,12 @@ unit: install ## pytest only (no lint, no checkov)
 checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only inline (scripts/checkov_gate.py)
 	$(VENV_PY) scripts/checkov_gate.py
 
-test: install lint-workflows lint unit checkov ## Install, lint, run the whole test suite and the checkov gate
+security-lint: install ## bandit on lambdas/ and payment_infra/: any medium or high finding fails
+	$(VENV)/bin/bandit -q -r lambdas payment_infra -ll
 
-.PHONY: lint-workflows redrive bench
+test: install lint-workflows lint security-lint unit checkov ## Install, lint, run the whole test suite and the checkov gate
+
+.PHONY: lint-workflows redrive bench security-lint
 
 $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error </dev/null

@@ -30,11 +30,12 @@ class StackResult:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (check, resource, justification)
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (check, resource, title)
     stale: list[tuple[str, str]] = field(default_factory=list)  # (check, resource)
+    problems: list[str] = field(default_factory=list)  # the report cannot be trusted (nothing checked, parse errors)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.stale
+        return not self.failed and not self.stale and not self.problems
 
 
 def inline_skips(stack_json: dict) -> dict[tuple[str, str], str]:
@@ -68,7 +69,16 @@ def evaluate(stack_dir: Path, report: dict, stack_json: dict) -> StackResult:
     result = StackResult(stack=stack_dir.name)
     skips = inline_skips(stack_json)
     results = report.get("results", {})
-    result.passed = int(report.get("summary", {}).get("passed", 0))
+    # With nothing to report, checkov prints its bare summary instead of {"results", "summary"}.
+    summary = report.get("summary", report)
+    result.passed = int(summary.get("passed", 0))
+    # An empty report must not read as "0 failed": a stack with resources that checkov did not check, or
+    # could not parse, fails the gate.
+    if int(summary.get("parsing_errors", 0)):
+        result.problems.append(f"checkov could not parse {summary['parsing_errors']} file(s)")
+    checked = result.passed + len(results.get("failed_checks", []))
+    if stack_json.get("resource") and not checked:
+        result.problems.append("checkov ran no check on a stack that has resources")
     used = set()
     for check in results.get("failed_checks", []):
         key = (check["check_id"], check["resource"].rsplit(".", 1)[-1])
@@ -108,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  FAILED {check} {resource}: {title}")
         for check, resource in r.stale:
             print(f"  STALE SKIP {check} on {resource}: the check passes now, remove the skip")
+        for problem in r.problems:
+            print(f"  BROKEN REPORT: {problem}")
     print(f"checkov gate: {len(results)} stacks in {time.monotonic() - started:.1f} s")
     return 0 if all(r.ok for r in results) else 1
 
