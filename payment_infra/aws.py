@@ -162,6 +162,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.sfn_state_machine import (
     SfnStateMachine,
+    SfnStateMachineEncryptionConfiguration,
     SfnStateMachineLoggingConfiguration,
     SfnStateMachineTracingConfiguration,
 )
@@ -261,6 +262,7 @@ __all__ = [
     "S3BucketVersioningVersioningConfiguration",
     "SecurityGroup",
     "SfnStateMachine",
+    "SfnStateMachineEncryptionConfiguration",
     "SfnStateMachineLoggingConfiguration",
     "SfnStateMachineTracingConfiguration",
     "SnsTopic",

@@ -67,6 +67,7 @@ class PaymentApiConstruct(Construct):
             process=functions["workflow-process"],
             topic=self.messaging.notifications,
             messaging_key=self.keys.messaging,
+            data_key=self.keys.data,
             logs_key=self.keys.logs,
         )
         BatchImportTrigger(

@@ -18,6 +18,7 @@ from payment_infra.aws import (
     IamRole,
     IamRolePolicy,
     SfnStateMachine,
+    SfnStateMachineEncryptionConfiguration,
     SfnStateMachineLoggingConfiguration,
     SfnStateMachineTracingConfiguration,
 )
@@ -54,6 +55,7 @@ class PaymentWorkflow(Construct):
         process: PaymentFunction,
         topic: TopicRef,
         messaging_key: KeyRef,
+        data_key: KeyRef,
         logs_key: KeyRef,
     ):
         super().__init__(scope, id_)
@@ -83,6 +85,8 @@ class PaymentWorkflow(Construct):
             ),
             policies.allow(["sns:Publish"], [topic.arn], sid="PublishOutcome"),
             policies.allow(["kms:Decrypt", "kms:GenerateDataKey"], [messaging_key.arn], sid="EncryptOutcome"),
+            # Execution history (customer ids, amounts) is encrypted with the data CMK through this role.
+            policies.allow(["kms:Decrypt", "kms:GenerateDataKey"], [data_key.arn], sid="EncryptExecutionData"),
             policies.allow(list(LOG_DELIVERY_ACTIONS), ["*"], sid="VendedLogDelivery"),
             policies.allow(list(XRAY_ACTIONS), ["*"], sid="XRayTracing"),
         ]
@@ -104,6 +108,9 @@ class PaymentWorkflow(Construct):
                 log_destination=f"{log_group.arn}:*",
             ),
             tracing_configuration=SfnStateMachineTracingConfiguration(enabled=True),
+            encryption_configuration=SfnStateMachineEncryptionConfiguration(
+                type="CUSTOMER_MANAGED_KMS_KEY", kms_key_id=data_key.arn, kms_data_key_reuse_period_seconds=300
+            ),
             depends_on=[policy],
         )
         self.state_machine_arn = machine.arn

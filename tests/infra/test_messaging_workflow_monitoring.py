@@ -47,6 +47,8 @@ def test_workflow_definition_logging_and_tracing(stack: dict, env: str) -> None:
     assert machine["name"] == f"payment-processing-{env}"
     assert machine["tracing_configuration"] == {"enabled": True}
     assert machine["logging_configuration"]["level"] == "ALL"
+    encryption = machine["encryption_configuration"]
+    assert encryption["type"] == "CUSTOMER_MANAGED_KMS_KEY" and encryption["kms_key_id"].startswith("${aws_kms_key.")
     definition = json.loads(machine["definition"])
     states = definition["States"]
     tasks = [s for s in states.values() if s.get("Type") == "Task"]
