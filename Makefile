@@ -55,7 +55,7 @@ checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only in
 	$(VENV_PY) scripts/checkov_gate.py
 
 security-lint: install ## bandit on lambdas/ and payment_infra/: any medium or high finding fails
-	$(VENV)/bin/bandit -q -r lambdas payment_infra -ll
+	$(VENV)/bin/bandit -q -r lambdas payment_infra payment_ops -ll
 
 test: install lint-workflows lint security-lint unit checkov ## Install, lint, run the whole test suite and the checkov gate
 
