@@ -72,9 +72,16 @@ class Emulator:
         )
         assert response.status_code == 201, response.text
 
-    def deliveries(self, transaction_id: str) -> list[dict[str, Any]]:
-        response = self.get("/__local/deliveries", params={"transaction_id": transaction_id})
-        return response.json()["deliveries"]
+    def deliveries(self, transaction_id: str, *, settled: bool = True) -> list[dict[str, Any]]:
+        """Messages the settlement poller handled for the transaction (waits for a success if ``settled``)."""
+
+        def fetch() -> list[dict[str, Any]]:
+            response = self.get("/__local/deliveries", params={"transaction_id": transaction_id})
+            return response.json()["deliveries"]
+
+        if settled:
+            self.wait_for(lambda: any(d["outcome"] == "succeeded" for d in fetch()), 20, "a successful delivery")
+        return fetch()
 
     def receipt_versions(self, transaction_id: str) -> list[dict[str, Any]]:
         s3 = self.client("s3")

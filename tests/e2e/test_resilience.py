@@ -1,0 +1,102 @@
+"""Concurrency and failure handling, end to end: idempotency, redrive to the DLQ, retried faults.
+
+Faults are injected in the emulator process on the wire (botocore hooks, ``--test-hooks``),
+scoped to one customer, so the real handlers, botocore's retries and the queue's
+redelivery all take part.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+from boto3.dynamodb.conditions import Key
+
+from tests.e2e.conftest import Emulator
+
+
+def _items_of(emulator: Emulator, customer_id: str) -> list[dict]:
+    import boto3
+
+    table = boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name=emulator.info["region"]
+    ).resource("dynamodb", endpoint_url=emulator.info["aws_endpoint_url"]).Table(emulator.info["transactions_table"])
+    return table.query(IndexName="customer_id-index", KeyConditionExpression=Key("customer_id").eq(customer_id))["Items"]
+
+
+def test_50_concurrent_posts_with_one_key_make_one_transaction(emulator: Emulator, customer_id: str) -> None:
+    body = {"customer_id": customer_id, "amount": 4200, "currency": "EUR"}
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(lambda _: emulator.post(body, key=f"idem-{customer_id}"), range(50)))
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {201, 409}, statuses
+    ids = {r.json()["transaction_id"] for r in responses if r.status_code == 201}
+    assert len(ids) == 1
+    (transaction_id,) = ids
+    assert emulator.wait_settled(transaction_id) == "succeeded"
+    assert len(_items_of(emulator, customer_id)) == 1
+    assert len({d["message_id"] for d in emulator.deliveries(transaction_id)}) == 1
+    assert len(emulator.receipt_versions(transaction_id)) == 1
+
+
+def test_message_failing_three_times_goes_to_dlq_others_settle(emulator: Emulator, customer_id: str) -> None:
+    emulator.fault("settlement_error", customer_id, times=None)
+    poisoned = emulator.post({"customer_id": customer_id, "amount": 100, "currency": "USD"}).json()["transaction_id"]
+    others = [
+        emulator.post({"customer_id": f"{customer_id}_ok{i}", "amount": 100 + i, "currency": "USD"}).json()
+        for i in range(3)
+    ]
+    for other in others:
+        assert emulator.wait_settled(other["transaction_id"]) == "succeeded"
+
+    sqs = emulator.client("sqs")
+    max_receives = emulator.info["max_receive_count"]
+    assert max_receives == 3
+
+    def in_dlq() -> bool:
+        messages = sqs.receive_message(
+            QueueUrl=emulator.info["dlq_url"], MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0
+        ).get("Messages", [])
+        return any(json.loads(m["Body"]).get("transaction_id") == poisoned for m in messages)
+
+    emulator.wait_for(in_dlq, 20, "the failing message in the DLQ")
+    attempts = emulator.deliveries(poisoned, settled=False)
+    assert [d["outcome"] for d in attempts] == ["failed"] * max_receives
+    # Not lost: the record is still there, unsettled, for the redrive tool.
+    assert emulator.get(f"/transactions/{poisoned}").json()["status"] in ("pending", "processing")
+    assert emulator.receipt_versions(poisoned) == []
+
+
+def test_dynamodb_throttle_during_settlement_is_retried(emulator: Emulator, customer_id: str) -> None:
+    # 1 throttle: botocore's own retries absorb it; 3: one invocation fails (3 attempts) and SQS redelivers.
+    results = {}
+    for times in (1, 3):
+        customer = f"{customer_id}_t{times}"
+        emulator.fault("dynamodb_throttle", customer, times=times)
+        transaction_id = emulator.post({"customer_id": customer, "amount": 7, "currency": "JPY"}).json()[
+            "transaction_id"
+        ]
+        results[times] = transaction_id
+    for times, transaction_id in results.items():
+        assert emulator.wait_settled(transaction_id, timeout=30) == "succeeded"
+        assert len(emulator.receipt_versions(transaction_id)) == 1
+        outcomes = [d["outcome"] for d in emulator.deliveries(transaction_id)]
+        assert outcomes[-1] == "succeeded"
+        assert outcomes.count("succeeded") == 1
+        if times == 3:
+            assert "failed" in outcomes
+
+
+def test_s3_failure_writing_the_receipt_is_retried_without_double_receipt(
+    emulator: Emulator, customer_id: str
+) -> None:
+    emulator.fault("s3_error", customer_id, times=3)
+    transaction_id = emulator.post({"customer_id": customer_id, "amount": 999, "currency": "KWD"}).json()[
+        "transaction_id"
+    ]
+    assert emulator.wait_settled(transaction_id, timeout=30) == "succeeded"
+    emulator.wait_for(lambda: emulator.receipt_versions(transaction_id), 20, "the receipt")
+    outcomes = [d["outcome"] for d in emulator.deliveries(transaction_id)]
+    assert outcomes[0] == "failed" and outcomes[-1] == "succeeded"
+    assert len(emulator.receipt_versions(transaction_id)) == 1
+    assert len(_items_of(emulator, customer_id)) == 1
