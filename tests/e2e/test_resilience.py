@@ -68,9 +68,10 @@ def test_message_failing_three_times_goes_to_dlq_others_settle(emulator: Emulato
 
 
 def test_dynamodb_throttle_during_settlement_is_retried(emulator: Emulator, customer_id: str) -> None:
-    # 1 throttle: botocore's own retries absorb it; 3: one invocation fails (3 attempts) and SQS redelivers.
+    # 1 throttle: botocore's own retries absorb it. 4: the handler's client makes 4 attempts (1 + max_attempts=3
+    # retries), so one invocation fails and SQS redelivers the message.
     results = {}
-    for times in (1, 3):
+    for times in (1, 4):
         customer = f"{customer_id}_t{times}"
         emulator.fault("dynamodb_throttle", customer, times=times)
         transaction_id = emulator.post({"customer_id": customer, "amount": 7, "currency": "JPY"}).json()[
@@ -83,14 +84,14 @@ def test_dynamodb_throttle_during_settlement_is_retried(emulator: Emulator, cust
         outcomes = [d["outcome"] for d in emulator.deliveries(transaction_id)]
         assert outcomes[-1] == "succeeded"
         assert outcomes.count("succeeded") == 1
-        if times == 3:
+        if times == 4:
             assert "failed" in outcomes
 
 
 def test_s3_failure_writing_the_receipt_is_retried_without_double_receipt(
     emulator: Emulator, customer_id: str
 ) -> None:
-    emulator.fault("s3_error", customer_id, times=3)
+    emulator.fault("s3_error", customer_id, times=4)
     transaction_id = emulator.post({"customer_id": customer_id, "amount": 999, "currency": "KWD"}).json()[
         "transaction_id"
     ]
