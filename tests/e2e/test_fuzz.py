@@ -70,7 +70,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             "--url", emulator.base_url, "--header", f"x-api-key: {emulator.api_key}",
             "--checks", "all", "--exclude-checks", excluded,
             "--max-examples", str(EXAMPLES), "--phases", "examples,coverage,fuzzing",
-            "--request-timeout", "15", "--no-color", "--workers", "4",
+            "--request-timeout", "15", "--no-color",
+            # One worker: concurrent ast.parse in hypothesis trips a CPython 3.11 bug ("AST constructor
+            # recursion depth mismatch", gh-106905).
+            "--workers", "1",
         ]
         if SEED != "random":
             argv += ["--seed", SEED]
