@@ -335,7 +335,10 @@ def make_test_section(ctx: Context) -> Section:
         "`make test`",
         ("figure", "value"),
         [("duration (already installed)", f"{statistics.median(times):.1f} s"), ("outcome", outcome)],
-        ["Includes ruff, actionlint and the whole pytest suite; installation is skipped (stamps unchanged)."],
+        [
+            "Everything `make test` runs (lint, actionlint, pytest, the checkov gate; see the Makefile); "
+            "no installation (stamps unchanged)."
+        ],
     )
 
 
