@@ -24,7 +24,6 @@ export PIPENV_IGNORE_VIRTUALENVS := 1
 export PIPENV_VERBOSITY := -1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install synth test lint unit checkov clean
 
@@ -42,7 +41,7 @@ $(STAMP): Pipfile.lock
 	@touch $@
 
 synth: install ## Synthesize every stack into cdktf.out/ (same as `cdktf synth`)
-	@TIMEFORMAT='synthesized $(STACKS) into cdktf.out/stacks in %R s'; time $(VENV_PY) main.py
+	@TIMEFORMAT='synthesized $(STACKS) into cdktf.out/stacks in %R s'; time $(VENV_PY) -O main.py
 
 lint: install ## ruff on everything
 	$(VENV)/bin/ruff check .

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdktf import Aspects, TerraformStack
+from cdktf import TerraformStack
 from constructs import Construct
 
 from payment_infra.aws import AwsProvider, AwsProviderDefaultTags
 from payment_infra.backend import configure_backend
-from payment_infra.checkov_skips import CheckovSkips
+from payment_infra.checkov_skips import apply_checkov_skips
 from payment_infra.config import EnvironmentConfig
 from payment_infra.outputs import add_outputs
 from payment_infra.payment_api import PaymentApiConstruct
@@ -31,4 +31,4 @@ class PaymentStack(TerraformStack):
         configure_backend(self, config, environ)
         self.payment_api = PaymentApiConstruct(self, "payment_api", config)
         add_outputs(self, self.payment_api)
-        Aspects.of(self).add(CheckovSkips())
+        apply_checkov_skips(self)

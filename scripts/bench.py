@@ -6,8 +6,9 @@ Every figure is the median of ``--runs`` runs, and figures that are compared wit
 in the same invocation, interleaved run by run, so machine drift hits all variants alike.
 
 Synth variants (each run is a fresh interpreter writing to its own temporary outdir):
-    fast          our path: ``payment_infra.aws`` registers the provider without its root ``__init__``
-                  and makes the jsii kernel's ``require`` of the provider lazy
+    fast          our path, as `make synth` runs it: ``python -O``; ``payment_infra.aws`` registers the provider
+                  without its root ``__init__`` and makes the jsii kernel's ``require`` of the provider lazy
+    fast, no -O   the same without ``-O`` (keeps the provider's runtime argument type checks)
     naive         ``import cdktf_cdktf_provider_aws`` first (its root ``__init__`` imports every service
                   module) and ``PAYMENT_LAZY_PROVIDER=0``: what a plain CDKTF app does
     python-only   ``PAYMENT_LAZY_PROVIDER=0`` without the naive import: only the Python half of the fix
@@ -49,13 +50,16 @@ STACKS = ("payment-dev", "payment-staging", "payment-prod")
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 
 SYNTH = "from payment_infra.app import build_app; import sys; build_app(outdir=sys.argv[1]).synth()"
-VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
-    "fast": (SYNTH, {}),
-    "naive": ("import cdktf_cdktf_provider_aws; " + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
-    "python-only": (SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
-    "import floor": ("import payment_infra.aws", {}),
+# name: (interpreter flags, code, extra environment). ``-O`` is what `make synth` and `cdktf synth` run: it
+# skips the provider's per-argument runtime type checks (``if __debug__:`` blocks); the tests run without it.
+VARIANTS: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {
+    "fast": (("-O",), SYNTH, {}),
+    "fast, no -O": ((), SYNTH, {}),
+    "naive": ((), "import cdktf_cdktf_provider_aws; " + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
+    "python-only": (("-O",), SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
+    "import floor": (("-O",), "import payment_infra.aws", {}),
 }
-SYNTH_VARIANTS = ("fast", "naive", "python-only")
+SYNTH_VARIANTS = ("fast", "fast, no -O", "naive", "python-only")
 
 # Runs one command, samples the RSS of its process tree, reports JSON on stdout. A fresh wrapper per run
 # keeps RUSAGE_CHILDREN to that one command (and the descendants it waited for, e.g. the jsii Node process).
@@ -162,7 +166,7 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without PAYMENT_* (synth must not pick up a remote backend) plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # -O runs need their cached .opt-1.pyc, like `make synth`
     env.update(extra or {})
     return env
 
@@ -199,16 +203,17 @@ def mb(kb: float) -> str:
 def synth_section(ctx: Context) -> Section:
     results = {name: Measured() for name in VARIANTS}
     print(f"synth: warm-up (fills the jsii cache), then {ctx.runs} interleaved runs of {len(VARIANTS)} variants")
-    measure([str(VENV_PY), "-c", SYNTH, str(ctx.workdir / "warmup")], clean_env(), ctx.src)
+    for flags in ((), ("-O",)):  # fills the jsii cache and the .pyc / .opt-1.pyc caches
+        measure([str(VENV_PY), *flags, "-c", SYNTH, str(ctx.workdir / f"warmup{''.join(flags)}")], clean_env(), ctx.src)
     for run in range(ctx.runs):
-        for name, (code, extra) in VARIANTS.items():
-            cmd = [str(VENV_PY), "-c", code]
+        for name, (flags, code, extra) in VARIANTS.items():
+            cmd = [str(VENV_PY), *flags, "-c", code]
             if name in SYNTH_VARIANTS:
                 outdir = ctx.workdir / f"{name.replace(' ', '-')}-{run}"
                 ctx.outdirs.setdefault(name, []).append(outdir)
                 cmd.append(str(outdir))
             results[name].samples.append(sample := measure(cmd, clean_env(extra), ctx.src))
-            print(f"  run {run + 1}/{ctx.runs} {name:<12} {sample.wall:6.2f} s  tree {mb(sample.tree_kb)}")
+            print(f"  run {run + 1}/{ctx.runs} {name:<13} {sample.wall:6.2f} s  tree {mb(sample.tree_kb)}")
 
     reference = ctx.outdirs["fast"][0]
     compared = 0
@@ -238,8 +243,10 @@ def synth_section(ctx: Context) -> Section:
         [
             f"naive / fast: **{naive.median('wall') / fast_wall:.1f}x** wall time, "
             f"{naive.median('tree_kb') / results['fast'].median('tree_kb'):.1f}x peak tree RSS.",
-            f"Byte-identical `cdktf.out`: yes ({compared} outdirs of fast, naive and python-only compared file by "
+            f"Byte-identical `cdktf.out`: yes ({compared} outdirs of every synth variant compared file by "
             "file, assets included).",
+            "fast = `make synth`: `python -O` (skips the provider's runtime argument type checks; the tests run "
+            "without `-O`), provider registered without its root `__init__`, lazy jsii `require`.",
             "import floor = `import payment_infra.aws`: Python + jsii kernel start + provider assembly load, no synth.",
         ],
     )

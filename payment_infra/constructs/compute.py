@@ -1,8 +1,9 @@
 """All Lambda functions of the payment API, one per ``FunctionSpec`` of the application.
 
-The package is ``lambdas/`` as a Terraform asset with a content hash; each function gets the environment
-variables its spec asks for (resolved to this environment's resources) and a role granting exactly those
-resources (``payment_infra.permissions``). The settlement consumer is wired to the FIFO queue here.
+The package is ``lambdas/`` zipped deterministically (``lambda_package``) as a Terraform file asset; each
+function gets the environment variables its spec asks for (resolved to this environment's resources) and a role
+granting exactly those resources (``payment_infra.permissions``). The settlement consumer is wired to the FIFO
+queue here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from payment_infra.application import functions_module
 from payment_infra.aws import LambdaEventSourceMapping
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.context import DeploymentContext
-from payment_infra.lambda_package import stage_lambda_package
+from payment_infra.lambda_package import build_lambda_package
 from payment_infra.permissions import NON_RESOURCE_VARIABLES, Resource, function_statements
 
 API_FUNCTIONS = frozenset({"transactions", "status", "health"})
@@ -43,10 +44,11 @@ class Compute(Construct):
     ):
         super().__init__(scope, id_)
         app = functions_module()
-        package = stage_lambda_package()
+        package = build_lambda_package()
         asset = TerraformAsset(
-            self, "package", path=str(package.path), type=AssetType.ARCHIVE, asset_hash=package.content_hash
+            self, "package", path=str(package.path), type=AssetType.FILE, asset_hash=package.content_hash
         )
+        package_path = asset.path  # the path inside cdktf.out; read once (a round trip to the jsii kernel)
         config = ctx.config
         common = {
             "ENVIRONMENT": config.name,
@@ -96,7 +98,8 @@ class Compute(Construct):
                 description=spec.description,
                 timeout_seconds=spec.timeout_seconds,
                 reserved_concurrency=concurrency,
-                asset=asset,
+                package_path=package_path,
+                package_hash=package.content_hash,
                 environment=environment,
                 statements=statements,
                 placement=placement,

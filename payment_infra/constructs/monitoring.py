@@ -116,10 +116,11 @@ class Monitoring(Construct):
     def _alarm(self, logical: str, base_name: str, description: str, *, metric, threshold, comparison) -> None:
         namespace, name, dimensions, statistic = metric
         stat = {"extended_statistic": statistic} if statistic.startswith("p") else {"statistic": statistic}
-        alarm = CloudwatchMetricAlarm(
+        alarm_name = self._ctx.naming.name(base_name)
+        CloudwatchMetricAlarm(
             self,
             logical,
-            alarm_name=self._ctx.naming.name(base_name),
+            alarm_name=alarm_name,
             alarm_description=description,
             namespace=namespace,
             metric_name=name,
@@ -133,7 +134,7 @@ class Monitoring(Construct):
             ok_actions=[self._topic.arn],
             **stat,
         )
-        self.alarm_names.append(alarm.alarm_name)
+        self.alarm_names.append(alarm_name)
 
     def _api_error_rate(self, api_dims: dict[str, str]) -> None:
         def metric(query_id: str, name: str) -> CloudwatchMetricAlarmMetricQuery:
@@ -145,10 +146,11 @@ class Monitoring(Construct):
                 ),
             )
 
-        alarm = CloudwatchMetricAlarm(
+        alarm_name = self._ctx.naming.name("payment-api-5xx-rate")
+        CloudwatchMetricAlarm(
             self,
             "api_5xx_rate",
-            alarm_name=self._ctx.naming.name("payment-api-5xx-rate"),
+            alarm_name=alarm_name,
             alarm_description=f"More than {API_5XX_RATE_PERCENT} % of API requests failed with 5xx in 5 minutes",
             metric_query=[
                 metric("errors", "5XXError"),
@@ -167,7 +169,7 @@ class Monitoring(Construct):
             alarm_actions=[self._topic.arn],
             ok_actions=[self._topic.arn],
         )
-        self.alarm_names.append(alarm.alarm_name)
+        self.alarm_names.append(alarm_name)
 
 
 def _dashboard(region, functions, api_dims, queue, dlq, failures, table_name) -> dict[str, Any]:

@@ -125,8 +125,9 @@ class Network(Construct):
             enable_dns_hostnames=True,
             tags={"Name": naming.name("payment-vpc")},
         )
+        vpc_id = vpc.id  # attributes are read once: each read is a round trip to the jsii kernel
         # Terraform adopts the default group and removes all of its rules.
-        DefaultSecurityGroup(self, "default_security_group", vpc_id=vpc.id)
+        DefaultSecurityGroup(self, "default_security_group", vpc_id=vpc_id)
 
         zones = DataAwsAvailabilityZones(
             self,
@@ -137,7 +138,7 @@ class Network(Construct):
         route_table = RouteTable(
             self,
             "private_route_table",
-            vpc_id=vpc.id,
+            vpc_id=vpc_id,
             tags={"Name": naming.name("payment-private")},
         )
         # element() wraps around: with fewer zones than subnets two subnets would silently share a zone.
@@ -154,7 +155,7 @@ class Network(Construct):
             subnet = Subnet(
                 self,
                 f"private_subnet_{index}",
-                vpc_id=vpc.id,
+                vpc_id=vpc_id,
                 cidr_block=cidr,
                 availability_zone_id=Fn.element(zones.zone_ids, index),
                 map_public_ip_on_launch=False,
@@ -172,7 +173,7 @@ class Network(Construct):
             "lambda_security_group",
             name=naming.name("payment-lambda"),
             description="Payment API functions: HTTPS egress to VPC endpoints only",
-            vpc_id=vpc.id,
+            vpc_id=vpc_id,
             tags={"Name": naming.name("payment-lambda")},
         )
         endpoint_sg = SecurityGroup(
@@ -180,14 +181,15 @@ class Network(Construct):
             "endpoint_security_group",
             name=naming.name("payment-endpoints"),
             description="Interface VPC endpoints: HTTPS from the payment API functions only",
-            vpc_id=vpc.id,
+            vpc_id=vpc_id,
             tags={"Name": naming.name("payment-endpoints")},
         )
+        lambda_sg_id, endpoint_sg_id = lambda_sg.id, endpoint_sg.id
         VpcSecurityGroupIngressRule(
             self,
             "endpoint_ingress_from_lambda",
-            security_group_id=endpoint_sg.id,
-            referenced_security_group_id=lambda_sg.id,
+            security_group_id=endpoint_sg_id,
+            referenced_security_group_id=lambda_sg_id,
             ip_protocol="tcp",
             from_port=HTTPS,
             to_port=HTTPS,
@@ -196,8 +198,8 @@ class Network(Construct):
         VpcSecurityGroupEgressRule(
             self,
             "lambda_egress_to_endpoints",
-            security_group_id=lambda_sg.id,
-            referenced_security_group_id=endpoint_sg.id,
+            security_group_id=lambda_sg_id,
+            referenced_security_group_id=endpoint_sg_id,
             ip_protocol="tcp",
             from_port=HTTPS,
             to_port=HTTPS,
@@ -209,7 +211,7 @@ class Network(Construct):
             endpoint = VpcEndpoint(
                 self,
                 f"{service}_gateway_endpoint",
-                vpc_id=vpc.id,
+                vpc_id=vpc_id,
                 service_name=service_name(ctx.region, service),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[route_table.id],
@@ -219,7 +221,7 @@ class Network(Construct):
             VpcSecurityGroupEgressRule(
                 self,
                 f"lambda_egress_to_{service}",
-                security_group_id=lambda_sg.id,
+                security_group_id=lambda_sg_id,
                 prefix_list_id=endpoint.prefix_list_id,
                 ip_protocol="tcp",
                 from_port=HTTPS,
@@ -233,24 +235,24 @@ class Network(Construct):
             endpoint = VpcEndpoint(
                 self,
                 f"{service}_interface_endpoint",
-                vpc_id=vpc.id,
+                vpc_id=vpc_id,
                 service_name=service_name(ctx.region, service),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=subnet_ids,
-                security_group_ids=[endpoint_sg.id],
+                security_group_ids=[endpoint_sg_id],
                 tags={"Name": naming.name(f"payment-{service}")},
             )
             self.interface_endpoint_ids[service] = endpoint.id
 
-        self._flow_logs(vpc, logs_key)
-        self.vpc_id = vpc.id
+        self._flow_logs(vpc_id, logs_key)
+        self.vpc_id = vpc_id
         self.private_subnet_ids = subnet_ids
         self.private_route_table_id = route_table.id
-        self.lambda_security_group_id = lambda_sg.id
-        self.endpoint_security_group_id = endpoint_sg.id
+        self.lambda_security_group_id = lambda_sg_id
+        self.endpoint_security_group_id = endpoint_sg_id
 
-    def _flow_logs(self, vpc: Vpc, logs_key: KeyRef) -> None:
+    def _flow_logs(self, vpc_id: str, logs_key: KeyRef) -> None:
         ctx = self._ctx
         group = CloudwatchLogGroup(
             self,
@@ -282,7 +284,7 @@ class Network(Construct):
         FlowLog(
             self,
             "flow_log",
-            vpc_id=vpc.id,
+            vpc_id=vpc_id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
             log_destination=group.arn,

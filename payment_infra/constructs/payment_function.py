@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformAsset
 from constructs import Construct
 
 from payment_infra import policies
@@ -64,7 +63,8 @@ class PaymentFunction(Construct):
         description: str,
         timeout_seconds: int,
         reserved_concurrency: int,
-        asset: TerraformAsset,
+        package_path: str,
+        package_hash: str,
         environment: Mapping[str, str],
         statements: Sequence[policies.Statement],
         placement: Placement,
@@ -106,8 +106,8 @@ class PaymentFunction(Construct):
             memory_size=lam.memory_mb,
             timeout=timeout_seconds,
             reserved_concurrent_executions=reserved_concurrency,
-            filename=asset.path,
-            source_code_hash=asset.asset_hash,
+            filename=package_path,
+            source_code_hash=package_hash,
             layers=[powertools_layer_arn(config.region, lam.runtime, lam.architecture, lam.powertools_layer_version)],
             kms_key_arn=placement.environment_key_arn,
             environment=LambdaFunctionEnvironment(variables=dict(environment)),

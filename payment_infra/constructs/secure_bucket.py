@@ -53,18 +53,20 @@ class SecureBucket(Construct):
     ):
         super().__init__(scope, id_)
         self.bucket = S3Bucket(self, "bucket", bucket=name, force_destroy=force_destroy)
+        bucket_id = self.bucket.id  # read once: every attribute read is a round trip to the jsii kernel
+        self.bucket_id: str = bucket_id
         self.name: str = self.bucket.bucket
         self.arn: str = self.bucket.arn
         S3BucketVersioningA(
             self,
             "versioning",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
@@ -77,7 +79,7 @@ class SecureBucket(Construct):
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
             "public_access_block",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
@@ -86,13 +88,13 @@ class SecureBucket(Construct):
         S3BucketOwnershipControls(
             self,
             "ownership",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
                     id="expire-current-and-noncurrent-versions",
@@ -113,7 +115,7 @@ class SecureBucket(Construct):
         self.policy = S3BucketPolicy(
             self,
             "policy",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             policy=policies.document(
                 [
                     policies.deny_insecure_transport([self.arn, f"{self.arn}/*"]),
@@ -127,7 +129,7 @@ class SecureBucket(Construct):
             S3BucketLoggingA(
                 self,
                 "access_logging",
-                bucket=self.bucket.id,
+                bucket=bucket_id,
                 target_bucket=log_to.bucket.id,
                 target_prefix=f"s3-access/{name}/",
             )

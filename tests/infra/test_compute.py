@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from payment_infra.application import functions_module
-from payment_infra.lambda_package import runtime_files, stage_lambda_package
+from payment_infra.lambda_package import build_lambda_package, runtime_files
 from tests.infra.synth_helpers import policy, ref, resources
 
 MEMORY = {"dev": 512, "staging": 1024, "prod": 2048}
@@ -77,7 +79,7 @@ def test_settlement_consumes_the_fifo_queue_with_partial_batch_failures(stack: d
 
 
 def test_asset_hash_is_content_based_and_shared(stack: dict) -> None:
-    package = stage_lambda_package()
+    package = build_lambda_package()
     hashes = {fn["source_code_hash"] for _, fn in _functions(stack).values()}
     assert hashes == {package.content_hash}
     assert all(package.content_hash in fn["filename"] for _, fn in _functions(stack).values())
@@ -90,13 +92,20 @@ def test_package_holds_only_runtime_files(tmp_path) -> None:
     (source / "pkg" / "data.json").write_text("{}")
     (source / "pkg" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
     (source / "notes.txt").write_text("no")
-    first = stage_lambda_package(source, tmp_path / "stage")
+    first = build_lambda_package(source, tmp_path / "build")
     assert first.files == ("pkg/data.json", "pkg/mod.py")
-    assert sorted(p.relative_to(first.path).as_posix() for p in first.path.rglob("*") if p.is_file()) == list(first.files)
+    with zipfile.ZipFile(first.path) as archive:
+        assert archive.namelist() == list(first.files)
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    zip_bytes = first.path.read_bytes()
     (source / "pkg" / "__pycache__" / "other.pyc").write_bytes(b"\1")
-    assert stage_lambda_package(source, tmp_path / "stage").content_hash == first.content_hash
+    first.path.unlink()
+    again = build_lambda_package(source, tmp_path / "build")
+    assert again.content_hash == first.content_hash and again.path.read_bytes() == zip_bytes  # byte-identical
     (source / "pkg" / "mod.py").write_text("x = 2\n")
-    assert stage_lambda_package(source, tmp_path / "stage").content_hash != first.content_hash
+    changed = build_lambda_package(source, tmp_path / "build")
+    assert changed.content_hash != first.content_hash
+    assert [p.name for p in (tmp_path / "build").iterdir()] == [changed.path.name]  # stale zips removed
 
 
 def test_real_package_has_no_tests_or_caches() -> None:
