@@ -17,16 +17,21 @@ from typing import Any
 METHODS = ("get", "post", "put", "patch", "delete")
 CORS_HEADERS = "Content-Type,Idempotency-Key,X-Api-Key,X-Amz-Date,Authorization,X-Amz-Security-Token"
 VALIDATOR = "body-and-parameters"
-# API Gateway's own errors (missing key, failed validation, throttling) in the API's envelope.
+# API Gateway's own errors (missing key, failed validation, throttling) in the API's envelope: (type, code,
+# message). A message is either a literal or API Gateway's ``$context.error.messageString``, which API Gateway
+# renders already quoted and escaped. ``$context.error.validationErrorString`` is left out on purpose: it is
+# not escaped and holds double quotes (``[object has missing required properties (["amount"])]``), which
+# would break the JSON body.
+MESSAGE_FROM_GATEWAY = "$context.error.messageString"
 GATEWAY_ERRORS = {
-    "DEFAULT_4XX": ("invalid_request_error", "$context.error.responseType", "$context.error.messageString"),
-    "BAD_REQUEST_BODY": ("invalid_request_error", "invalid_body", "$context.error.validationErrorString"),
-    "BAD_REQUEST_PARAMETERS": ("invalid_request_error", "invalid_parameters", "$context.error.validationErrorString"),
+    "DEFAULT_4XX": ("invalid_request_error", "$context.error.responseType", MESSAGE_FROM_GATEWAY),
+    "BAD_REQUEST_BODY": ("invalid_request_error", "invalid_body", MESSAGE_FROM_GATEWAY),
+    "BAD_REQUEST_PARAMETERS": ("invalid_request_error", "invalid_parameters", MESSAGE_FROM_GATEWAY),
     "INVALID_API_KEY": ("authentication_error", "invalid_api_key", "A valid x-api-key header is required"),
     "MISSING_AUTHENTICATION_TOKEN": ("invalid_request_error", "not_found", "No such route"),
     "THROTTLED": ("rate_limit_error", "throttled", "Too many requests"),
     "QUOTA_EXCEEDED": ("rate_limit_error", "quota_exceeded", "Daily request quota exceeded"),
-    "DEFAULT_5XX": ("api_error", "$context.error.responseType", "Internal error; request id $context.requestId"),
+    "DEFAULT_5XX": ("api_error", "$context.error.responseType", "Internal error"),
 }
 
 
@@ -85,7 +90,15 @@ def _preflight(methods: list[str]) -> dict[str, Any]:
 def _gateway_responses() -> dict[str, Any]:
     responses = {}
     for response_type, (error_type, code, message) in GATEWAY_ERRORS.items():
-        body = json.dumps({"error": {"type": error_type, "code": code, "message": message, "param": None}})
+        envelope = {
+            "type": error_type,
+            "code": code,
+            "message": "__MESSAGE__",
+            "param": None,
+            "request_id": "$context.requestId",
+        }
+        rendered_message = message if message == MESSAGE_FROM_GATEWAY else json.dumps(message)
+        body = json.dumps({"error": envelope}).replace('"__MESSAGE__"', rendered_message)
         responses[response_type] = {
             "responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
             "responseTemplates": {"application/json": body},

@@ -223,7 +223,7 @@ class Gateway:
         message = message or DEFAULT_MESSAGES.get(response_type, response_type)
         context = {
             "error.responseType": response_type,
-            # Rendered JSON-escaped so the body stays valid JSON (see gateway_response_warnings).
+            # messageString renders as a quoted JSON string (as in API Gateway); the others JSON-escaped in place.
             "error.messageString": message,
             "error.message": message,
             "error.validationErrorString": message,
@@ -232,6 +232,8 @@ class Gateway:
 
         def substitute(match: re.Match[str]) -> str:
             value = context.get(match.group(1), "")
+            if match.group(1) == "error.messageString":
+                return json.dumps(value)  # API Gateway renders it quoted and escaped, like a JSON string
             return json.dumps(value)[1:-1]
 
         templates = definition.get("responseTemplates", {})

@@ -156,6 +156,13 @@ class PaymentsResolver(APIGatewayRestResolver):
         path = self.current_event.path
         method = self.current_event.http_method.upper()
         allowed = sorted({m for m, pattern in self._own_routes if pattern.match(path)})
+        if method in allowed:
+            # The route exists for this method; only the id has characters Powertools' route pattern does
+            # not accept, so no such transaction can exist: the same 404 as an unknown id.
+            return self.error(
+                HTTPStatus.NOT_FOUND, "invalid_request_error", "resource_missing", "no such transaction",
+                param="transaction_id",
+            )
         if allowed:
             return self.error(
                 HTTPStatus.METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed",
