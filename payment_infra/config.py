@@ -10,6 +10,8 @@ Environment variables (all optional):
     PAYMENT_FALLBACK_REGION   fallback/DR region (default ap-northeast-1)
     PAYMENT_ALERT_EMAIL       address subscribed to the notifications topic (default admin@example.com)
     PAYMENT_DESTROYABLE       true/false: allow `cdktf destroy` (force_destroy, no deletion protection)
+    PAYMENT_MANAGE_APIGATEWAY_ACCOUNT  true/false (default true): this stack sets the account's API Gateway
+                              CloudWatch role; set false on all but one stack of environments sharing an account
     PAYMENT_OWNER, PAYMENT_COST_CENTER   tag values
 """
 
@@ -130,6 +132,8 @@ class EnvironmentConfig:
     project: str = "payment-api"
     owner: str = "payments-team"
     cost_center: str = "payments"
+    # The region-wide API Gateway logging role is one per account: manage it from one stack per account.
+    manage_apigateway_account: bool = True
     extra_tags: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -207,8 +211,12 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
     ):
         if environ.get(variable):
             overrides[attribute] = environ[variable].strip()
-    if environ.get("PAYMENT_DESTROYABLE"):
-        overrides["destroyable"] = _parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
+    for variable, attribute in (
+        ("PAYMENT_DESTROYABLE", "destroyable"),
+        ("PAYMENT_MANAGE_APIGATEWAY_ACCOUNT", "manage_apigateway_account"),
+    ):
+        if environ.get(variable):
+            overrides[attribute] = _parse_bool(variable, environ[variable])
     return EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
 
 
@@ -245,6 +253,12 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "an email address like ops@example.com",
     )
     check(isinstance(config.destroyable, bool), "destroyable", config.destroyable, "true or false")
+    check(
+        isinstance(config.manage_apigateway_account, bool),
+        "manage_apigateway_account",
+        config.manage_apigateway_account,
+        "true or false",
+    )
     for tag, value in config.tags.items():
         check(
             isinstance(value, str) and bool(_TAG_VALUE.match(value)),

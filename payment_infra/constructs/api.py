@@ -108,16 +108,9 @@ class PaymentRestApi(Construct):
             retention_in_days=config.retention.log_retention_days,
             kms_key_id=logs_key.arn,
         )
-        account_role = IamRole(
-            self,
-            "cloudwatch_role",
-            name=ctx.naming.name("payment-apigateway-cloudwatch"),
-            description="Lets API Gateway write execution and access logs to CloudWatch Logs",
-            assume_role_policy=policies.assume_role_policy("apigateway.amazonaws.com", source_account=ctx.account_id),
-        )
-        IamRolePolicyAttachment(self, "cloudwatch_role_policy", role=account_role.name, policy_arn=PUSH_TO_CLOUDWATCH)
-        # Region-wide setting of the account: required before a stage may log to CloudWatch.
-        account = ApiGatewayAccount(self, "account", cloudwatch_role_arn=account_role.arn)
+        stage_dependencies = []
+        if config.manage_apigateway_account:
+            stage_dependencies.append(self._account_logging_role(ctx))
         stage = ApiGatewayStage(
             self,
             "stage",
@@ -131,7 +124,7 @@ class PaymentRestApi(Construct):
             access_log_settings=ApiGatewayStageAccessLogSettings(
                 destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
-            depends_on=[account],
+            depends_on=stage_dependencies,
         )
         ApiGatewayMethodSettings(
             self,
@@ -185,3 +178,20 @@ class PaymentRestApi(Construct):
         self.api_key_id = key.id
         self.api_key_value = key.value
         self.access_log_group_name = access_logs.name
+
+    def _account_logging_role(self, ctx: DeploymentContext) -> ApiGatewayAccount:
+        """The region-wide API Gateway setting naming the role that writes logs to CloudWatch.
+
+        One per account and region: when several environments share an account, only one stack may manage it
+        (``PAYMENT_MANAGE_APIGATEWAY_ACCOUNT=false`` on the others), or the last deploy wins and destroying
+        that environment would break logging of the others.
+        """
+        role = IamRole(
+            self,
+            "cloudwatch_role",
+            name=ctx.naming.name("payment-apigateway-cloudwatch"),
+            description="Lets API Gateway write execution and access logs to CloudWatch Logs",
+            assume_role_policy=policies.assume_role_policy("apigateway.amazonaws.com", source_account=ctx.account_id),
+        )
+        IamRolePolicyAttachment(self, "cloudwatch_role_policy", role=role.name, policy_arn=PUSH_TO_CLOUDWATCH)
+        return ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)

@@ -177,3 +177,10 @@ def test_describe_flattens_every_setting() -> None:
     flat = describe(load_config("prod", environ={}))
     assert flat["lambda_.memory_mb"] == 2048 and flat["dynamodb.billing_mode"] == "PROVISIONED"
     assert flat["api.quota_per_day"] == 10_000_000
+
+
+def test_apigateway_account_toggle_from_environment() -> None:
+    assert load_config("dev", environ={}).manage_apigateway_account is True
+    assert load_config("dev", environ={"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "false"}).manage_apigateway_account is False
+    message = str(_error(load_config, "dev", environ={"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "sometimes"}))
+    assert "PAYMENT_MANAGE_APIGATEWAY_ACCOUNT = 'sometimes'" in message

@@ -83,3 +83,15 @@ def test_naming_rule() -> None:
         naming.name("Bad_Name")
     with pytest.raises(ValueError, match="account_id"):
         Naming("dev").bucket("logs")
+
+
+def test_apigateway_account_setting_can_be_left_to_another_stack() -> None:
+    """The account-wide API Gateway logging role: one stack per account manages it."""
+    managed = _synth_one("dev", {})
+    assert len(managed["resource"]["aws_api_gateway_account"]) == 1
+    (stage,) = managed["resource"]["aws_api_gateway_stage"].values()
+    assert any(d.startswith("aws_api_gateway_account.") for d in stage["depends_on"])
+    unmanaged = _synth_one("staging", {"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "false"})
+    assert "aws_api_gateway_account" not in unmanaged["resource"]
+    roles = [r["name"] for r in unmanaged["resource"]["aws_iam_role"].values()]
+    assert "payment-apigateway-cloudwatch-staging" not in roles
