@@ -24,6 +24,9 @@ export PIPENV_IGNORE_VIRTUALENVS := 1
 export PIPENV_VERBOSITY := -1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Synth runs `python -O`: it needs its cached .opt-1.pyc files, so bytecode writing must stay on (an empty
+# value disables the variable where a machine sets it globally).
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: help install synth test lint unit checkov clean
 
