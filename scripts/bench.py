@@ -438,6 +438,23 @@ def render(sections: list[Section], ctx: Context, seconds: float) -> str:
     return "\n\n".join(["\n".join(head)] + [s.markdown() for s in sections]) + "\n"
 
 
+README = REPO / "README.md"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(readme: Path, synth: Section, stamp: str) -> bool:
+    """Replace the README block between the bench markers with the synth table; False if there are no markers."""
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    block = synth.markdown().replace(f"## {synth.title}", f"**{synth.title}** ({stamp}, from `make bench`; "
+                                     "all figures in [docs/benchmarks.md](docs/benchmarks.md)):")
+    readme.write_text(f"{head}{README_START}\n{block}\n{README_END}{tail}")
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
@@ -445,6 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure; the median is reported (default 5)")
     parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (on in `make bench`)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
+    parser.add_argument("--no-readme", action="store_true", help="do not update the synth table in README.md")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -466,6 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print(f"wrote {args.output}")
+    if not args.no_readme and update_readme(README, sections[0], f"{datetime.now(UTC):%Y-%m-%d}, {tool_versions()}"):
+        print(f"updated the synth table in {README}")
     return 0
 
 
