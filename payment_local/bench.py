@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess  # nosec B404 - starts this package's own CLI
 import sys
 import tempfile
 import time
@@ -19,32 +18,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from payment_local.stack import REPO_ROOT
+from payment_local.process import running_emulator
 
 
 @contextmanager
 def _emulator(env: str, timeout: float = 90) -> Any:
     with tempfile.TemporaryDirectory() as directory:
-        ready = Path(directory) / "ready.json"
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-        process = subprocess.Popen(  # noqa: S603 # nosec B603 - fixed argv, this interpreter
-            [sys.executable, "-m", "payment_local", "--env", env, "--port", "0", "--no-throttle",
-             "--log-level", "ERROR", "--ready-file", str(ready)],
-            cwd=REPO_ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + timeout
-            while not ready.exists():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the emulator did not start")
-                time.sleep(0.1)
-            yield json.loads(ready.read_text())
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        args = ["--env", env, "--no-throttle", "--log-level", "ERROR"]
+        with running_emulator(args, env=environment, workdir=Path(directory), timeout=timeout) as info:
+            yield info
 
 
 def _percentile(values: list[float], q: float) -> float:

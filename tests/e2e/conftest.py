@@ -8,10 +8,7 @@ emulator always matches the infrastructure code under test.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +18,8 @@ from typing import Any
 
 import pytest
 import requests
+
+from payment_local.process import EmulatorStartError, running_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60
@@ -100,37 +99,18 @@ def _clean_environment() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     workdir = tmp_path_factory.mktemp("emulator")
-    ready = workdir / "ready.json"
-    log = (workdir / "emulator.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "payment_local", "--env", "dev", "--port", "0",
-            "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
-            "--ready-file", str(ready), "--no-throttle", "--test-hooks", "--retry-delay", "1",
-            "--log-level", "WARNING",
-        ],
-        cwd=REPO_ROOT, env=_clean_environment(), stdout=log, stderr=subprocess.STDOUT,
-    )
+    args = [
+        "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
+        "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
+    ]
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not ready.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("emulator did not start:\n" + (workdir / "emulator.log").read_text()[-4000:])
-            time.sleep(0.1)
-        info = json.loads(ready.read_text())
-        http = requests.Session()
-        http.headers["x-api-key"] = info["api_key"]
-        yield Emulator(base_url=info["base_url"], api_key=info["api_key"], info=info, http=http)
-        http.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
+        with running_emulator(args, env=_clean_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:
+            http = requests.Session()
+            http.headers["x-api-key"] = info["api_key"]
+            yield Emulator(base_url=info["base_url"], api_key=info["api_key"], info=info, http=http)
+            http.close()
+    except EmulatorStartError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture

@@ -1,0 +1,51 @@
+"""Run the emulator as a child process until it reports ready: shared by the e2e fixtures and the load benchmark.
+
+A separate process keeps the handlers' cold-start settings and boto3 clients (which point at the emulator's
+moto endpoint) away from the caller's interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess  # nosec B404 - starts this package's own CLI
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from payment_local.stack import REPO_ROOT
+
+
+class EmulatorStartError(RuntimeError):
+    """The emulator exited or did not report ready in time; the message ends with its log."""
+
+
+@contextmanager
+def running_emulator(
+    args: Sequence[str], *, env: Mapping[str, str], workdir: Path, timeout: float = 90
+) -> Iterator[dict[str, Any]]:
+    """Start ``python -m payment_local --port 0 <args>``, yield its ready info (base_url, api_key, …), stop it."""
+    ready = workdir / "ready.json"
+    log_path = workdir / "emulator.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 # nosec B603 - fixed argv, this interpreter
+            [sys.executable, "-m", "payment_local", "--port", "0", "--ready-file", str(ready), *args],
+            cwd=REPO_ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + timeout
+            while not ready.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise EmulatorStartError("emulator did not start:\n" + log_path.read_text()[-4000:])
+                time.sleep(0.1)
+            yield json.loads(ready.read_text())
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
