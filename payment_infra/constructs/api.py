@@ -29,12 +29,12 @@ from payment_infra.aws import (
     ApiGatewayUsagePlanKey,
     ApiGatewayUsagePlanQuotaSettings,
     ApiGatewayUsagePlanThrottleSettings,
-    CloudwatchLogGroup,
     IamRole,
     IamRolePolicyAttachment,
     LambdaPermission,
 )
 from payment_infra.constructs.kms import KeyRef
+from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.payment_function import PaymentFunction
 from payment_infra.context import DeploymentContext
 from payment_infra.openapi_gateway import body_hash, gateway_body
@@ -101,12 +101,8 @@ class PaymentRestApi(Construct):
             triggers={"redeployment": redeploy_hash},
             lifecycle={"create_before_destroy": True},
         )
-        access_logs = CloudwatchLogGroup(
-            self,
-            "access_logs",
-            name=f"/aws/apigateway/{self.api_name}",
-            retention_in_days=config.retention.log_retention_days,
-            kms_key_id=logs_key.arn,
+        access_logs = encrypted_log_group(
+            self, "access_logs", ctx, name=f"/aws/apigateway/{self.api_name}", key_arn=logs_key.arn
         )
         stage_dependencies = []
         if config.manage_apigateway_account:

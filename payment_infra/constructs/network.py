@@ -31,7 +31,6 @@ from constructs import Construct
 
 from payment_infra import policies
 from payment_infra.aws import (
-    CloudwatchLogGroup,
     DataAwsAvailabilityZones,
     DataAwsAvailabilityZonesFilter,
     DefaultSecurityGroup,
@@ -48,6 +47,7 @@ from payment_infra.aws import (
     VpcSecurityGroupIngressRule,
 )
 from payment_infra.constructs.kms import KeyRef
+from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
 
 # Not in config.py on purpose: the range only has to be unique among VPCs that may ever be peered or
@@ -254,12 +254,8 @@ class Network(Construct):
 
     def _flow_logs(self, vpc_id: str, logs_key: KeyRef) -> None:
         ctx = self._ctx
-        group = CloudwatchLogGroup(
-            self,
-            "flow_log_group",
-            name=f"/aws/vpc/flow-logs/{ctx.naming.name('payment')}",
-            kms_key_id=logs_key.arn,
-            retention_in_days=ctx.config.retention.log_retention_days,
+        group = encrypted_log_group(
+            self, "flow_log_group", ctx, name=f"/aws/vpc/flow-logs/{ctx.naming.name('payment')}", key_arn=logs_key.arn
         )
         role = IamRole(
             self,

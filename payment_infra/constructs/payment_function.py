@@ -14,7 +14,6 @@ from constructs import Construct
 
 from payment_infra import policies
 from payment_infra.aws import (
-    CloudwatchLogGroup,
     IamRole,
     IamRolePolicy,
     LambdaFunction,
@@ -24,6 +23,7 @@ from payment_infra.aws import (
     LambdaFunctionTracingConfig,
     LambdaFunctionVpcConfig,
 )
+from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
 
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS-owned account publishing the public Powertools layers
@@ -72,12 +72,8 @@ class PaymentFunction(Construct):
         super().__init__(scope, id_)
         config = ctx.config
         self.function_name = ctx.naming.name(f"payment-{short_name}")
-        log_group = CloudwatchLogGroup(
-            self,
-            "log_group",
-            name=f"/aws/lambda/{self.function_name}",
-            retention_in_days=config.retention.log_retention_days,
-            kms_key_id=placement.logs_key_arn,
+        log_group = encrypted_log_group(
+            self, "log_group", ctx, name=f"/aws/lambda/{self.function_name}", key_arn=placement.logs_key_arn
         )
         self.log_group_name = log_group.name
         self.log_group_arn = log_group.arn

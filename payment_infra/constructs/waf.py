@@ -10,7 +10,6 @@ from __future__ import annotations
 from constructs import Construct
 
 from payment_infra.aws import (
-    CloudwatchLogGroup,
     Wafv2WebAcl,
     Wafv2WebAclAssociation,
     Wafv2WebAclDefaultAction,
@@ -21,6 +20,7 @@ from payment_infra.aws import (
     Wafv2WebAclVisibilityConfig,
 )
 from payment_infra.constructs.kms import KeyRef
+from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
 
 MANAGED_RULE_GROUPS = (
@@ -87,13 +87,7 @@ class ApiFirewall(Construct):
             ),
         )
         Wafv2WebAclAssociation(self, "association", resource_arn=stage_arn, web_acl_arn=acl.arn)
-        log_group = CloudwatchLogGroup(
-            self,
-            "log_group",
-            name=f"aws-waf-logs-{name}",
-            retention_in_days=ctx.config.retention.log_retention_days,
-            kms_key_id=logs_key.arn,
-        )
+        log_group = encrypted_log_group(self, "log_group", ctx, name=f"aws-waf-logs-{name}", key_arn=logs_key.arn)
         Wafv2WebAclLoggingConfiguration(
             self,
             "logging",

@@ -14,7 +14,6 @@ from constructs import Construct
 from payment_infra import policies
 from payment_infra.application import workflow_module
 from payment_infra.aws import (
-    CloudwatchLogGroup,
     IamRole,
     IamRolePolicy,
     SfnStateMachine,
@@ -23,6 +22,7 @@ from payment_infra.aws import (
     SfnStateMachineTracingConfiguration,
 )
 from payment_infra.constructs.kms import KeyRef
+from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.messaging import TopicRef
 from payment_infra.constructs.payment_function import PaymentFunction
 from payment_infra.context import DeploymentContext
@@ -60,12 +60,8 @@ class PaymentWorkflow(Construct):
     ):
         super().__init__(scope, id_)
         name = ctx.naming.name("payment-processing")
-        log_group = CloudwatchLogGroup(
-            self,
-            "log_group",
-            name=f"/aws/vendedlogs/states/{name}",
-            retention_in_days=ctx.config.retention.log_retention_days,
-            kms_key_id=logs_key.arn,
+        log_group = encrypted_log_group(
+            self, "log_group", ctx, name=f"/aws/vendedlogs/states/{name}", key_arn=logs_key.arn
         )
         state_machine_arn = ctx.arn("states", f"stateMachine:{name}")
         role = IamRole(
