@@ -15,7 +15,9 @@ def build_app(
     outdir: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> App:
+    # Validate every environment before the App touches the output directory.
+    configs = [load_config(name, environ) for name in environments]
     app = App(outdir=outdir) if outdir else App()
-    for name in environments:
-        PaymentStack(app, load_config(name, environ), environ)
+    for config in configs:
+        PaymentStack(app, config, environ)
     return app
