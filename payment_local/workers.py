@@ -26,23 +26,16 @@ from payment_local.events import sqs_event
 log = logging.getLogger("payment_local")
 
 
-class SettlementPoller(threading.Thread):
-    def __init__(self, *, sqs: Any, queue_url: str, queue_arn: str, region: str, handler: str, runtime: Any,
-                 batch_size: int, visibility_timeout: int, retry_delay: int, poll_interval: float = 0.1,
-                 faults: Any = None) -> None:
-        super().__init__(name="settlement-poller", daemon=True)
-        self._sqs, self._queue_url, self._queue_arn, self._region = sqs, queue_url, queue_arn, region
-        self._handler, self._runtime = handler, runtime
-        self._batch_size, self._visibility, self._retry_delay = batch_size, visibility_timeout, retry_delay
-        self._poll_interval = poll_interval
-        self._faults = faults
-        self.stop_event = threading.Event()
-        self.journal: deque[dict[str, Any]] = deque(maxlen=100_000)
-        self._journal_lock = threading.Lock()
+class _PollingThread(threading.Thread):
+    """A daemon thread that calls ``poll_once`` until stopped, pausing when there was nothing to do."""
 
-    def deliveries(self, transaction_id: str | None = None) -> list[dict[str, Any]]:
-        with self._journal_lock:
-            return [d for d in self.journal if transaction_id is None or d["transaction_id"] == transaction_id]
+    def __init__(self, *, name: str, poll_interval: float) -> None:
+        super().__init__(name=name, daemon=True)
+        self._poll_interval = poll_interval
+        self.stop_event = threading.Event()
+
+    def poll_once(self) -> int:
+        raise NotImplementedError
 
     def run(self) -> None:
         while not self.stop_event.is_set():
@@ -50,8 +43,25 @@ class SettlementPoller(threading.Thread):
                 if not self.poll_once():
                     self.stop_event.wait(self._poll_interval)
             except Exception:
-                log.exception("settlement poll failed")
+                log.exception("%s poll failed", self.name)
                 self.stop_event.wait(1)
+
+
+class SettlementPoller(_PollingThread):
+    def __init__(self, *, sqs: Any, queue_url: str, queue_arn: str, region: str, handler: str, runtime: Any,
+                 batch_size: int, visibility_timeout: int, retry_delay: int, poll_interval: float = 0.1,
+                 faults: Any = None) -> None:
+        super().__init__(name="settlement-poller", poll_interval=poll_interval)
+        self._sqs, self._queue_url, self._queue_arn, self._region = sqs, queue_url, queue_arn, region
+        self._handler, self._runtime = handler, runtime
+        self._batch_size, self._visibility, self._retry_delay = batch_size, visibility_timeout, retry_delay
+        self._faults = faults
+        self.journal: deque[dict[str, Any]] = deque(maxlen=100_000)
+        self._journal_lock = threading.Lock()
+
+    def deliveries(self, transaction_id: str | None = None) -> list[dict[str, Any]]:
+        with self._journal_lock:
+            return [d for d in self.journal if transaction_id is None or d["transaction_id"] == transaction_id]
 
     def poll_once(self) -> int:
         messages = self._sqs.receive_message(
@@ -100,28 +110,17 @@ class SettlementPoller(threading.Thread):
         return len(messages)
 
 
-class ImportTrigger(threading.Thread):
+class ImportTrigger(_PollingThread):
     """Invokes the batch-import function for each S3 event (asynchronous invoke: 2 retries)."""
 
     MAX_ATTEMPTS = 3
 
     def __init__(self, *, sqs: Any, s3: Any, queue_url: str, handler: str, runtime: Any,
                  poll_interval: float = 0.2) -> None:
-        super().__init__(name="import-trigger", daemon=True)
+        super().__init__(name="import-trigger", poll_interval=poll_interval)
         self._sqs, self._s3, self._queue_url = sqs, s3, queue_url
         self._handler, self._runtime = handler, runtime
-        self._poll_interval = poll_interval
         self._sequence = int(time.time() * 1000) << 16
-        self.stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                if not self.poll_once():
-                    self.stop_event.wait(self._poll_interval)
-            except Exception:
-                log.exception("import trigger poll failed")
-                self.stop_event.wait(1)
 
     def _with_version(self, record: dict[str, Any]) -> dict[str, Any]:
         from urllib.parse import unquote_plus
