@@ -172,7 +172,6 @@ class PaymentRestApi(Construct):
         self.stage_arn = stage.arn
         self.url = stage.invoke_url
         self.api_key_id = key.id
-        self.api_key_value = key.value
         self.access_log_group_name = access_logs.name
 
     def _account_logging_role(self, ctx: DeploymentContext) -> ApiGatewayAccount:

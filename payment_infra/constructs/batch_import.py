@@ -35,7 +35,7 @@ class BatchImportTrigger(Construct):
         S3BucketNotification(
             self,
             "notification",
-            bucket=bucket.bucket.id,
+            bucket=bucket.bucket_id,
             eventbridge=True,
             lambda_function=[
                 S3BucketNotificationLambdaFunction(

@@ -45,12 +45,6 @@ class TableRef:
     name: str
     arn: str
 
-    @property
-    def index_arns(self) -> str:
-        """IAM resource covering the table's indexes (Query on a GSI is authorised on ``table/x/index/*``)."""
-        return f"{self.arn}/index/*"
-
-
 class Database(Construct):
     """Exposes ``transactions`` and ``idempotency`` as ``TableRef``s."""
 

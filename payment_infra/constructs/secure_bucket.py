@@ -130,6 +130,6 @@ class SecureBucket(Construct):
                 self,
                 "access_logging",
                 bucket=bucket_id,
-                target_bucket=log_to.bucket.id,
+                target_bucket=log_to.bucket_id,
                 target_prefix=f"s3-access/{name}/",
             )

@@ -52,5 +52,5 @@ class Storage(Construct):
         skip(self.logs.bucket, ACCESS_LOGS_ARE_NOT_EVENTS)
         self.receipts = SecureBucket(self, "receipts", name=ctx.naming.bucket("receipts"), log_to=self.logs, **common)
         # Receipt events go to EventBridge for downstream consumers (reconciliation, audit).
-        S3BucketNotification(self, "receipts_events", bucket=self.receipts.bucket.id, eventbridge=True)
+        S3BucketNotification(self, "receipts_events", bucket=self.receipts.bucket_id, eventbridge=True)
         self.imports = SecureBucket(self, "imports", name=ctx.naming.bucket("imports"), log_to=self.logs, **common)
