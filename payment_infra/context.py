@@ -44,11 +44,11 @@ def deployment_context(scope: Construct, config: EnvironmentConfig) -> Deploymen
 
     Every region in ``config.AWS_REGIONS`` is a commercial region, so the partition is ``aws``.
     """
-    identity = DataAwsCallerIdentity(scope, "current_account")
+    account_id = DataAwsCallerIdentity(scope, "current_account").account_id  # one read, one token
     return DeploymentContext(
         config=config,
-        naming=Naming(config.name, account_id=identity.account_id),
-        account_id=identity.account_id,
+        naming=Naming(config.name, account_id=account_id),
+        account_id=account_id,
         partition="aws",
         region=config.region,
     )

@@ -94,10 +94,13 @@ class PaymentRestApi(Construct):
             fail_on_warnings=True,
             lifecycle={"create_before_destroy": True},
         )
+        # Attributes are read once: each read is a round trip to the jsii kernel.
+        self.rest_api_id = api.id
+        self.execution_arn = api.execution_arn
         deployment = ApiGatewayDeployment(
             self,
             "deployment",
-            rest_api_id=api.id,
+            rest_api_id=self.rest_api_id,
             triggers={"redeployment": redeploy_hash},
             lifecycle={"create_before_destroy": True},
         )
@@ -110,7 +113,7 @@ class PaymentRestApi(Construct):
         stage = ApiGatewayStage(
             self,
             "stage",
-            rest_api_id=api.id,
+            rest_api_id=self.rest_api_id,
             deployment_id=deployment.id,
             stage_name=config.name,
             description=f"payment API, {config.name}",
@@ -122,11 +125,12 @@ class PaymentRestApi(Construct):
             ),
             depends_on=stage_dependencies,
         )
+        self.stage_name = stage.stage_name
         ApiGatewayMethodSettings(
             self,
             "method_settings",
-            rest_api_id=api.id,
-            stage_name=stage.stage_name,
+            rest_api_id=self.rest_api_id,
+            stage_name=self.stage_name,
             method_path="*/*",
             settings=ApiGatewayMethodSettingsSettings(
                 metrics_enabled=True,
@@ -142,15 +146,19 @@ class PaymentRestApi(Construct):
             "usage_plan",
             name=ctx.naming.name("payment-usage-plan"),
             description=f"Throttle and daily quota of the {config.name} API key",
-            api_stages=[ApiGatewayUsagePlanApiStages(api_id=api.id, stage=stage.stage_name)],
+            api_stages=[ApiGatewayUsagePlanApiStages(api_id=self.rest_api_id, stage=self.stage_name)],
             throttle_settings=ApiGatewayUsagePlanThrottleSettings(
                 rate_limit=config.api.throttle_rate_limit, burst_limit=config.api.throttle_burst_limit
             ),
             quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=config.api.quota_per_day, period="DAY"),
         )
         key = ApiGatewayApiKey(self, "api_key", name=ctx.naming.name("payment-api-key"), enabled=True)
-        ApiGatewayUsagePlanKey(self, "usage_plan_key", key_id=key.id, key_type="API_KEY", usage_plan_id=plan.id)
+        self.api_key_id = key.id
+        ApiGatewayUsagePlanKey(
+            self, "usage_plan_key", key_id=self.api_key_id, key_type="API_KEY", usage_plan_id=plan.id
+        )
 
+        function_names: dict[str, str] = {}
         for (method, path), name in sorted(routes.items()):
             slug = "_".join(
                 filter(None, [method.lower(), *path.strip("/").replace("{", "").replace("}", "").split("/")])
@@ -161,17 +169,13 @@ class PaymentRestApi(Construct):
                 f"invoke_{slug}",
                 statement_id=f"AllowApiGateway-{method}-{slug}",
                 action="lambda:InvokeFunction",
-                function_name=functions[name].function.function_name,
+                function_name=function_names.setdefault(name, functions[name].function.function_name),
                 principal="apigateway.amazonaws.com",
-                source_arn=f"{api.execution_arn}/{config.name}/{method}{api_path}",
+                source_arn=f"{self.execution_arn}/{config.name}/{method}{api_path}",
             )
 
-        self.rest_api_id = api.id
-        self.execution_arn = api.execution_arn
-        self.stage_name = stage.stage_name
         self.stage_arn = stage.arn
         self.url = stage.invoke_url
-        self.api_key_id = key.id
         self.access_log_group_name = access_logs.name
 
     def _account_logging_role(self, ctx: DeploymentContext) -> ApiGatewayAccount:

@@ -102,5 +102,6 @@ class KmsKeys(Construct):
                 ]
             ),
         )
-        alias = KmsAlias(self, f"{purpose}_alias", name=f"alias/{name}", target_key_id=key.key_id)
-        return KeyRef(arn=key.arn, key_id=key.key_id, alias=alias.name)
+        key_id = key.key_id  # attributes are read once: each read is a round trip to the jsii kernel
+        alias = KmsAlias(self, f"{purpose}_alias", name=f"alias/{name}", target_key_id=key_id)
+        return KeyRef(arn=key.arn, key_id=key_id, alias=alias.name)

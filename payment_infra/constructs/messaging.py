@@ -25,6 +25,11 @@ class QueueRef:
     arn: str
     url: str
 
+    @classmethod
+    def of(cls, queue: SqsQueue) -> QueueRef:
+        """Reads each attribute once: every read is a round trip to the jsii kernel (and a new token)."""
+        return cls(name=queue.name, arn=queue.arn, url=queue.url)
+
 
 @dataclass(frozen=True)
 class TopicRef:
@@ -50,6 +55,7 @@ class Messaging(Construct):
             message_retention_seconds=MAX_RETENTION_SECONDS,
             **encrypted,
         )
+        dlq_ref = QueueRef.of(dlq)
         queue = SqsQueue(
             self,
             "queue",
@@ -60,11 +66,12 @@ class Messaging(Construct):
             fifo_throughput_limit="perMessageGroupId",
             message_retention_seconds=MAX_RETENTION_SECONDS,
             visibility_timeout_seconds=VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds,
-            redrive_policy=_json({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+            redrive_policy=_json({"deadLetterTargetArn": dlq_ref.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
             **encrypted,
         )
+        queue_ref = QueueRef.of(queue)
         # Only the settlement queue may use the DLQ.
-        dlq.redrive_allow_policy = _json({"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]})
+        dlq.redrive_allow_policy = _json({"redrivePermission": "byQueue", "sourceQueueArns": [queue_ref.arn]})
         failures = SqsQueue(
             self,
             "failures",
@@ -72,16 +79,14 @@ class Messaging(Construct):
             message_retention_seconds=MAX_RETENTION_SECONDS,
             **encrypted,
         )
-        for logical, q in (("queue", queue), ("dlq", dlq), ("failures", failures)):
+        self.queue, self.dlq, self.failures = queue_ref, dlq_ref, QueueRef.of(failures)
+        for logical, ref in (("queue", self.queue), ("dlq", self.dlq), ("failures", self.failures)):
             SqsQueuePolicy(
                 self,
                 f"{logical}_policy",
-                queue_url=q.url,
-                policy=policies.document([policies.deny_insecure_transport([q.arn])]),
+                queue_url=ref.url,
+                policy=policies.document([policies.deny_insecure_transport([ref.arn])]),
             )
-        self.queue = QueueRef(name=queue.name, arn=queue.arn, url=queue.url)
-        self.dlq = QueueRef(name=dlq.name, arn=dlq.arn, url=dlq.url)
-        self.failures = QueueRef(name=failures.name, arn=failures.arn, url=failures.url)
 
         self.notifications = self._topic(ctx, key, "payment-notifications", publishers=[])
         self.alarms = self._topic(ctx, key, "payment-alarms", publishers=["cloudwatch.amazonaws.com"])
@@ -93,19 +98,20 @@ class Messaging(Construct):
     def _topic(self, ctx: DeploymentContext, key: KeyRef, resource_type: str, publishers: list[str]) -> TopicRef:
         logical = resource_type.removeprefix("payment-")
         topic = SnsTopic(self, logical, name=ctx.naming.name(resource_type), kms_master_key_id=key.arn)
-        statements = [policies.deny_insecure_transport([topic.arn])]
+        topic_arn = topic.arn
+        statements = [policies.deny_insecure_transport([topic_arn])]
         if publishers:
             statements.append(
                 policies.allow(
                     ["sns:Publish"],
-                    [topic.arn],
+                    [topic_arn],
                     sid="AllowServicePublishFromThisAccount",
                     principals={"Service": publishers},
                     conditions={"StringEquals": {"aws:SourceAccount": ctx.account_id}},
                 )
             )
-        SnsTopicPolicy(self, f"{logical}_policy", arn=topic.arn, policy=policies.document(statements))
-        return TopicRef(name=topic.name, arn=topic.arn)
+        SnsTopicPolicy(self, f"{logical}_policy", arn=topic_arn, policy=policies.document(statements))
+        return TopicRef(name=topic.name, arn=topic_arn)
 
 
 def _json(value: object) -> str:

@@ -150,23 +150,24 @@ class Network(Construct):
                 )
             ]
         )
-        subnets = []
+        route_table_id = route_table.id
+        zone_ids = zones.zone_ids
+        subnet_ids = []
         for index, cidr in enumerate(private_subnet_cidrs()):
             subnet = Subnet(
                 self,
                 f"private_subnet_{index}",
                 vpc_id=vpc_id,
                 cidr_block=cidr,
-                availability_zone_id=Fn.element(zones.zone_ids, index),
+                availability_zone_id=Fn.element(zone_ids, index),
                 map_public_ip_on_launch=False,
                 lifecycle=enough_zones,
                 tags={"Name": naming.name(f"payment-private-{index}")},
             )
+            subnet_ids.append(subnet.id)
             RouteTableAssociation(
-                self, f"private_subnet_{index}_route_table", subnet_id=subnet.id, route_table_id=route_table.id
+                self, f"private_subnet_{index}_route_table", subnet_id=subnet_ids[-1], route_table_id=route_table_id
             )
-            subnets.append(subnet)
-        subnet_ids = [subnet.id for subnet in subnets]
 
         lambda_sg = SecurityGroup(
             self,
@@ -214,7 +215,7 @@ class Network(Construct):
                 vpc_id=vpc_id,
                 service_name=service_name(ctx.region, service),
                 vpc_endpoint_type="Gateway",
-                route_table_ids=[route_table.id],
+                route_table_ids=[route_table_id],
                 tags={"Name": naming.name(f"payment-{service}")},
             )
             # The prefix list of the endpoint's service: the only non-VPC addresses the functions may reach.
@@ -248,7 +249,7 @@ class Network(Construct):
         self._flow_logs(vpc_id, logs_key)
         self.vpc_id = vpc_id
         self.private_subnet_ids = subnet_ids
-        self.private_route_table_id = route_table.id
+        self.private_route_table_id = route_table_id
         self.lambda_security_group_id = lambda_sg_id
         self.endpoint_security_group_id = endpoint_sg_id
 
@@ -268,13 +269,16 @@ class Network(Construct):
                 source_arn=ctx.arn("ec2", "vpc-flow-log/*"),
             ),
         )
+        self.flow_log_group_name = group.name
+        self.flow_log_group_arn = group.arn
+        self.flow_log_role_arn = role.arn
         IamRolePolicy(
             self,
             "flow_log_role_policy",
             name="write-flow-log-group",
             role=role.id,
             policy=policies.document(
-                [policies.allow(list(FLOW_LOG_ACTIONS), [f"{group.arn}:*"], sid="WriteFlowLogGroup")]
+                [policies.allow(list(FLOW_LOG_ACTIONS), [f"{self.flow_log_group_arn}:*"], sid="WriteFlowLogGroup")]
             ),
         )
         FlowLog(
@@ -283,11 +287,8 @@ class Network(Construct):
             vpc_id=vpc_id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=group.arn,
-            iam_role_arn=role.arn,
+            log_destination=self.flow_log_group_arn,
+            iam_role_arn=self.flow_log_role_arn,
             max_aggregation_interval=60,
             tags={"Name": ctx.naming.name("payment-vpc-flow-logs")},
         )
-        self.flow_log_group_name = group.name
-        self.flow_log_group_arn = group.arn
-        self.flow_log_role_arn = role.arn

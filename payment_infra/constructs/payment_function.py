@@ -95,7 +95,7 @@ class PaymentFunction(Construct):
             "function",
             function_name=self.function_name,
             description=description,
-            role=role.arn,
+            role=self.role_arn,
             handler=handler,
             runtime=lam.runtime,
             architectures=[lam.architecture],
@@ -112,7 +112,7 @@ class PaymentFunction(Construct):
                 subnet_ids=list(placement.subnet_ids), security_group_ids=list(placement.security_group_ids)
             ),
             dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=placement.failure_queue_arn),
-            logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=log_group.name),
+            logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=self.log_group_name),
             # The log group must exist (with retention and CMK) before Lambda would create a default one;
             # the policy must be attached before the first invocation writes logs.
             depends_on=[log_group, policy],

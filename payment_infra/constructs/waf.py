@@ -86,17 +86,17 @@ class ApiFirewall(Construct):
                 cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
             ),
         )
-        Wafv2WebAclAssociation(self, "association", resource_arn=stage_arn, web_acl_arn=acl.arn)
+        self.web_acl_arn = acl.arn  # read once: every attribute read is a round trip to the jsii kernel
+        Wafv2WebAclAssociation(self, "association", resource_arn=stage_arn, web_acl_arn=self.web_acl_arn)
         log_group = encrypted_log_group(self, "log_group", ctx, name=f"aws-waf-logs-{name}", key_arn=logs_key.arn)
         Wafv2WebAclLoggingConfiguration(
             self,
             "logging",
-            resource_arn=acl.arn,
+            resource_arn=self.web_acl_arn,
             log_destination_configs=[log_group.arn],
             redacted_fields=[
                 Wafv2WebAclLoggingConfigurationRedactedFields(single_header={"name": header})
                 for header in REDACTED_HEADERS
             ],
         )
-        self.web_acl_arn = acl.arn
         self.log_group_name = log_group.name
