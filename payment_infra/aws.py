@@ -3,22 +3,28 @@
 Why a door: ``import cdktf_cdktf_provider_aws`` runs a root ``__init__`` that imports ~2,200 service
 modules (~12 s), and the jsii kernel then ``require``s all their JavaScript (~3 s). This module
 
-1. points the jsii kernel at ``lazy_provider_preload.js`` (through ``NODE_OPTIONS``, before the kernel
-   starts) so the provider's JavaScript root loads namespaces on first use; and
+1. gives the jsii kernel's Node process two preloads through ``NODE_OPTIONS``, set before the kernel starts:
+   ``lazy_provider_preload.js`` makes the provider's JavaScript root load namespaces on first use, and
+   ``jsii_in_process_preload.js`` runs the kernel in the process Python starts instead of a relayed child;
 2. registers the Python package without executing its root ``__init__`` (``find_spec`` +
-   ``module_from_spec``), loads the jsii assembly (``._jsii``) and imports only the submodules we use.
+   ``module_from_spec``), loads the jsii assembly (``._jsii``) and imports only the submodules we use;
+3. keeps the cyclic garbage collector out of the imports and then freezes what they created: thousands of
+   classes that live until exit, which every later collection (and the final one at exit) would walk again.
 
-Both keep ``cdktf.out`` byte-identical (tested). Other modules import provider classes from here, which also
-makes a move to the maintained fork (``cdktn-provider-aws``) a one-file change.
+All of this keeps ``cdktf.out`` byte-identical (tested). Other modules import provider classes from here,
+which also makes a move to the maintained fork (``cdktn-provider-aws``) a one-file change.
 
-Environment: ``PAYMENT_LAZY_PROVIDER=0`` turns off (1) — for comparisons and benchmarks.
+Environment: ``PAYMENT_LAZY_PROVIDER=0`` turns off both preloads of (1), ``PAYMENT_JSII_IN_PROCESS=0`` only
+the in-process kernel: for comparisons, benchmarks and diagnosis.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +32,12 @@ from types import ModuleType
 PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
 PRELOAD_SCRIPT = Path(__file__).resolve().with_name("lazy_provider_preload.js")
 LAZY_SWITCH = "PAYMENT_LAZY_PROVIDER"
+# Tells the lazy preload which JavaScript namespaces to load while Python imports its own modules.
+NAMESPACES_VARIABLE = "PAYMENT_PROVIDER_NAMESPACES"
+IN_PROCESS_SCRIPT = Path(__file__).resolve().with_name("jsii_in_process_preload.js")
+IN_PROCESS_SWITCH = "PAYMENT_JSII_IN_PROCESS"
+# The flag jsii's wrapper gives its kernel child: packages are linked from jsii's package cache by symlink.
+PRESERVE_SYMLINKS = "--preserve-symlinks"
 
 
 def _node_require_option(script: Path) -> str:
@@ -36,18 +48,49 @@ def _node_require_option(script: Path) -> str:
     return f"--require={text}"
 
 
+def _append_node_options(environ: dict[str, str] | os._Environ[str], *options: str) -> None:
+    """Append ``options`` to NODE_OPTIONS, keeping what the user set and adding nothing twice."""
+    current = environ.get("NODE_OPTIONS", "")
+    missing = [option for option in options if option not in current]
+    if missing:
+        environ["NODE_OPTIONS"] = " ".join([current, *missing]).strip()
+
+
+def provider_namespaces(source: str) -> list[str]:
+    """The provider's JavaScript namespaces behind the ``from cdktf_cdktf_provider_aws.<module> import`` lines.
+
+    jsii names a Python submodule after its namespace in snake_case: ``s3_bucket_logging`` is ``s3BucketLogging``.
+    """
+    modules = re.findall(rf"^from {PROVIDER_PACKAGE}\.(\w+) import", source, flags=re.MULTILINE)
+    return [_camel_case(module) for module in modules]
+
+
+def _camel_case(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def install_lazy_provider_preload(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
-    """Append the lazy preload to NODE_OPTIONS, keeping what the user set. Returns whether it is active.
+    """Append the lazy provider preload to NODE_OPTIONS, keeping what the user set. Returns whether it is active.
 
     Must run before the jsii kernel starts (first import of ``cdktf`` or ``constructs``): the kernel's
     Node process reads NODE_OPTIONS once, when it is spawned.
     """
     if environ.get(LAZY_SWITCH, "1") == "0":
         return False
-    option = _node_require_option(PRELOAD_SCRIPT)
-    current = environ.get("NODE_OPTIONS", "")
-    if option not in current:
-        environ["NODE_OPTIONS"] = f"{current} {option}".strip()
+    _append_node_options(environ, _node_require_option(PRELOAD_SCRIPT))
+    environ[NAMESPACES_VARIABLE] = ",".join(provider_namespaces(Path(__file__).read_text(encoding="utf-8")))
+    return True
+
+
+def install_in_process_kernel(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """Append the in-process kernel preload (and the flag the kernel needs) to NODE_OPTIONS. Returns whether active.
+
+    Same timing rule as :func:`install_lazy_provider_preload`. Off with either switch set to ``0``.
+    """
+    if environ.get(LAZY_SWITCH, "1") == "0" or environ.get(IN_PROCESS_SWITCH, "1") == "0":
+        return False
+    _append_node_options(environ, PRESERVE_SYMLINKS, _node_require_option(IN_PROCESS_SCRIPT))
     return True
 
 
@@ -67,7 +110,11 @@ def register_provider_package() -> ModuleType:
 
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-LAZY_PRELOAD_ACTIVE = install_lazy_provider_preload() and "cdktf._jsii" not in sys.modules
+_KERNEL_NOT_STARTED = "cdktf._jsii" not in sys.modules
+IN_PROCESS_KERNEL_ACTIVE = install_in_process_kernel() and _KERNEL_NOT_STARTED
+LAZY_PRELOAD_ACTIVE = install_lazy_provider_preload() and _KERNEL_NOT_STARTED
+_GC_WAS_ENABLED = gc.isenabled()
+gc.disable()
 register_provider_package()
 
 # Only the service modules this project uses; add a line here when a construct needs a new resource type.
@@ -188,6 +235,11 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
     Wafv2WebAclLoggingConfiguration,
     Wafv2WebAclLoggingConfigurationRedactedFields,
 )
+
+# Everything imported above lives until exit: take it out of every later collection (see (3) above).
+gc.freeze()
+if _GC_WAS_ENABLED:
+    gc.enable()
 
 __all__ = [
     "ApiGatewayAccount",

@@ -14,6 +14,12 @@
  * provider version or build), it is loaded the normal, eager way and one line says so on stderr:
  * synth never breaks because of this file.
  *
+ * Warm-up: PAYMENT_PROVIDER_NAMESPACES (comma-separated, set by payment_infra/aws.py from its imports) names
+ * the namespaces the app will use. They are required right after the kernel has answered the provider's
+ * load request, while Python is busy importing its own provider modules, so the two processes overlap
+ * instead of taking turns. A name that is not in the root is ignored; a namespace that fails to load is
+ * left for its first real use, which reports the error as usual.
+ *
  * How it is installed: payment_infra/aws.py appends `--require <this file>` to NODE_OPTIONS before the
  * jsii kernel starts (the first import of cdktf/constructs). Set PAYMENT_LAZY_PROVIDER=0 to disable it.
  * Remove it when the provider (or its maintained fork) ships lazy exports upstream.
@@ -76,12 +82,31 @@ function defineLazyExports(module, entries) {
   }
 }
 
+/** Loads the namespaces named in PAYMENT_PROVIDER_NAMESPACES on the next turn of the event loop. */
+function scheduleWarmUp(exports, entries) {
+  const known = new Set(entries.map(([name]) => name));
+  const names = (process.env.PAYMENT_PROVIDER_NAMESPACES || '').split(',').filter((name) => known.has(name));
+  if (names.length === 0) return;
+  // Queued during the load request, so it runs after the kernel has written its answer (the kernel queues
+  // its next read with setImmediate too, behind this).
+  setImmediate(() => {
+    for (const name of names) {
+      try {
+        void exports[name];
+      } catch (_) {
+        // The first real use of this namespace will raise the same error where it can be reported.
+      }
+    }
+  });
+}
+
 const loadJavaScript = Module._extensions['.js'];
 Module._extensions['.js'] = function lazyProviderRoot(module, filename) {
   if (isProviderRoot(filename)) {
     const entries = parseFlatBarrel(fs.readFileSync(filename, 'utf8'));
     if (entries) {
       defineLazyExports(module, entries);
+      scheduleWarmUp(module.exports, entries);
       return;
     }
     warnOnce(`${filename} does not have the expected flat "exports.x = require(...)" shape`);

@@ -7,8 +7,10 @@ in the same invocation, interleaved run by run, so machine drift hits all varian
 
 Synth variants (each run is a fresh interpreter writing to its own temporary outdir):
     fast          our path, as `make synth` runs it: ``python -O``; ``payment_infra.aws`` registers the provider
-                  without its root ``__init__`` and makes the jsii kernel's ``require`` of the provider lazy
+                  without its root ``__init__``, makes the jsii kernel's ``require`` of the provider lazy (warming
+                  the namespaces it imports) and runs the kernel in one Node process
     fast, no -O   the same without ``-O`` (keeps the provider's runtime argument type checks)
+    two processes the same with ``PAYMENT_JSII_IN_PROCESS=0``: jsii's own relaying wrapper and kernel child
     naive         ``import cdktf_cdktf_provider_aws`` first (its root ``__init__`` imports every service
                   module) and ``PAYMENT_LAZY_PROVIDER=0``: what a plain CDKTF app does
     python-only   ``PAYMENT_LAZY_PROVIDER=0`` without the naive import: only the Python half of the fix
@@ -56,11 +58,12 @@ SYNTH = "from payment_infra.app import build_app; import sys; build_app(outdir=s
 VARIANTS: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {
     "fast": (("-O",), SYNTH, {}),
     "fast, no -O": ((), SYNTH, {}),
+    "two processes": (("-O",), SYNTH, {"PAYMENT_JSII_IN_PROCESS": "0"}),
     "naive": ((), "import cdktf_cdktf_provider_aws; " + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
     "python-only": (("-O",), SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
     "import floor": (("-O",), "import payment_infra.aws", {}),
 }
-SYNTH_VARIANTS = ("fast", "fast, no -O", "naive", "python-only")
+SYNTH_VARIANTS = ("fast", "fast, no -O", "two processes", "naive", "python-only")
 
 # Runs one command, samples the RSS of its process tree, reports JSON on stdout. A fresh wrapper per run
 # keeps RUSAGE_CHILDREN to that one command (and the descendants it waited for, e.g. the jsii Node process).
@@ -247,7 +250,9 @@ def synth_section(ctx: Context) -> Section:
             f"Byte-identical `cdktf.out`: yes ({compared} outdirs of every synth variant compared file by "
             "file, assets included).",
             "fast = `make synth`: `python -O` (skips the provider's runtime argument type checks; the tests run "
-            "without `-O`), provider registered without its root `__init__`, lazy jsii `require`.",
+            "without `-O`), provider registered without its root `__init__`, lazy jsii `require` (with a warm-up of "
+            "the namespaces `payment_infra/aws.py` imports), jsii kernel in one Node process.",
+            "two processes = fast with `PAYMENT_JSII_IN_PROCESS=0` (jsii's relaying wrapper plus its kernel child).",
             "import floor = `import payment_infra.aws`: Python + jsii kernel start + provider assembly load, no synth.",
         ],
     )

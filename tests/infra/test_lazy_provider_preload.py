@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import filecmp
+import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -48,10 +51,11 @@ console.log(JSON.stringify({before, kind, after: globalThis.loaded || [], keys: 
 """
 
 
-def _run_probe(package: Path) -> subprocess.CompletedProcess:
+def _run_probe(package: Path, probe: str = PROBE, namespaces: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "NODE_OPTIONS": ""}
     aws.install_lazy_provider_preload(env)
-    return subprocess.run([NODE, "-e", PROBE, str(package)], env=env, capture_output=True, text=True, check=True)
+    env[aws.NAMESPACES_VARIABLE] = namespaces
+    return subprocess.run([NODE, "-e", probe, str(package)], env=env, capture_output=True, text=True, check=True)
 
 
 def test_flat_root_is_loaded_lazily(tmp_path: Path) -> None:
@@ -78,6 +82,62 @@ def test_other_packages_are_untouched(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["before"] == ["s3-bucket", "kms-key"]
 
 
+WARM_PROBE = """
+const p = require(process.argv[1]);
+const before = (globalThis.loaded || []).slice();
+setImmediate(() => console.log(JSON.stringify({before, after: globalThis.loaded || [], kind: p.kmsKey.Kind})));
+"""
+
+
+def test_named_namespaces_are_loaded_on_the_next_turn_after_the_root(tmp_path: Path) -> None:
+    result = _run_probe(_fake_provider(tmp_path, FLAT), WARM_PROBE, namespaces="kmsKey,notInTheRoot")
+    probe = json.loads(result.stdout)
+    assert probe["before"] == []  # nothing while the kernel answers the load request
+    assert probe["after"] == ["kms-key"]  # then only the named namespace; unknown names are ignored
+    assert probe["kind"] == "kms-key"
+    assert result.stderr == ""
+
+
+def test_a_namespace_that_fails_to_load_is_left_for_its_first_real_use(tmp_path: Path) -> None:
+    package = _fake_provider(tmp_path, FLAT)
+    (package / "lib" / "kms-key.js").write_text('throw new Error("broken kms-key");\n')
+    probe = WARM_PROBE.replace(
+        "kind: p.kmsKey.Kind", "kind: (() => { try { return p.kmsKey.Kind; } catch (e) { return e.message; } })()"
+    )
+    result = _run_probe(package, probe, namespaces="kmsKey")
+    assert json.loads(result.stdout)["kind"] == "broken kms-key"  # the warm-up did not crash the process
+
+
+def test_the_namespaces_come_from_this_modules_imports() -> None:
+    source = "from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA\nfrom cdktf_cdktf_provider_aws.wafv2_web_acl import (\n"
+    assert aws.provider_namespaces(source) == ["s3BucketLogging", "wafv2WebAcl"]
+    env: dict[str, str] = {}
+    aws.install_lazy_provider_preload(env)
+    names = env[aws.NAMESPACES_VARIABLE].split(",")
+    assert {"provider", "dataAwsCallerIdentity", "vpcSecurityGroupIngressRule"} <= set(names)
+    assert (
+        len(names)
+        == len(set(names))
+        == len(
+            [
+                m
+                for m in sys.modules
+                if m.startswith(f"{aws.PROVIDER_PACKAGE}.") and m.count(".") == 1 and not m.endswith("._jsii")
+            ]
+        )
+    )
+
+
+def test_every_namespace_exists_in_the_real_provider_root() -> None:
+    """A name the root does not export would be skipped silently by the warm-up: catch it here instead."""
+    package_dir = Path(importlib.util.find_spec(aws.PROVIDER_PACKAGE).submodule_search_locations[0])
+    (tarball,) = (package_dir / "_jsii").glob("*.jsii.tgz")
+    with tarfile.open(tarball) as archive:
+        root = archive.extractfile("package/lib/index.js").read().decode()
+    exported = set(re.findall(r"^exports\.(\w+) = require\(", root, flags=re.MULTILINE))
+    assert set(aws.provider_namespaces(Path(aws.__file__).read_text())) - exported == set()
+
+
 def test_install_appends_to_existing_node_options_once() -> None:
     env = {"NODE_OPTIONS": "--max-old-space-size=4096"}
     assert aws.install_lazy_provider_preload(env)
@@ -96,9 +156,11 @@ def test_paths_with_spaces_are_quoted() -> None:
     assert aws._node_require_option(Path("/a b/p.js")) == '--require "/a b/p.js"'
 
 
-def test_the_preload_is_active_in_this_session() -> None:
+def test_the_preloads_are_active_in_this_session() -> None:
     assert aws.LAZY_PRELOAD_ACTIVE
+    assert aws.IN_PROCESS_KERNEL_ACTIVE
     assert str(aws.PRELOAD_SCRIPT) in os.environ["NODE_OPTIONS"]
+    assert str(aws.IN_PROCESS_SCRIPT) in os.environ["NODE_OPTIONS"]
 
 
 @pytest.mark.slow
@@ -111,9 +173,7 @@ def test_eager_synth_output_is_byte_identical(synth_dir: Path, tmp_path: Path) -
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
     env.update({aws.LAZY_SWITCH: "0", "NODE_OPTIONS": ""})
     script = "import sys; from payment_infra.app import build_app; build_app(outdir=sys.argv[1]).synth()"
-    subprocess.run(
-        [sys.executable, "-O", "-c", script, str(tmp_path)], cwd=REPO_ROOT, env=env, check=True, timeout=300
-    )
+    subprocess.run([sys.executable, "-O", "-c", script, str(tmp_path)], cwd=REPO_ROOT, env=env, check=True, timeout=300)
     comparison = filecmp.dircmp(synth_dir, tmp_path)
     assert _differences(comparison) == []
 

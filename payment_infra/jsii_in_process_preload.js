@@ -1,0 +1,87 @@
+'use strict';
+/*
+ * Runs the jsii kernel in the Node.js process that Python starts, instead of in a second one.
+ *
+ * Why: jsii's Python runtime starts `node bin/jsii-runtime.js`. That script only spawns a second Node
+ * process (`lib/program.js`, the kernel) with the API channel on file descriptor 3, then relays every
+ * message between Python's pipes and that descriptor. A synth sends ~1,300 messages. Each one crosses two
+ * processes and wakes three, and the extra Node start costs ~0.1 s. Here the kernel runs in the first
+ * process and talks to Python directly on stdin/stdout. The messages and the kernel code are the same, so
+ * the output is byte-identical (tested).
+ *
+ * What it touches: only the main module when it is jsii's `bin/jsii-runtime.js`. It loads the `lib/program.js`
+ * next to it with one change, the channel descriptors `readFD:3,writeFD:3` become stdin (0) and stdout (1).
+ * It also does the wrapper's other jobs:
+ * - It marks the process `--preserve-symlinks`, as the wrapper does for its child. payment_infra/aws.py puts
+ *   the flag in NODE_OPTIONS so module resolution honours it, and the kernel reads `process.execArgv` to link
+ *   cached packages.
+ * - Output from JavaScript on stdout/stderr is framed as `{"stdout"|"stderr": base64}` lines on stderr,
+ *   which Python's jsii runtime decodes. This keeps stdout, now the API channel, clean.
+ * If `program.js` is missing or does not contain that descriptor pair exactly once (another jsii version),
+ * the wrapper runs unchanged (two processes) and one line on stderr says so. Synth never breaks because of
+ * this file. The wrapper's "unsupported Node.js" banner is not printed in this mode.
+ *
+ * How it is installed: payment_infra/aws.py appends `--preserve-symlinks --require <this file>` to
+ * NODE_OPTIONS before the kernel starts. PAYMENT_JSII_IN_PROCESS=0 (or PAYMENT_LAZY_PROVIDER=0) disables it.
+ * Remove it when jsii's runtime stops relaying through a second process.
+ */
+const fs = require('fs');
+const path = require('path');
+const Module = require('module');
+
+const WRAPPER_SUFFIX = path.join('bin', 'jsii-runtime.js');
+const CHANNEL = 'readFD:3,writeFD:3}';
+const STDIO_CHANNEL = 'readFD:0,writeFD:1}';
+
+function kernelSource(wrapperFile) {
+  const program = path.resolve(path.dirname(wrapperFile), '..', 'lib', 'program.js');
+  let source;
+  try {
+    source = fs.readFileSync(program, 'utf8');
+  } catch (error) {
+    return { program, reason: `cannot read ${program} (${error.code || error.message})` };
+  }
+  const first = source.indexOf(CHANNEL);
+  if (first < 0 || source.indexOf(CHANNEL, first + 1) >= 0) {
+    return { program, reason: `${program} does not contain "${CHANNEL}" exactly once` };
+  }
+  return { program, source: source.replace(CHANNEL, STDIO_CHANNEL) };
+}
+
+/** Framed lines on stderr, decoded by the Python side (jsii's `stderr_sink`), as the wrapper writes them. */
+function framedWriter(key) {
+  const writeSync = fs.writeSync.bind(fs);
+  return function write(chunk, encoding, callback) {
+    if (typeof encoding === 'function') {
+      callback = encoding;
+      encoding = undefined;
+    }
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
+    writeSync(2, `${JSON.stringify({ [key]: bytes.toString('base64') })}\n`);
+    if (typeof callback === 'function') process.nextTick(callback);
+    return true;
+  };
+}
+
+function runKernelInProcess(wrapper, kernel) {
+  if (!process.execArgv.includes('--preserve-symlinks')) process.execArgv.push('--preserve-symlinks');
+  process.stdout.write = framedWriter('stdout');
+  process.stderr.write = framedWriter('stderr');
+  const module = new Module(kernel.program, wrapper);
+  module.filename = kernel.program;
+  module.paths = Module._nodeModulePaths(path.dirname(kernel.program));
+  module._compile(kernel.source, kernel.program);
+}
+
+const loadJavaScript = Module._extensions['.js'];
+Module._extensions['.js'] = function jsiiKernelInProcess(module, filename) {
+  if (module.id !== '.' || !filename.endsWith(WRAPPER_SUFFIX)) {
+    return loadJavaScript(module, filename);
+  }
+  const kernel = kernelSource(filename);
+  if (!kernel.source) {
+    process.stderr.write(`payment_infra jsii in-process preload: ${kernel.reason}; using jsii's two-process runtime\n`);
+    return loadJavaScript(module, filename);
+  }
+  return runKernelInProcess(module, kernel);
+};

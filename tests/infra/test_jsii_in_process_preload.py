@@ -1,0 +1,132 @@
+"""The preload that runs the jsii kernel in the Node process Python starts (payment_infra/jsii_in_process_preload.js).
+
+A fake jsii runtime stands in for the real one: ``bin/jsii-runtime.js`` (the relaying wrapper) and
+``lib/program.js`` (the kernel, here an echo that speaks on the descriptors its config names).
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.resources
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from payment_infra import aws
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is required by cdktf itself")
+
+WRAPPER = 'process.stdout.write("wrapper ran\\n");\n'
+PROGRAM = """
+const fs = require('fs');
+const path = require('path');
+const channel = {errorFD:2,readFD:3,writeFD:3};  // as minified in jsii's bundle
+const buffer = Buffer.alloc(1024);
+const read = fs.readSync(channel.readFD, buffer, 0, buffer.length, null);
+const request = buffer.subarray(0, read).toString().trim();
+const flags = process.execArgv.includes('--preserve-symlinks');
+fs.writeSync(channel.writeFD, `echo:${request} dir=${path.basename(__dirname)} preserve=${flags}\\n`);
+console.log('from javascript');
+process.stderr.write('warned\\n');
+"""
+
+
+def _fake_runtime(root: Path, program: str | None = PROGRAM) -> Path:
+    (root / "bin").mkdir(parents=True)
+    (root / "lib").mkdir()
+    (root / "bin" / "jsii-runtime.js").write_text(WRAPPER)
+    if program is not None:
+        (root / "lib" / "program.js").write_text(program)
+    return root / "bin" / "jsii-runtime.js"
+
+
+def _run(script: Path, stdin: str = "hello\n") -> subprocess.CompletedProcess:
+    env = {**os.environ, "NODE_OPTIONS": ""}
+    assert aws.install_in_process_kernel(env)
+    return subprocess.run([NODE, str(script)], input=stdin, env=env, capture_output=True, text=True, check=True)
+
+
+def _framed(stderr: str) -> list[tuple[str, str]]:
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    return [(key, base64.b64decode(value).decode()) for line in lines for key, value in line.items()]
+
+
+def test_the_kernel_runs_in_the_wrapper_process_on_stdin_and_stdout(tmp_path: Path) -> None:
+    result = _run(_fake_runtime(tmp_path))
+    # The kernel answered on stdout, from its own directory, marked --preserve-symlinks like jsii's child.
+    assert result.stdout == "echo:hello dir=lib preserve=true\n"
+    # JavaScript output cannot corrupt the channel: it is framed on stderr the way the wrapper frames it.
+    assert _framed(result.stderr) == [("stdout", "from javascript\n"), ("stderr", "warned\n")]
+
+
+def test_an_unexpected_kernel_falls_back_to_the_wrapper_and_says_so_once(tmp_path: Path) -> None:
+    result = _run(_fake_runtime(tmp_path, PROGRAM.replace("readFD:3,writeFD:3}", "readFD:4,writeFD:4}")))
+    assert result.stdout == "wrapper ran\n"
+    assert result.stderr.count("using jsii's two-process runtime") == 1
+
+
+def test_a_missing_kernel_falls_back_to_the_wrapper(tmp_path: Path) -> None:
+    result = _run(_fake_runtime(tmp_path, program=None))
+    assert result.stdout == "wrapper ran\n"
+    assert "cannot read" in result.stderr
+
+
+def test_other_scripts_are_untouched(tmp_path: Path) -> None:
+    _fake_runtime(tmp_path)
+    other = tmp_path / "bin" / "other.js"
+    other.write_text('process.stdout.write("other ran\\n");\n')
+    result = _run(other)
+    assert (result.stdout, result.stderr) == ("other ran\n", "")
+
+
+def test_the_installed_jsii_runtime_has_the_expected_shape() -> None:
+    """A jsii upgrade that changes the kernel's channel shows up here, not as a silent slowdown."""
+    import jsii._embedded.jsii as embedded
+
+    program = importlib.resources.files(embedded).joinpath("lib__program.js").read_text()
+    assert program.count("readFD:3,writeFD:3}") == 1
+
+
+def test_install_adds_the_flag_and_the_preload_once_and_can_be_switched_off() -> None:
+    env = {"NODE_OPTIONS": "--max-old-space-size=4096"}
+    assert aws.install_in_process_kernel(env)
+    assert aws.install_in_process_kernel(env)
+    assert env["NODE_OPTIONS"].startswith("--max-old-space-size=4096 --preserve-symlinks --require")
+    assert env["NODE_OPTIONS"].count(str(aws.IN_PROCESS_SCRIPT)) == 1
+    assert env["NODE_OPTIONS"].count("--preserve-symlinks") == 1
+    for switch in (aws.IN_PROCESS_SWITCH, aws.LAZY_SWITCH):
+        off = {switch: "0"}
+        assert not aws.install_in_process_kernel(off)
+        assert "NODE_OPTIONS" not in off
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+def test_this_sessions_kernel_has_no_child_process(synth_dir: Path) -> None:
+    kernels = [pid for pid in _children(os.getpid()) if b"jsii-runtime.js" in _cmdline(pid)]
+    assert len(kernels) == 1
+    assert _children(kernels[0]) == []
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
