@@ -3,8 +3,9 @@
 Why a door: ``import cdktf_cdktf_provider_aws`` runs a root ``__init__`` that imports ~2,200 service
 modules (~12 s), and the jsii kernel then ``require``s all their JavaScript (~3 s). This module
 
-1. gives the jsii kernel's Node process two preloads through ``NODE_OPTIONS``, set before the kernel starts:
-   ``lazy_provider_preload.js`` makes the provider's JavaScript root load namespaces on first use, and
+1. gives the jsii kernel's Node process preloads through ``NODE_OPTIONS``, set before the kernel starts:
+   ``lazy_provider_preload.js`` makes the provider's JavaScript root load namespaces on first use,
+   ``lazy_cdktf_archiver_preload.js`` defers cdktf's zip library (never used: we zip in Python), and
    ``jsii_in_process_preload.js`` runs the kernel in the process Python starts instead of a relayed child;
 2. registers the Python package without executing its root ``__init__`` (``find_spec`` +
    ``module_from_spec``), loads the jsii assembly (``._jsii``) and imports only the submodules we use;
@@ -14,8 +15,8 @@ modules (~12 s), and the jsii kernel then ``require``s all their JavaScript (~3 
 All of this keeps ``cdktf.out`` byte-identical (tested). Other modules import provider classes from here,
 which also makes a move to the maintained fork (``cdktn-provider-aws``) a one-file change.
 
-Environment: ``PAYMENT_LAZY_PROVIDER=0`` turns off both preloads of (1), ``PAYMENT_JSII_IN_PROCESS=0`` only
-the in-process kernel: for comparisons, benchmarks and diagnosis.
+Environment, for comparisons, benchmarks and diagnosis: ``PAYMENT_LAZY_PROVIDER=0`` turns off all preloads
+of (1), ``PAYMENT_JSII_IN_PROCESS=0`` only the in-process kernel, ``PAYMENT_GC_FREEZE=0`` turns off (3).
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from types import ModuleType
 
 PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
 PRELOAD_SCRIPT = Path(__file__).resolve().with_name("lazy_provider_preload.js")
+ARCHIVER_SCRIPT = Path(__file__).resolve().with_name("lazy_cdktf_archiver_preload.js")
 LAZY_SWITCH = "PAYMENT_LAZY_PROVIDER"
 # Tells the lazy preload which JavaScript namespaces to load while Python imports its own modules.
 NAMESPACES_VARIABLE = "PAYMENT_PROVIDER_NAMESPACES"
 IN_PROCESS_SCRIPT = Path(__file__).resolve().with_name("jsii_in_process_preload.js")
 IN_PROCESS_SWITCH = "PAYMENT_JSII_IN_PROCESS"
+GC_SWITCH = "PAYMENT_GC_FREEZE"
 # The flag jsii's wrapper gives its kernel child: packages are linked from jsii's package cache by symlink.
 PRESERVE_SYMLINKS = "--preserve-symlinks"
 
@@ -71,14 +74,17 @@ def _camel_case(snake: str) -> str:
 
 
 def install_lazy_provider_preload(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
-    """Append the lazy provider preload to NODE_OPTIONS, keeping what the user set. Returns whether it is active.
+    """Append the lazy-loading preloads to NODE_OPTIONS, keeping what the user set. Returns whether they are active.
+
+    ``lazy_provider_preload.js`` (the provider's root, with the warm-up named in ``PAYMENT_PROVIDER_NAMESPACES``)
+    and ``lazy_cdktf_archiver_preload.js`` (cdktf's zip library, which synth never uses here).
 
     Must run before the jsii kernel starts (first import of ``cdktf`` or ``constructs``): the kernel's
     Node process reads NODE_OPTIONS once, when it is spawned.
     """
     if environ.get(LAZY_SWITCH, "1") == "0":
         return False
-    _append_node_options(environ, _node_require_option(PRELOAD_SCRIPT))
+    _append_node_options(environ, _node_require_option(PRELOAD_SCRIPT), _node_require_option(ARCHIVER_SCRIPT))
     environ[NAMESPACES_VARIABLE] = ",".join(provider_namespaces(Path(__file__).read_text(encoding="utf-8")))
     return True
 
@@ -113,8 +119,10 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 _KERNEL_NOT_STARTED = "cdktf._jsii" not in sys.modules
 IN_PROCESS_KERNEL_ACTIVE = install_in_process_kernel() and _KERNEL_NOT_STARTED
 LAZY_PRELOAD_ACTIVE = install_lazy_provider_preload() and _KERNEL_NOT_STARTED
+FREEZE_IMPORTS = os.environ.get(GC_SWITCH, "1") != "0"
 _GC_WAS_ENABLED = gc.isenabled()
-gc.disable()
+if FREEZE_IMPORTS:
+    gc.disable()
 register_provider_package()
 
 # Only the service modules this project uses; add a line here when a construct needs a new resource type.
@@ -237,9 +245,10 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 
 # Everything imported above lives until exit: take it out of every later collection (see (3) above).
-gc.freeze()
-if _GC_WAS_ENABLED:
-    gc.enable()
+if FREEZE_IMPORTS:
+    gc.freeze()
+    if _GC_WAS_ENABLED:
+        gc.enable()
 
 __all__ = [
     "ApiGatewayAccount",

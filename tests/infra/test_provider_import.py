@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from pathlib import Path
 
@@ -74,3 +75,13 @@ def test_the_imports_are_frozen_out_of_garbage_collection_and_collection_is_back
 
     assert gc.isenabled()
     assert gc.get_freeze_count() > 10_000  # the provider classes and their functions
+
+
+def test_the_freeze_can_be_switched_off_for_comparisons() -> None:
+    import subprocess
+    import sys
+
+    code = "import gc, payment_infra.aws; print(gc.get_freeze_count(), gc.isenabled())"
+    env = {**os.environ, "PAYMENT_GC_FREEZE": "0"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.split() == ["0", "True"], result.stderr
