@@ -16,7 +16,8 @@
  *   the flag in NODE_OPTIONS so module resolution honours it, and the kernel reads `process.execArgv` to link
  *   cached packages.
  * - Output from JavaScript on stdout/stderr is framed as `{"stdout"|"stderr": base64}` lines on stderr,
- *   which Python's jsii runtime decodes. This keeps stdout, now the API channel, clean.
+ *   which Python's jsii runtime decodes. This keeps stdout, now the API channel, clean. `process.stdin`
+ *   reads as empty, as the child's did.
  * If `program.js` is missing or does not contain that descriptor pair exactly once (another jsii version),
  * the wrapper runs unchanged (two processes) and one line on stderr says so. Synth never breaks because of
  * this file. The wrapper's "unsupported Node.js" banner is not printed in this mode.
@@ -28,6 +29,7 @@
 const fs = require('fs');
 const path = require('path');
 const Module = require('module');
+const { Readable, Writable } = require('stream');
 
 const WRAPPER_SUFFIX = path.join('bin', 'jsii-runtime.js');
 const CHANNEL = 'readFD:3,writeFD:3}';
@@ -48,25 +50,46 @@ function kernelSource(wrapperFile) {
   return { program, source: source.replace(CHANNEL, STDIO_CHANNEL) };
 }
 
-/** Framed lines on stderr, decoded by the Python side (jsii's `stderr_sink`), as the wrapper writes them. */
-function framedWriter(key) {
-  const writeSync = fs.writeSync.bind(fs);
-  return function write(chunk, encoding, callback) {
-    if (typeof encoding === 'function') {
-      callback = encoding;
-      encoding = undefined;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** One framed line on stderr, decoded by the Python side (jsii's `stderr_sink`) as the wrapper's lines are. */
+function writeFramed(key, bytes) {
+  const line = Buffer.from(`${JSON.stringify({ [key]: bytes.toString('base64') })}\n`);
+  for (let offset = 0; offset < line.length; ) {
+    try {
+      offset += fs.writeSync(2, line, offset);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1); // the pipe is full: Python's reader thread empties it
     }
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
-    writeSync(2, `${JSON.stringify({ [key]: bytes.toString('base64') })}\n`);
-    if (typeof callback === 'function') process.nextTick(callback);
-    return true;
-  };
+  }
+}
+
+/**
+ * process.stdout/stderr/stdin stand-ins, so Node never wraps descriptors 0-2 in streams. Such a stream would
+ * make the descriptor non-blocking, and the kernel's synchronous reads of stdin would then fail with EAGAIN.
+ * Output is framed on stderr. Input is empty, like the `ignore`d stdin of the wrapper's child.
+ */
+function standardStreams() {
+  const output = (key, fd) =>
+    Object.assign(
+      new Writable({
+        write(chunk, encoding, callback) {
+          writeFramed(key, Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding));
+          callback();
+        },
+      }),
+      { fd, isTTY: false },
+    );
+  const input = Object.assign(new Readable({ read() { this.push(null); } }), { fd: 0, isTTY: false });
+  return { stdout: output('stdout', 1), stderr: output('stderr', 2), stdin: input };
 }
 
 function runKernelInProcess(wrapper, kernel) {
   if (!process.execArgv.includes('--preserve-symlinks')) process.execArgv.push('--preserve-symlinks');
-  process.stdout.write = framedWriter('stdout');
-  process.stderr.write = framedWriter('stderr');
+  for (const [name, stream] of Object.entries(standardStreams())) {
+    Object.defineProperty(process, name, { value: stream, configurable: true, enumerable: true, writable: false });
+  }
   const module = new Module(kernel.program, wrapper);
   module.filename = kernel.program;
   module.paths = Module._nodeModulePaths(path.dirname(kernel.program));

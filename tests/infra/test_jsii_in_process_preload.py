@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,20 @@ def test_the_kernel_runs_in_the_wrapper_process_on_stdin_and_stdout(tmp_path: Pa
     assert result.stdout == "echo:hello dir=lib preserve=true\n"
     # JavaScript output cannot corrupt the channel: it is framed on stderr the way the wrapper frames it.
     assert _framed(result.stderr) == [("stdout", "from javascript\n"), ("stderr", "warned\n")]
+
+
+def test_touching_process_stdin_keeps_the_channel_blocking(tmp_path: Path) -> None:
+    """A real process.stdin would make descriptor 0 non-blocking: the kernel's read would fail with EAGAIN."""
+    script = _fake_runtime(tmp_path, "process.stdin.resume();\n" + PROGRAM)
+    env = {**os.environ, "NODE_OPTIONS": ""}
+    aws.install_in_process_kernel(env)
+    with subprocess.Popen(
+        [NODE, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    ) as kernel:
+        time.sleep(0.5)  # the kernel is blocked in its read before the request arrives
+        stdout, stderr = kernel.communicate("late\n", timeout=30)
+    assert kernel.returncode == 0, stderr
+    assert stdout == "echo:late dir=lib preserve=true\n"
 
 
 def test_an_unexpected_kernel_falls_back_to_the_wrapper_and_says_so_once(tmp_path: Path) -> None:
