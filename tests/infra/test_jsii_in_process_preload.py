@@ -31,7 +31,7 @@ const buffer = Buffer.alloc(1024);
 const read = fs.readSync(channel.readFD, buffer, 0, buffer.length, null);
 const request = buffer.subarray(0, read).toString().trim();
 const flags = process.execArgv.includes('--preserve-symlinks');
-fs.writeSync(channel.writeFD, `echo:${request} dir=${path.basename(__dirname)} preserve=${flags}\\n`);
+fs.writeSync(channel.writeFD, `echo:${request} dir=${path.basename(__dirname)} preserve=${flags} read=${fs.readSync.name}\\n`);
 console.log('from javascript');
 process.stderr.write('warned\\n');
 """
@@ -60,7 +60,7 @@ def _framed(stderr: str) -> list[tuple[str, str]]:
 def test_the_kernel_runs_in_the_wrapper_process_on_stdin_and_stdout(tmp_path: Path) -> None:
     result = _run(_fake_runtime(tmp_path))
     # The kernel answered on stdout, from its own directory, marked --preserve-symlinks like jsii's child.
-    assert result.stdout == "echo:hello dir=lib preserve=true\n"
+    assert result.stdout == "echo:hello dir=lib preserve=true read=channelRead\n"
     # JavaScript output cannot corrupt the channel: it is framed on stderr the way the wrapper frames it.
     assert _framed(result.stderr) == [("stdout", "from javascript\n"), ("stderr", "warned\n")]
 
@@ -76,7 +76,25 @@ def test_touching_process_stdin_keeps_the_channel_blocking(tmp_path: Path) -> No
         time.sleep(0.5)  # the kernel is blocked in its read before the request arrives
         stdout, stderr = kernel.communicate("late\n", timeout=30)
     assert kernel.returncode == 0, stderr
-    assert stdout == "echo:late dir=lib preserve=true\n"
+    assert stdout == "echo:late dir=lib preserve=true read=channelRead\n"
+
+
+def test_a_channel_that_is_not_a_pipe_is_read_as_jsii_reads_it(tmp_path: Path) -> None:
+    """Polling needs a second description of the same pipe; a file's would have its own offset."""
+    request = tmp_path / "request.txt"
+    request.write_text("from-a-file\n")
+    env = {**os.environ, "NODE_OPTIONS": ""}
+    aws.install_in_process_kernel(env)
+    with request.open() as stdin:
+        result = subprocess.run(
+            [NODE, str(_fake_runtime(tmp_path / "rt"))],
+            stdin=stdin,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert result.stdout == "echo:from-a-file dir=lib preserve=true read=readSync\n"
 
 
 def test_an_unexpected_kernel_falls_back_to_the_wrapper_and_says_so_once(tmp_path: Path) -> None:
