@@ -24,7 +24,7 @@ export PIPENV_IGNORE_VIRTUALENVS := 1
 export PIPENV_VERBOSITY := -1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-# Synth runs `python -O`: it needs its cached .opt-1.pyc files, so bytecode writing must stay on (an empty
+# Synth runs `python -OO`: it needs its cached .opt-2.pyc files, so bytecode writing must stay on (an empty
 # value disables the variable where a machine sets it globally).
 export PYTHONDONTWRITEBYTECODE :=
 
@@ -44,7 +44,7 @@ $(STAMP): Pipfile.lock
 	@touch $@
 
 synth: install ## Synthesize every stack into cdktf.out/ (same as `cdktf synth`)
-	@TIMEFORMAT='synthesized $(STACKS) into cdktf.out/stacks in %R s'; time $(VENV_PY) -O main.py
+	@TIMEFORMAT='synthesized $(STACKS) into cdktf.out/stacks in %R s'; time $(VENV_PY) -OO main.py
 
 lint: install ## ruff on everything
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,7 @@ Every figure is the median of ``--runs`` runs, and figures that are compared wit
 in the same invocation, interleaved run by run, so machine drift hits all variants alike.
 
 Synth variants (each run is a fresh interpreter writing to its own temporary outdir):
-    fast          our path, as `make synth` runs it: ``python -O``; ``payment_infra.aws`` registers the provider
+    fast          our path, as `make synth` runs it: ``python -OO``; ``payment_infra.aws`` registers the provider
                   without its root ``__init__``, makes the jsii kernel's ``require`` of the provider lazy (warming
                   the namespaces it imports) and runs the kernel in one Node process
     fast, no -O   the same without ``-O`` (keeps the provider's runtime argument type checks)
@@ -57,16 +57,17 @@ DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 
 SYNTH = "from payment_infra.app import build_app; import sys; build_app(outdir=sys.argv[1]).synth()"
 NAIVE_IMPORT = "import cdktf_cdktf_provider_aws; "
-# name: (interpreter flags, code, extra environment). ``-O`` is what `make synth` and `cdktf synth` run: it
-# skips the provider's per-argument runtime type checks (``if __debug__:`` blocks); the tests run without it.
+# name: (interpreter flags, code, extra environment). ``-OO`` is what `make synth` and `cdktf synth` run: it
+# skips the provider's per-argument runtime type checks (``if __debug__:`` blocks) and docstrings; the tests
+# run without it.
 VARIANTS: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {
-    "fast": (("-O",), SYNTH, {}),
+    "fast": (("-OO",), SYNTH, {}),
     "fast, no -O": ((), SYNTH, {}),
-    "two processes": (("-O",), SYNTH, {"PAYMENT_JSII_IN_PROCESS": "0"}),
+    "two processes": (("-OO",), SYNTH, {"PAYMENT_JSII_IN_PROCESS": "0"}),
     "naive": ((), NAIVE_IMPORT + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0", "PAYMENT_GC_FREEZE": "0"}),
     "naive, GC frozen": ((), NAIVE_IMPORT + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
-    "python-only": (("-O",), SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
-    "import floor": (("-O",), "import payment_infra.aws", {}),
+    "python-only": (("-OO",), SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
+    "import floor": (("-OO",), "import payment_infra.aws", {}),
 }
 SYNTH_VARIANTS = ("fast", "fast, no -O", "two processes", "naive", "naive, GC frozen", "python-only")
 
@@ -177,7 +178,7 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without PAYMENT_* (synth must not pick up a remote backend) plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # -O runs need their cached .opt-1.pyc, like `make synth`
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # -OO runs need their cached .opt-2.pyc, like `make synth`
     env.update(extra or {})
     return env
 
@@ -214,7 +215,7 @@ def mb(kb: float) -> str:
 def synth_section(ctx: Context) -> Section:
     results = {name: Measured() for name in VARIANTS}
     print(f"synth: warm-up (fills the jsii cache), then {ctx.runs} interleaved runs of {len(VARIANTS)} variants")
-    for flags in ((), ("-O",)):  # fills the jsii cache and the .pyc / .opt-1.pyc caches
+    for flags in ((), ("-OO",)):  # fills the jsii cache and the .pyc / .opt-2.pyc caches
         measure([str(VENV_PY), *flags, "-c", SYNTH, str(ctx.workdir / f"warmup{''.join(flags)}")], clean_env(), ctx.src)
     for run in range(ctx.runs):
         for name, (flags, code, extra) in VARIANTS.items():
@@ -257,7 +258,8 @@ def synth_section(ctx: Context) -> Section:
             f"naive with our GC freeze / fast: {results['naive, GC frozen'].median('wall') / fast_wall:.1f}x.",
             f"Byte-identical `cdktf.out`: yes ({compared} outdirs of every synth variant compared file by "
             "file, assets included).",
-            "fast = `make synth`: `python -O` (skips the provider's runtime argument type checks; the tests run "
+            "fast = `make synth`: `python -OO` (skips the provider's runtime argument type checks and docstrings; "
+            "the tests run "
             "without `-O`), provider registered without its root `__init__`, lazy jsii `require` (with a warm-up of "
             "the namespaces `payment_infra/aws.py` imports), jsii kernel in one Node process.",
             "two processes = fast with `PAYMENT_JSII_IN_PROCESS=0` (jsii's relaying wrapper plus its kernel child).",

@@ -167,13 +167,13 @@ def test_the_preloads_are_active_in_this_session() -> None:
 def test_eager_synth_output_is_byte_identical(synth_dir: Path, tmp_path: Path) -> None:
     """The slow path (provider root loaded eagerly by node) produces exactly the same cdktf.out.
 
-    It runs under ``python -O`` like `make synth`, while the session synth runs without it, so the same
+    It runs under ``python -OO`` like `make synth`, while the session synth runs without it, so the same
     comparison also proves that skipping the provider's runtime type checks changes nothing.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
     env.update({aws.LAZY_SWITCH: "0", "NODE_OPTIONS": ""})
     script = "import sys; from payment_infra.app import build_app; build_app(outdir=sys.argv[1]).synth()"
-    subprocess.run([sys.executable, "-O", "-c", script, str(tmp_path)], cwd=REPO_ROOT, env=env, check=True, timeout=300)
+    subprocess.run([sys.executable, "-OO", "-c", script, str(tmp_path)], cwd=REPO_ROOT, env=env, check=True, timeout=300)
     comparison = filecmp.dircmp(synth_dir, tmp_path)
     assert _differences(comparison) == []
 
