@@ -14,6 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from payment_infra.compact_json import compact_json
+
 METHODS = ("get", "post", "put", "patch", "delete")
 CORS_HEADERS = "Content-Type,Idempotency-Key,X-Api-Key,X-Amz-Date,Authorization,X-Amz-Security-Token"
 VALIDATOR = "body-and-parameters"
@@ -142,4 +144,4 @@ def gateway_body(
 
 def body_hash(body: Mapping[str, Any]) -> str:
     """Stable hash of a body: the deployment is replaced whenever it changes."""
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(compact_json(body, sort_keys=True).encode()).hexdigest()

@@ -6,9 +6,10 @@ policy as a string that tests and checkov read directly, and Terraform tokens (A
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from payment_infra.compact_json import compact_json
 
 Statement = dict[str, Any]
 
@@ -53,7 +54,7 @@ def _statement(effect, actions, resources, sid, principals, conditions) -> State
 
 def document(statements: Iterable[Statement]) -> str:
     """Render a policy document; keys are kept in a fixed order so synth output is stable."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, separators=(",", ":"))
+    return compact_json({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def deny_insecure_transport(resources: Sequence[str]) -> Statement:
@@ -78,7 +79,7 @@ def assume_role_policy(service: str, *, source_account: str | None = None, sourc
         conditions["StringEquals"] = {"aws:SourceAccount": source_account}
     if source_arn:
         conditions["ArnLike"] = {"aws:SourceArn": source_arn}
-    return json.dumps(
+    return compact_json(
         {
             "Version": "2012-10-17",
             "Statement": [
@@ -89,6 +90,5 @@ def assume_role_policy(service: str, *, source_account: str | None = None, sourc
                     **({"Condition": conditions} if conditions else {}),
                 }
             ],
-        },
-        separators=(",", ":"),
+        }
     )

@@ -7,7 +7,6 @@ INFO logs, no data trace, no caching) and the matrix's throttling; an API key wi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from constructs import Construct
@@ -33,13 +32,14 @@ from payment_infra.aws import (
     IamRolePolicyAttachment,
     LambdaPermission,
 )
+from payment_infra.compact_json import compact_json
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.payment_function import PaymentFunction
 from payment_infra.context import DeploymentContext
 from payment_infra.openapi_gateway import body_hash, gateway_body
 
-ACCESS_LOG_FORMAT = json.dumps(
+ACCESS_LOG_FORMAT = compact_json(
     {
         "requestId": "$context.requestId",
         "extendedRequestId": "$context.extendedRequestId",
@@ -55,8 +55,7 @@ ACCESS_LOG_FORMAT = json.dumps(
         "apiKeyId": "$context.identity.apiKeyId",
         "errorType": "$context.error.responseType",
         "xrayTraceId": "$context.xrayTraceId",
-    },
-    separators=(",", ":"),
+    }
 )
 PUSH_TO_CLOUDWATCH = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
@@ -87,7 +86,7 @@ class PaymentRestApi(Construct):
             "rest_api",
             name=self.api_name,
             description="Payment API (from lambdas/openapi.json)",
-            body=json.dumps(body, separators=(",", ":")),
+            body=compact_json(body),
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             api_key_source="HEADER",
             minimum_compression_size="1024",

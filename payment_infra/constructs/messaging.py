@@ -3,13 +3,13 @@ and the notifications and alarm topics. All encrypted with the messaging CMK and
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from constructs import Construct
 
 from payment_infra import policies
 from payment_infra.aws import SnsTopic, SnsTopicPolicy, SnsTopicSubscription, SqsQueue, SqsQueuePolicy
+from payment_infra.compact_json import compact_json
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.context import DeploymentContext
 
@@ -66,12 +66,12 @@ class Messaging(Construct):
             fifo_throughput_limit="perMessageGroupId",
             message_retention_seconds=MAX_RETENTION_SECONDS,
             visibility_timeout_seconds=VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds,
-            redrive_policy=_json({"deadLetterTargetArn": dlq_ref.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+            redrive_policy=compact_json({"deadLetterTargetArn": dlq_ref.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
             **encrypted,
         )
         queue_ref = QueueRef.of(queue)
         # Only the settlement queue may use the DLQ.
-        dlq.redrive_allow_policy = _json({"redrivePermission": "byQueue", "sourceQueueArns": [queue_ref.arn]})
+        dlq.redrive_allow_policy = compact_json({"redrivePermission": "byQueue", "sourceQueueArns": [queue_ref.arn]})
         failures = SqsQueue(
             self,
             "failures",
@@ -112,7 +112,3 @@ class Messaging(Construct):
             )
         SnsTopicPolicy(self, f"{logical}_policy", arn=topic_arn, policy=policies.document(statements))
         return TopicRef(name=topic.name, arn=topic_arn)
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))

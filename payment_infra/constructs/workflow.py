@@ -7,8 +7,6 @@ every event to a CMK-encrypted log group, and X-Ray tracing.
 
 from __future__ import annotations
 
-import json
-
 from constructs import Construct
 
 from payment_infra import policies
@@ -21,6 +19,7 @@ from payment_infra.aws import (
     SfnStateMachineLoggingConfiguration,
     SfnStateMachineTracingConfiguration,
 )
+from payment_infra.compact_json import compact_json
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.messaging import TopicRef
@@ -96,7 +95,7 @@ class PaymentWorkflow(Construct):
             name=name,
             role_arn=role.arn,
             type="STANDARD",
-            definition=json.dumps(definition, separators=(",", ":")),
+            definition=compact_json(definition),
             logging_configuration=SfnStateMachineLoggingConfiguration(
                 level="ALL",
                 # Execution input/output holds customer ids and amounts; events without data are enough to operate.
