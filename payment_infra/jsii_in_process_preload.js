@@ -21,7 +21,8 @@
  * - Channel reads poll briefly before they block (see pollChannelBeforeBlocking).
  * If `program.js` is missing or does not contain that descriptor pair exactly once (another jsii version),
  * the wrapper runs unchanged (two processes) and one line on stderr says so. Synth never breaks because of
- * this file. The wrapper's "unsupported Node.js" banner is not printed in this mode.
+ * this file. Two differences remain in this mode: the wrapper's "unsupported Node.js" banner is not printed,
+ * and the kernel's own JSII_DEBUG lines reach Python unframed (Python prints them as bytes).
  *
  * How it is installed: payment_infra/aws.py appends `--preserve-symlinks --require <this file>` to
  * NODE_OPTIONS before the kernel starts. PAYMENT_JSII_IN_PROCESS=0 (or PAYMENT_LAZY_PROVIDER=0) disables it.
