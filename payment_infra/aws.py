@@ -26,6 +26,7 @@ import importlib
 import importlib.util
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -52,11 +53,25 @@ def _node_require_option(script: Path) -> str:
 
 
 def _append_node_options(environ: dict[str, str] | os._Environ[str], *options: str) -> None:
-    """Append ``options`` to NODE_OPTIONS, keeping what the user set and adding nothing twice."""
+    """Append ``options`` to NODE_OPTIONS, keeping what the user set and adding nothing twice.
+
+    Compared token by token: ``--preserve-symlinks-main`` is not ``--preserve-symlinks``.
+    """
     current = environ.get("NODE_OPTIONS", "")
-    missing = [option for option in options if option not in current]
+    missing = [option for option in options if not _contains_tokens(current, option)]
     if missing:
         environ["NODE_OPTIONS"] = " ".join([current, *missing]).strip()
+
+
+def _contains_tokens(options: str, option: str) -> bool:
+    def tokens(text: str) -> list[str]:
+        try:
+            return shlex.split(text)
+        except ValueError:  # unbalanced quotes: Node would reject them anyway
+            return text.split()
+
+    have, wanted = tokens(options), tokens(option)
+    return any(have[i : i + len(wanted)] == wanted for i in range(len(have) - len(wanted) + 1))
 
 
 def provider_namespaces(source: str) -> list[str]:

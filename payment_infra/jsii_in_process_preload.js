@@ -20,7 +20,8 @@
  *   reads as empty, as the child's did.
  * - Channel reads poll briefly before they block (see pollChannelBeforeBlocking).
  * If `program.js` is missing or does not contain that descriptor pair exactly once (another jsii version),
- * the wrapper runs unchanged (two processes) and one line on stderr says so. Synth never breaks because of
+ * or NODE_OPTIONS lacks `--preserve-symlinks`, the wrapper runs unchanged (two processes) and one line on
+ * stderr says so. Synth never breaks because of
  * this file. Two differences remain in this mode: the wrapper's "unsupported Node.js" banner is not printed,
  * and the kernel's own JSII_DEBUG lines reach Python unframed (Python prints them as bytes).
  *
@@ -118,6 +119,12 @@ function pollChannelBeforeBlocking() {
   };
 }
 
+/** Module resolution must keep symlinks, as in jsii's child, or cached packages cannot find each other. */
+function preserveSymlinksInEffect() {
+  const options = (process.env.NODE_OPTIONS || '').split(/\s+/);
+  return options.includes('--preserve-symlinks') || process.execArgv.includes('--preserve-symlinks');
+}
+
 function runKernelInProcess(wrapper, kernel) {
   if (!process.execArgv.includes('--preserve-symlinks')) process.execArgv.push('--preserve-symlinks');
   pollChannelBeforeBlocking();
@@ -136,6 +143,10 @@ Module._extensions['.js'] = function jsiiKernelInProcess(module, filename) {
     return loadJavaScript(module, filename);
   }
   const kernel = kernelSource(filename);
+  if (kernel.source && !preserveSymlinksInEffect()) {
+    kernel.reason = 'NODE_OPTIONS lacks --preserve-symlinks (payment_infra/aws.py adds it)';
+    delete kernel.source;
+  }
   if (!kernel.source) {
     process.stderr.write(`payment_infra jsii in-process preload: ${kernel.reason}; using jsii's two-process runtime\n`);
     return loadJavaScript(module, filename);

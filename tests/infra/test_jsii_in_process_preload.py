@@ -10,6 +10,7 @@ import base64
 import importlib.resources
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import time
@@ -103,6 +104,15 @@ def test_an_unexpected_kernel_falls_back_to_the_wrapper_and_says_so_once(tmp_pat
     assert result.stderr.count("using jsii's two-process runtime") == 1
 
 
+def test_without_preserve_symlinks_the_wrapper_runs(tmp_path: Path) -> None:
+    """In one process the flag must come from NODE_OPTIONS: without it cached packages would not resolve."""
+    env = {**os.environ, "NODE_OPTIONS": f"--require={aws.IN_PROCESS_SCRIPT}"}
+    script = _fake_runtime(tmp_path)
+    result = subprocess.run([NODE, str(script)], input="hello\n", env=env, capture_output=True, text=True, check=True)
+    assert result.stdout == "wrapper ran\n"
+    assert "lacks --preserve-symlinks" in result.stderr
+
+
 def test_a_missing_kernel_falls_back_to_the_wrapper(tmp_path: Path) -> None:
     result = _run(_fake_runtime(tmp_path, program=None))
     assert result.stdout == "wrapper ran\n"
@@ -123,6 +133,12 @@ def test_the_installed_jsii_runtime_has_the_expected_shape() -> None:
 
     program = importlib.resources.files(embedded).joinpath("lib__program.js").read_text()
     assert program.count("readFD:3,writeFD:3}") == 1
+
+
+def test_a_similar_user_flag_does_not_hide_the_one_the_kernel_needs() -> None:
+    env = {"NODE_OPTIONS": '--preserve-symlinks-main --require "/a b/user.js"'}
+    aws.install_in_process_kernel(env)
+    assert shlex.split(env["NODE_OPTIONS"])[3] == "--preserve-symlinks"
 
 
 def test_install_adds_the_flag_and_the_preload_once_and_can_be_switched_off() -> None:
