@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -88,3 +89,27 @@ def create_tables(dynamodb: Any, transactions: str, idempotency: str) -> None:
     dynamodb.update_time_to_live(
         TableName=idempotency, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
     )
+
+
+class AtomicRequests:
+    """A client whose requests run one at a time, as DynamoDB applies each request atomically.
+
+    moto runs a request in the calling thread, so two threads' conditional puts can interleave between the
+    condition check and the write, and both succeed; real DynamoDB never lets that happen. Concurrency tests
+    wrap their clients in this so the handlers race each other between requests, not moto against itself.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return one_at_a_time

@@ -14,7 +14,7 @@ import pytest
 from payments.handlers import health, status, transactions
 
 from tests.lambdas.events import LambdaContext, api_event, response_json
-from tests.lambdas.moto_resources import Aws
+from tests.lambdas.moto_resources import AtomicRequests, Aws
 
 
 def call(module: Any, event: dict[str, Any]) -> dict[str, Any]:
@@ -142,9 +142,8 @@ def test_concurrent_duplicates_create_exactly_one_transaction(function_env: Aws,
     settings = TransactionsApiSettings.from_env()
     key = new_key()
     body = create_body(customer_id)
-    apis = [
-        transactions.build_api(settings, dynamodb=function_env.dynamodb, sqs=function_env.sqs) for _ in range(25)
-    ]
+    dynamodb = AtomicRequests(function_env.dynamodb)  # DynamoDB's per-request atomicity, which moto lacks
+    apis = [transactions.build_api(settings, dynamodb=dynamodb, sqs=function_env.sqs) for _ in range(25)]
     barrier = threading.Barrier(len(apis))
     responses: list[dict[str, Any]] = []
     lock = threading.Lock()
