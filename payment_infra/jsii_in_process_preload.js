@@ -21,9 +21,9 @@
  * - Channel reads poll briefly before they block (see pollChannelBeforeBlocking).
  * If `program.js` is missing or does not contain that descriptor pair exactly once (another jsii version),
  * or NODE_OPTIONS lacks `--preserve-symlinks`, the wrapper runs unchanged (two processes) and one line on
- * stderr says so. Synth never breaks because of
- * this file. Two differences remain in this mode: the wrapper's "unsupported Node.js" banner is not printed,
- * and the kernel's own JSII_DEBUG lines reach Python unframed (Python prints them as bytes).
+ * stderr says so. Synth never breaks because of this file. Two differences remain in this mode: the
+ * wrapper's "unsupported Node.js" banner is not printed, and the kernel's own JSII_DEBUG lines reach Python
+ * unframed (Python prints them as bytes).
  *
  * How it is installed: payment_infra/aws.py appends `--preserve-symlinks --require <this file>` to
  * NODE_OPTIONS before the kernel starts. PAYMENT_JSII_IN_PROCESS=0 (or PAYMENT_LAZY_PROVIDER=0) disables it.
@@ -37,6 +37,7 @@ const { Readable, Writable } = require('stream');
 const WRAPPER_SUFFIX = path.join('bin', 'jsii-runtime.js');
 const CHANNEL = 'readFD:3,writeFD:3}';
 const STDIO_CHANNEL = 'readFD:0,writeFD:1}';
+const PRESERVE_SYMLINKS = '--preserve-symlinks';
 
 function kernelSource(wrapperFile) {
   const program = path.resolve(path.dirname(wrapperFile), '..', 'lib', 'program.js');
@@ -90,7 +91,7 @@ function standardStreams() {
 
 /**
  * Python usually sends the next request within a fraction of a millisecond. A blocking read lets this
- * (virtual) CPU go idle, and waking it again costs more than that (~0.1 s per synth on a 2-vCPU VM). So reads
+ * (virtual) CPU go idle, and waking it again costs more than that (~50 ms per synth on a 2-vCPU VM). So reads
  * of the channel first poll a non-blocking second description of the same pipe for up to 2 ms, then block
  * on stdin as before. Only for a pipe: a second description of a file would have its own offset.
  */
@@ -122,11 +123,11 @@ function pollChannelBeforeBlocking() {
 /** Module resolution must keep symlinks, as in jsii's child, or cached packages cannot find each other. */
 function preserveSymlinksInEffect() {
   const options = (process.env.NODE_OPTIONS || '').split(/\s+/);
-  return options.includes('--preserve-symlinks') || process.execArgv.includes('--preserve-symlinks');
+  return options.includes(PRESERVE_SYMLINKS) || process.execArgv.includes(PRESERVE_SYMLINKS);
 }
 
 function runKernelInProcess(wrapper, kernel) {
-  if (!process.execArgv.includes('--preserve-symlinks')) process.execArgv.push('--preserve-symlinks');
+  if (!process.execArgv.includes(PRESERVE_SYMLINKS)) process.execArgv.push(PRESERVE_SYMLINKS);
   pollChannelBeforeBlocking();
   for (const [name, stream] of Object.entries(standardStreams())) {
     Object.defineProperty(process, name, { value: stream, configurable: true, enumerable: true, writable: false });
@@ -143,12 +144,11 @@ Module._extensions['.js'] = function jsiiKernelInProcess(module, filename) {
     return loadJavaScript(module, filename);
   }
   const kernel = kernelSource(filename);
-  if (kernel.source && !preserveSymlinksInEffect()) {
-    kernel.reason = 'NODE_OPTIONS lacks --preserve-symlinks (payment_infra/aws.py adds it)';
-    delete kernel.source;
-  }
-  if (!kernel.source) {
-    process.stderr.write(`payment_infra jsii in-process preload: ${kernel.reason}; using jsii's two-process runtime\n`);
+  const reason =
+    kernel.reason ||
+    (preserveSymlinksInEffect() ? null : `NODE_OPTIONS lacks ${PRESERVE_SYMLINKS} (payment_infra/aws.py adds it)`);
+  if (reason) {
+    process.stderr.write(`payment_infra jsii in-process preload: ${reason}; using jsii's two-process runtime\n`);
     return loadJavaScript(module, filename);
   }
   return runKernelInProcess(module, kernel);

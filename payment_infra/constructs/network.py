@@ -164,9 +164,10 @@ class Network(Construct):
                 lifecycle=enough_zones,
                 tags={"Name": naming.name(f"payment-private-{index}")},
             )
-            subnet_ids.append(subnet.id)
+            subnet_id = subnet.id
+            subnet_ids.append(subnet_id)
             RouteTableAssociation(
-                self, f"private_subnet_{index}_route_table", subnet_id=subnet_ids[-1], route_table_id=route_table_id
+                self, f"private_subnet_{index}_route_table", subnet_id=subnet_id, route_table_id=route_table_id
             )
 
         lambda_sg = SecurityGroup(
