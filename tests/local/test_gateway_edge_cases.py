@@ -4,6 +4,7 @@ validation like API Gateway's (messages and deep bodies), wrong methods."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,12 @@ def test_valid_body_and_unparsable_bodies(gateway: Gateway) -> None:
     assert check_body(validator, b'{"customer_id": "c1", "amount": 1, "currency": "USD"}') is None
     for body in (b"{", b"\xff", b"[" * 50_000 + b"]" * 50_000):
         assert check_body(validator, body), body[:10]
+
+
+def test_lambdas_readme_says_what_api_gateway_answers_for_a_wrong_method() -> None:
+    """The docs once promised 405; API Gateway (and so the emulator, tested above) answers 403."""
+    readme = (Path(__file__).resolve().parents[2] / "lambdas" / "README.md").read_text(encoding="utf-8")
+    status_lines = [line.strip() for line in readme.splitlines() if re.match(r"\s*- \d{3}\b", line)]
+    assert status_lines, "lambdas/README.md lists no status codes"
+    assert not [line for line in status_lines if line.startswith("- 405")], status_lines
+    assert any(line.startswith("- 403") and "wrong method" in line for line in status_lines), status_lines
