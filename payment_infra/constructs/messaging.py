@@ -48,7 +48,7 @@ class Messaging(Construct):
         dlq = SqsQueue(
             self,
             "dlq",
-            name=naming.fifo("transaction-queue-dlq"),
+            name=naming.settlement_dlq(),
             fifo_queue=True,
             content_based_deduplication=True,
             message_retention_seconds=MAX_RETENTION_SECONDS,
@@ -58,7 +58,7 @@ class Messaging(Construct):
         queue = SqsQueue(
             self,
             "queue",
-            name=naming.fifo("transaction-queue"),
+            name=naming.settlement_queue(),
             fifo_queue=True,
             content_based_deduplication=True,
             deduplication_scope="messageGroup",
