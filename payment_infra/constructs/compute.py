@@ -16,15 +16,12 @@ from constructs import Construct
 from payment_infra import policies
 from payment_infra.application import functions_module
 from payment_infra.aws import LambdaEventSourceMapping
+from payment_infra.config import METRICS_NAMESPACE, SERVICE_NAME
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.context import DeploymentContext
 from payment_infra.lambda_package import build_lambda_package
-from payment_infra.permissions import NON_RESOURCE_VARIABLES, Resource, function_statements
+from payment_infra.permissions import Resource, function_statements
 
-API_FUNCTIONS = frozenset({"transactions", "status", "health"})
-SETTLEMENT = "settlement"
-SETTLEMENT_BATCH_SIZE = 10
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 CONSUME_ACTIONS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 
 
@@ -51,42 +48,46 @@ class Compute(Construct):
         package_path = asset.path  # the path inside cdktf.out; read once (a round trip to the jsii kernel)
         config = ctx.config
         common = {
-            "ENVIRONMENT": config.name,
-            "POWERTOOLS_SERVICE_NAME": "payment-api",
-            "POWERTOOLS_METRICS_NAMESPACE": "PaymentApi",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
+            app.ENVIRONMENT_NAME: config.name,
+            app.SERVICE_NAME: SERVICE_NAME,
+            app.METRICS_NAMESPACE: METRICS_NAMESPACE,
+            app.LOG_LEVEL: config.lambda_.log_level,
         }
         missing_common = set(app.COMMON_ENVIRONMENT) - set(common)
         if missing_common:
             raise ValueError(
                 f"COMMON_ENVIRONMENT names variables the infrastructure does not set: {sorted(missing_common)}"
             )
-        settings = {"IDEMPOTENCY_TTL_SECONDS": str(IDEMPOTENCY_TTL_SECONDS)}
+        settings = {app.IDEMPOTENCY_TTL_SECONDS: str(config.api.idempotency_ttl_seconds)}
+        missing_settings = app.SETTING_VARIABLES - set(settings)
+        if missing_settings:
+            raise ValueError(f"SETTING_VARIABLES the infrastructure does not set: {sorted(missing_settings)}")
+        api_functions = set(app.ROUTES.values())
 
         self.functions: dict[str, PaymentFunction] = {}
         for spec in app.FUNCTIONS:
             environment = dict(common)
             for variable in spec.environment:
                 environment[variable] = (
-                    settings[variable] if variable in NON_RESOURCE_VARIABLES else resources[variable].value
+                    settings[variable] if variable in app.SETTING_VARIABLES else resources[variable].value
                 )
             log_group_arn = ctx.arn("logs", f"log-group:/aws/lambda/{ctx.naming.name('payment-' + spec.name)}")
             statements = function_statements(
                 spec.name,
-                {v: resources[v] for v in spec.environment if v not in NON_RESOURCE_VARIABLES},
+                {v: resources[v] for v in spec.environment if v in app.RESOURCE_KINDS},
                 log_group_arn=log_group_arn,
                 failure_queue=failure_queue,
                 environment_key_arn=placement.environment_key_arn,
                 region=ctx.region,
             )
-            if spec.name == SETTLEMENT:
+            if spec.name == app.SETTLEMENT:
                 statements += [
                     policies.allow(list(CONSUME_ACTIONS), [settlement_queue.arn], sid="ConsumeSettlementQueue"),
                     policies.allow(["kms:Decrypt"], [settlement_queue.key_arn], sid="DecryptSettlementQueue"),
                 ]
             concurrency = (
                 config.lambda_.reserved_concurrency
-                if spec.name in API_FUNCTIONS
+                if spec.name in api_functions
                 else config.lambda_.worker_reserved_concurrency
             )
             self.functions[spec.name] = PaymentFunction(
@@ -104,13 +105,13 @@ class Compute(Construct):
                 statements=statements,
                 placement=placement,
             )
-        settlement = self.functions[SETTLEMENT]
+        settlement = self.functions[app.SETTLEMENT]
         LambdaEventSourceMapping(
             self,
             "settlement_trigger",
             event_source_arn=settlement_queue.arn,
             function_name=settlement.arn,
-            batch_size=SETTLEMENT_BATCH_SIZE,
+            batch_size=config.messaging.settlement_batch_size,
             # The consumer returns the ids of failed messages; the others are deleted, none is reprocessed.
             function_response_types=["ReportBatchItemFailures"],
             depends_on=[settlement.node.find_child("policy")],
