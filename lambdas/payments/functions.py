@@ -38,14 +38,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="transactions",
         handler="payments.handlers.transactions.handler",
         description="Payment API: create (idempotent), get and list transactions",
-        environment=("TRANSACTIONS_TABLE", "IDEMPOTENCY_TABLE", "QUEUE_URL", "IDEMPOTENCY_TTL_SECONDS"),
+        environment=("TRANSACTIONS_TABLE", "IDEMPOTENCY_TABLE", "QUEUE_URL", "IDEMPOTENCY_TTL_SECONDS", "API_CLIENTS"),
         timeout_seconds=15,
     ),
     FunctionSpec(
         name="status",
         handler="payments.handlers.status.handler",
         description="Payment API: settlement status of one transaction",
-        environment=("TRANSACTIONS_TABLE",),
+        environment=("TRANSACTIONS_TABLE", "API_CLIENTS"),
         timeout_seconds=10,
     ),
     FunctionSpec(
@@ -65,8 +65,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="batch-import",
         handler="payments.handlers.batch_import.handler",
-        description="S3 imports/*.csv: one transaction per valid row, report under reports/",
-        environment=("TRANSACTIONS_TABLE", "QUEUE_URL", "IMPORT_BUCKET"),
+        description="S3 imports/<client>/*.csv: one transaction per valid row, report under reports/<client>/",
+        environment=("TRANSACTIONS_TABLE", "QUEUE_URL", "IMPORT_BUCKET", "API_CLIENTS"),
         timeout_seconds=300,
     ),
     FunctionSpec(

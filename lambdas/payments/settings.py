@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
+from payments.domain.clients import ClientDirectory, ClientDirectoryError
+
 T = TypeVar("T", bound="BaseSettings")
 
 DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400
@@ -64,6 +66,11 @@ class BaseSettings:
                     problems.append(f"{name} must be a whole number of seconds, got {raw!r}")
                     continue
                 values[f.name] = int(raw)
+            elif kind is ClientDirectory:
+                try:
+                    values[f.name] = ClientDirectory.parse(raw)
+                except ClientDirectoryError as exc:
+                    problems.append(str(exc))
             else:
                 values[f.name] = raw
         if problems:
@@ -84,6 +91,7 @@ class TransactionsApiSettings(BaseSettings):
     idempotency_ttl_seconds: int = _env(
         "IDEMPOTENCY_TTL_SECONDS", default=DEFAULT_IDEMPOTENCY_TTL_SECONDS, kind=int
     )
+    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)
 
     def check(self) -> None:
         if not 60 <= self.idempotency_ttl_seconds <= 7 * 86_400:
@@ -95,6 +103,7 @@ class TransactionsApiSettings(BaseSettings):
 @dataclass(frozen=True)
 class StatusApiSettings(BaseSettings):
     transactions_table: str = _env("TRANSACTIONS_TABLE")
+    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,7 @@ class BatchImportSettings(BaseSettings):
     transactions_table: str = _env("TRANSACTIONS_TABLE")
     queue_url: str = _env("QUEUE_URL")
     import_bucket: str = _env("IMPORT_BUCKET")
+    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)
 
 
 @dataclass(frozen=True)

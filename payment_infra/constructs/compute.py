@@ -41,6 +41,7 @@ class Compute(Construct):
         placement: Placement,
         failure_queue: Resource,
         settlement_queue: Resource,
+        client_directory: str,
     ):
         super().__init__(scope, id_)
         app = functions_module()
@@ -61,7 +62,7 @@ class Compute(Construct):
             raise ValueError(
                 f"COMMON_ENVIRONMENT names variables the infrastructure does not set: {sorted(missing_common)}"
             )
-        settings = {"IDEMPOTENCY_TTL_SECONDS": str(IDEMPOTENCY_TTL_SECONDS)}
+        settings = {"IDEMPOTENCY_TTL_SECONDS": str(IDEMPOTENCY_TTL_SECONDS), "API_CLIENTS": client_directory}
 
         self.functions: dict[str, PaymentFunction] = {}
         for spec in app.FUNCTIONS:
@@ -78,6 +79,7 @@ class Compute(Construct):
                 failure_queue=failure_queue,
                 environment_key_arn=placement.environment_key_arn,
                 region=ctx.region,
+                clients=[client.name for client in config.clients],
             )
             if spec.name == SETTLEMENT:
                 statements += [
