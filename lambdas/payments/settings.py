@@ -91,7 +91,7 @@ class TransactionsApiSettings(BaseSettings):
     idempotency_ttl_seconds: int = _env(
         "IDEMPOTENCY_TTL_SECONDS", default=DEFAULT_IDEMPOTENCY_TTL_SECONDS, kind=int
     )
-    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)
+    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
 
     def check(self) -> None:
         if not 60 <= self.idempotency_ttl_seconds <= 7 * 86_400:
@@ -103,7 +103,7 @@ class TransactionsApiSettings(BaseSettings):
 @dataclass(frozen=True)
 class StatusApiSettings(BaseSettings):
     transactions_table: str = _env("TRANSACTIONS_TABLE")
-    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)
+    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class BatchImportSettings(BaseSettings):
     transactions_table: str = _env("TRANSACTIONS_TABLE")
     queue_url: str = _env("QUEUE_URL")
     import_bucket: str = _env("IMPORT_BUCKET")
-    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)
+    clients: ClientDirectory = _env("API_CLIENTS", kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
 
 
 @dataclass(frozen=True)

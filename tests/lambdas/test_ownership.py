@@ -54,7 +54,7 @@ class MemoryRepository:
 
 
 class NullQueue:
-    def publish(self, transactions) -> None:  # noqa: ANN001 - the port's signature
+    def publish(self, transactions) -> None:
         pass
 
 

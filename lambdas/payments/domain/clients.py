@@ -69,7 +69,9 @@ class ClientDirectory:
                 if not isinstance(key_id, str) or not key_id:
                     raise ClientDirectoryError(f"API_CLIENTS: client {name!r} has an empty API key id")
                 if by_key_id.setdefault(key_id, name) != name:
-                    raise ClientDirectoryError(f"API_CLIENTS: one API key id belongs to {by_key_id[key_id]!r} and {name!r}")
+                    raise ClientDirectoryError(
+                        f"API_CLIENTS: one API key id belongs to {by_key_id[key_id]!r} and {name!r}"
+                    )
         return cls(MappingProxyType(by_key_id))
 
     @property
