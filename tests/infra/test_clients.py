@@ -112,3 +112,9 @@ def test_each_client_has_its_import_folder_and_nothing_else(two_clients: dict) -
 
 def test_function_roles_stay_least_privilege_with_several_clients(two_clients: dict) -> None:
     assert function_role_problems(two_clients) == []
+
+
+def test_each_key_is_in_one_usage_plan_of_the_stage(two_clients: dict) -> None:
+    from tests.apply_rules.test_api_key_usage_plans import api_key_usage_plan_problems
+
+    assert api_key_usage_plan_problems({"payment-dev": two_clients}) == []
