@@ -34,7 +34,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
                         "once serving")
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if len(set(args.api_keys)) != len(args.api_keys) or not all(args.api_keys):
+        parser.error("each --api-key must be a different, non-empty value: one key is one client")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
