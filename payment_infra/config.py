@@ -3,7 +3,8 @@
 Every default of the product lives in ``ENVIRONMENT_DEFAULTS`` below (the matrix of the product
 specification), so a reviewer sees all of them in one place. ``load_config`` applies the documented
 environment-variable overrides and validates everything at once: a bad value raises one ``ConfigError``
-that lists each problem with its field, value and what is allowed.
+that lists each problem with its field, value and what is allowed. ``clients`` (one ``ClientSettings`` per
+integrating application: its API keys and usage-plan tier) defaults to one client, ``default``.
 
 Environment variables (all optional):
     PAYMENT_AWS_REGION        primary region (default ap-northeast-2)
