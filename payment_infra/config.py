@@ -112,6 +112,9 @@ class ApiSettings:
 CLIENT_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 MAX_CLIENTS = 20  # every client's key ids travel in one Lambda environment variable (4 KB for all variables)
 MAX_KEY_VERSIONS = 2  # the current key and its successor while callers switch over
+# The scope of invocations without an API key (lambdas/payments/domain/clients.py NO_API_KEY_CLIENT; a test
+# keeps the two equal): a client of that name would share it.
+RESERVED_CLIENT_NAMES = ("no-api-key",)
 
 
 @dataclass(frozen=True)
@@ -437,6 +440,12 @@ def _client_problems(config: EnvironmentConfig, check: Any, is_int: Any) -> None
             "1-20 characters of a-z, 0-9 and -, starting with a letter",
         )
         check(names.count(client.name) == 1, f"{where}.name", client.name, "a name no other client has")
+        check(
+            client.name not in RESERVED_CLIENT_NAMES,
+            f"{where}.name",
+            client.name,
+            "any name but " + ", ".join(RESERVED_CLIENT_NAMES) + " (reserved)",
+        )
         for name, ceiling in (
             ("throttle_rate_limit", config.api.throttle_rate_limit),
             ("throttle_burst_limit", config.api.throttle_burst_limit),

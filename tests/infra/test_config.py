@@ -224,6 +224,7 @@ def test_a_clients_own_tier_overrides_the_environments() -> None:
         ((ClientSettings("a", api_key_versions=(2, 2)),), "clients[0].api_key_versions", "1 to 2 distinct"),
         ((ClientSettings("a", api_key_versions=(0,)),), "clients[0].api_key_versions", "1 to 2 distinct"),
         (("a",), "clients", "ClientSettings"),
+        ((ClientSettings("no-api-key"),), "clients[0].name", "reserved"),
     ],
 )
 def test_bad_clients_name_field_value_and_allowed(clients, field: str, allowed: str) -> None:
@@ -231,3 +232,12 @@ def test_bad_clients_name_field_value_and_allowed(clients, field: str, allowed: 
         with_overrides(load_config("dev", environ={}), clients=clients)
     message = str(raised.value)
     assert f"{field} = " in message and allowed in message, message
+
+
+def test_reserved_client_names_match_the_functions() -> None:
+    from payments.domain.clients import CLIENT_NAME_PATTERN, NO_API_KEY_CLIENT
+
+    from payment_infra import config
+
+    assert config.RESERVED_CLIENT_NAMES == (NO_API_KEY_CLIENT,)
+    assert config.CLIENT_NAME_PATTERN.pattern == CLIENT_NAME_PATTERN.pattern
