@@ -81,8 +81,8 @@ bench: install $(NPM_STAMP) ## Measure synth/checkov/package/test figures; write
 
 .PHONY: local fuzz
 
-local: synth ## Serve the API without Docker on http://127.0.0.1:PORT/ENV (the stage URL): make local [ENV=dev] [PORT=3000] [API_KEY=..]
-	$(VENV_PY) -m payment_local --env '$(or $(ENV),dev)' --port '$(or $(PORT),3000)' --api-key '$(or $(API_KEY),local-dev-key)'
+local: synth ## Serve the API without Docker on http://127.0.0.1:PORT/ENV (the stage URL): make local [ENV=dev] [PORT=3000] [API_KEYS="k1 k2"]
+	$(VENV_PY) -m payment_local --env '$(or $(ENV),dev)' --port '$(or $(PORT),3000)' $(foreach key,$(or $(API_KEYS),$(API_KEY),local-dev-key),--api-key '$(key)')
 
 fuzz: install ## Schema fuzzing against the local emulator, 100 examples per operation (>= 500 requests)
 	E2E_FUZZ_EXAMPLES=100 E2E_FUZZ_SEED=random E2E_FUZZ_MAX_SECONDS=600 $(VENV)/bin/pytest tests/e2e/test_fuzz.py -s

@@ -3,7 +3,8 @@
 Every default of the product lives in ``ENVIRONMENT_DEFAULTS`` below (the matrix of the product
 specification), so a reviewer sees all of them in one place. ``load_config`` applies the documented
 environment-variable overrides and validates everything at once: a bad value raises one ``ConfigError``
-that lists each problem with its field, value and what is allowed.
+that lists each problem with its field, value and what is allowed. ``clients`` (one ``ClientSettings`` per
+integrating application: its API keys and usage-plan tier) defaults to one client, ``default``.
 
 Environment variables (all optional):
     PAYMENT_AWS_REGION        primary region (default ap-northeast-2)
@@ -151,6 +152,43 @@ class AlarmSettings:
     queue_age_seconds: int = 300  # alarm when the oldest settlement message waited longer than this
 
 
+CLIENT_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+MAX_CLIENTS = 20  # every client's key ids travel in one Lambda environment variable (4 KB for all variables)
+MAX_KEY_VERSIONS = 2  # the current key and its successor while callers switch over
+# The scope of invocations without an API key (lambdas/payments/domain/clients.py NO_API_KEY_CLIENT; a test
+# keeps the two equal): a client of that name would share it.
+RESERVED_CLIENT_NAMES = ("no-api-key",)
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """One integrating application (a checkout, a back office, a partner): its API keys and usage-plan tier.
+
+    A tier setting left ``None`` takes the environment's value from ``ApiSettings``. ``api_key_versions`` names
+    the keys the client holds: rotate by adding the next version, deploying, switching the caller over, then
+    removing the old version (README, "Clients"). ``name`` is the stable owner of the client's transactions:
+    renaming a client hides everything it created.
+    """
+
+    name: str
+    throttle_rate_limit: int | None = None
+    throttle_burst_limit: int | None = None
+    quota_per_day: int | None = None
+    api_key_versions: tuple[int, ...] = (1,)
+
+
+@dataclass(frozen=True)
+class UsageTier:
+    """A client's usage plan with the environment's defaults filled in."""
+
+    throttle_rate_limit: int
+    throttle_burst_limit: int
+    quota_per_day: int
+
+
+DEFAULT_CLIENTS: tuple[ClientSettings, ...] = (ClientSettings(name="default"),)
+
+
 @dataclass(frozen=True)
 class RetentionSettings:
     """How long objects (current and noncurrent versions) and log events are kept."""
@@ -191,6 +229,8 @@ class EnvironmentConfig:
     manage_apigateway_account: bool = True
     extra_tags: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     """More (key, value) tags on every taggable resource."""
+    # Who may call the API: one API key (per version) and usage plan each; each sees only its own transactions.
+    clients: tuple[ClientSettings, ...] = DEFAULT_CLIENTS
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -208,6 +248,18 @@ class EnvironmentConfig:
             "ManagedBy": "cdktf",
             **dict(self.extra_tags),
         }
+
+    def tier(self, client: ClientSettings) -> UsageTier:
+        """The usage plan of ``client``: its own settings, else the environment's (``api``)."""
+        return UsageTier(
+            throttle_rate_limit=self.api.throttle_rate_limit
+            if client.throttle_rate_limit is None
+            else client.throttle_rate_limit,
+            throttle_burst_limit=self.api.throttle_burst_limit
+            if client.throttle_burst_limit is None
+            else client.throttle_burst_limit,
+            quota_per_day=self.api.quota_per_day if client.quota_per_day is None else client.quota_per_day,
+        )
 
     @property
     def stack_id(self) -> str:
@@ -435,6 +487,8 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "an integer >= 60 (seconds)",
     )
 
+    _client_problems(config, check, is_int)
+
     ret = config.retention
     check(
         is_int(ret.s3_expiration_days) and 1 <= ret.s3_expiration_days <= 3650,
@@ -451,6 +505,62 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
     return problems
 
 
+def _client_problems(config: EnvironmentConfig, check: Any, is_int: Any) -> None:
+    clients = config.clients
+    if not isinstance(clients, tuple) or not all(isinstance(c, ClientSettings) for c in clients):
+        check(False, "clients", clients, "a tuple of ClientSettings")
+        return
+    check(
+        1 <= len(clients) <= MAX_CLIENTS,
+        "clients",
+        tuple(c.name for c in clients),
+        f"1 to {MAX_CLIENTS} clients (the default is one client named 'default')",
+    )
+    names = [c.name for c in clients]
+    for index, client in enumerate(clients):
+        where = f"clients[{index}]"
+        check(
+            isinstance(client.name, str) and bool(CLIENT_NAME_PATTERN.match(client.name)),
+            f"{where}.name",
+            client.name,
+            "1-20 characters of a-z, 0-9 and -, starting with a letter",
+        )
+        check(names.count(client.name) == 1, f"{where}.name", client.name, "a name no other client has")
+        check(
+            client.name not in RESERVED_CLIENT_NAMES,
+            f"{where}.name",
+            client.name,
+            "any name but " + ", ".join(RESERVED_CLIENT_NAMES) + " (reserved)",
+        )
+        for name, ceiling in (
+            ("throttle_rate_limit", config.api.throttle_rate_limit),
+            ("throttle_burst_limit", config.api.throttle_burst_limit),
+            ("quota_per_day", None),
+        ):
+            value = getattr(client, name)
+            if value is None:
+                continue
+            if ceiling is None:
+                check(is_int(value) and value > 0, f"{where}.{name}", value, "a positive integer or None")
+            else:
+                check(
+                    is_int(value) and 0 < value <= ceiling,
+                    f"{where}.{name}",
+                    value,
+                    f"a positive integer up to the stage's api.{name} ({ceiling}), or None for that value",
+                )
+        versions = client.api_key_versions
+        check(
+            isinstance(versions, tuple)
+            and 1 <= len(versions) <= MAX_KEY_VERSIONS
+            and all(is_int(v) and v >= 1 for v in versions)
+            and len(set(versions)) == len(versions),
+            f"{where}.api_key_versions",
+            versions,
+            f"1 to {MAX_KEY_VERSIONS} distinct positive integers, e.g. (1,) or (1, 2) while rotating",
+        )
+
+
 def describe(config: Any, prefix: str = "") -> dict[str, Any]:
     """Flatten a config into ``{"lambda_.memory_mb": 512, ...}`` (for docs and tests)."""
     out: dict[str, Any] = {}
@@ -459,6 +569,9 @@ def describe(config: Any, prefix: str = "") -> dict[str, Any]:
         key = f"{prefix}{f.name}"
         if is_dataclass(value):
             out.update(describe(value, key + "."))
+        elif isinstance(value, tuple) and value and all(is_dataclass(item) for item in value):
+            for index, item in enumerate(value):
+                out.update(describe(item, f"{key}[{index}]."))
         else:
             out[key] = value.value if isinstance(value, Enum) else value
     return out

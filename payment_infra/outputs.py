@@ -8,11 +8,19 @@ from payment_infra.payment_api import PaymentApiConstruct
 
 
 def add_outputs(stack: TerraformStack, api: PaymentApiConstruct) -> None:
+    keys = api.client_keys
+    first = keys.keys_of(keys.clients[0].name)
+    client_key_ids = {client.name: [key.id for key in keys.keys_of(client.name)] for client in keys.clients}
     outputs = {
         "apigateway_url": (api.api.url, "Base URL of the payment API stage"),
         "apigateway_api_key_id": (
-            api.api.api_key_id,
-            "Id of the stage's API key (value: aws apigateway get-api-key --include-value)",
+            first[-1].id,
+            f"Id of the newest API key of the first client ({keys.clients[0].name}); "
+            "value: aws apigateway get-api-key --api-key <id> --include-value",
+        ),
+        "apigateway_client_api_key_ids": (
+            client_key_ids,
+            "API key ids of every client, oldest version first (value: aws apigateway get-api-key --include-value)",
         ),
         "dynamodb_transactions_table_name": (api.database.transactions.name, "Transactions table"),
         "dynamodb_idempotency_table_name": (api.database.idempotency.name, "Powertools idempotency table"),

@@ -11,6 +11,7 @@ from constructs import Construct
 from payment_infra.application import functions_module
 from payment_infra.config import EnvironmentConfig
 from payment_infra.constructs.api import PaymentRestApi
+from payment_infra.constructs.api_clients import ApiClientKeys
 from payment_infra.constructs.batch_import import BatchImportTrigger
 from payment_infra.constructs.compute import Compute
 from payment_infra.constructs.database import Database
@@ -38,6 +39,7 @@ class PaymentApiConstruct(Construct):
         self.database = Database(self, "database", self.context, self.keys.data)
         self.network = Network(self, "network", self.context, self.keys.logs)
         app = functions_module()
+        self.client_keys = ApiClientKeys(self, "api_clients", self.context)
         settlement_timeout = app.function(app.SETTLEMENT).timeout_seconds
         self.messaging = Messaging(
             self, "messaging", self.context, self.keys.messaging, consumer_timeout_seconds=settlement_timeout
@@ -56,9 +58,12 @@ class PaymentApiConstruct(Construct):
             ),
             failure_queue=self._queue(self.messaging.failures),
             settlement_queue=self._queue(self.messaging.queue),
+            client_directory=self.client_keys.directory_json,
         )
         functions = self.compute.functions
-        self.api = PaymentRestApi(self, "api", self.context, functions=functions, logs_key=self.keys.logs)
+        self.api = PaymentRestApi(
+            self, "api", self.context, functions=functions, logs_key=self.keys.logs, client_keys=self.client_keys
+        )
         self.firewall = ApiFirewall(self, "waf", self.context, stage_arn=self.api.stage_arn, logs_key=self.keys.logs)
         self.workflow = PaymentWorkflow(
             self,
@@ -72,7 +77,12 @@ class PaymentApiConstruct(Construct):
             logs_key=self.keys.logs,
         )
         BatchImportTrigger(
-            self, "batch_import", self.context, bucket=self.storage.imports, function=functions[app.BATCH_IMPORT]
+            self,
+            "batch_import",
+            self.context,
+            bucket=self.storage.imports,
+            function=functions[app.BATCH_IMPORT],
+            clients=[client.name for client in config.clients],
         )
         self.monitoring = Monitoring(
             self,

@@ -7,7 +7,7 @@ every variable a function reads is granted, and nothing else is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from payment_infra import policies
@@ -41,13 +41,25 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
 }
 
-# Object prefixes a function may touch in a bucket (never the whole bucket).
+# Object prefixes a function may touch in a bucket (never the whole bucket); ``{client}`` stands for each
+# configured client, so a file outside every client's folder can be neither read nor reported on.
 OBJECT_PREFIXES: Mapping[tuple[str, str], tuple[str, ...]] = {
     (_app.RECEIPTS_BUCKET, "s3:PutObject"): ("receipts/",),
-    (_app.IMPORT_BUCKET, "s3:GetObject"): ("imports/",),
-    (_app.IMPORT_BUCKET, "s3:GetObjectVersion"): ("imports/",),
-    (_app.IMPORT_BUCKET, "s3:PutObject"): ("reports/",),
+    (_app.IMPORT_BUCKET, "s3:GetObject"): ("imports/{client}/",),
+    (_app.IMPORT_BUCKET, "s3:GetObjectVersion"): ("imports/{client}/",),
+    (_app.IMPORT_BUCKET, "s3:PutObject"): ("reports/{client}/",),
 }
+
+
+def object_prefixes(variable: str, action: str, clients: Sequence[str]) -> list[str]:
+    """The concrete prefixes of ``OBJECT_PREFIXES[(variable, action)]`` for these clients."""
+    prefixes: list[str] = []
+    for prefix in OBJECT_PREFIXES[(variable, action)]:
+        if "{client}" in prefix:
+            prefixes += [prefix.format(client=client) for client in clients]
+        else:
+            prefixes.append(prefix)
+    return prefixes
 
 KMS_FOR_WRITE = ("kms:GenerateDataKey", "kms:Decrypt")
 ENI_ACTIONS = (
@@ -78,6 +90,7 @@ def function_statements(
     failure_queue: Resource,
     environment_key_arn: str,
     region: str,
+    clients: Sequence[str],
 ) -> list[policies.Statement]:
     """Every statement the role of ``function`` needs, on exact ARNs."""
     statements = [
@@ -108,7 +121,7 @@ def function_statements(
             )
         elif resource.kind == "bucket":
             for action in actions:
-                prefixes = OBJECT_PREFIXES[(variable, action)]
+                prefixes = object_prefixes(variable, action, clients)
                 statements.append(
                     policies.allow(
                         [action],

@@ -116,6 +116,8 @@ def format_value(value: Any) -> str:
         return str(value.value)
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, tuple) and all(dataclasses.is_dataclass(item) for item in value):
+        return ", ".join(str(getattr(item, "name", item)) for item in value)  # e.g. the clients, by name
     if isinstance(value, tuple):
         return ", ".join(f"{k}={v}" for k, v in value)
     return str(value).replace("|", "\\|")

@@ -22,7 +22,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="stack to emulate (default: dev)")
     parser.add_argument("--port", type=int, default=3000, help="HTTP port on 127.0.0.1 (default: 3000; 0 = free)")
-    parser.add_argument("--api-key", help="API key to accept (default: a random one, printed on start)")
+    parser.add_argument("--api-key", action="append", default=[], dest="api_keys", metavar="API_KEY",
+                        help="API key to accept; repeat it for more clients, each key its own client with the "
+                        "default tier (default: one random key, printed on start)")
     parser.add_argument("--stack-file", type=Path,
                         help="cdk.tf.json to read (default: cdktf.out/stacks/payment-<env>/; synthesized if missing)")
     parser.add_argument("--no-throttle", action="store_true", help="ignore the usage plan's throttle and quota")
@@ -32,7 +34,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
                         "once serving")
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if len(set(args.api_keys)) != len(args.api_keys) or not all(args.api_keys):
+        parser.error("each --api-key must be a different, non-empty value: one key is one client")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from payment_local.app import Emulator, Options
 
     emulator = Emulator(Options(
-        env=args.env, port=args.port, api_key=args.api_key, stack_file=args.stack_file,
+        env=args.env, port=args.port, api_keys=args.api_keys, stack_file=args.stack_file,
         throttle=not args.no_throttle, test_hooks=args.test_hooks, retry_delay=args.retry_delay,
         log_level=args.log_level,
     ))
@@ -52,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     emulator.start()
     info = emulator.info
     print(f"payment API ({info['env']}) on {info['base_url']}", file=sys.stderr)
-    print(f"  API key:  {info['api_key']}", file=sys.stderr)
+    for client in info["clients"]:
+        print(f"  API key of client {client['name']}:  {client['api_key']}", file=sys.stderr)
     print(f"  AWS (moto) endpoint: {info['aws_endpoint_url']}  region {info['region']}", file=sys.stderr)
     print(f"  try: curl -s -H 'x-api-key: {info['api_key']}' '{info['base_url']}/transactions?customer_id=cust_1'",
           file=sys.stderr)

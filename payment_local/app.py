@@ -16,6 +16,7 @@ from botocore.config import Config
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.moto_server import MotoServer
@@ -32,7 +33,8 @@ HOST = "127.0.0.1"
 class Options:
     env: str = "dev"
     port: int = 3000
-    api_key: str | None = None
+    api_keys: list[str] = field(default_factory=list)
+    """One client per key (``payment_local.clients``); none given: one random key."""
     stack_file: Path | None = None
     throttle: bool = True
     test_hooks: bool = False
@@ -44,8 +46,9 @@ class Options:
 class Emulator:
     def __init__(self, options: Options) -> None:
         self.options = options
-        self.api_key = options.api_key or secrets.token_urlsafe(24)
         self.stack = load_stack(options.env, path=options.stack_file)
+        self.clients = assign_clients(self.stack, options.api_keys or [secrets.token_urlsafe(24)])
+        self.api_key = self.clients[0].api_key
         self._moto = MotoServer()
         self._threads: list[Any] = []
         self._http: Any = None
@@ -64,9 +67,9 @@ class Emulator:
     def start(self) -> None:
         endpoint = self._moto.start()
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
-        provisioned = provision(self.stack, clients)
+        provisioned = provision(self.stack, clients, import_clients=[client.name for client in self.clients])
 
-        overrides = dict(self.options.extra_env)
+        overrides = {CLIENTS_VARIABLE: directory(self.clients), **self.options.extra_env}
         if self.options.log_level:
             overrides["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
         environment = function_environment(self.stack, endpoint_url=endpoint, overrides=overrides)
@@ -101,7 +104,7 @@ class Emulator:
             ))
 
         gateway = Gateway(
-            self.stack, runtime.invoke, api_key=self.api_key, throttle=self.options.throttle,
+            self.stack, runtime.invoke, clients=self.clients, throttle=self.options.throttle,
             control=self._control if self.options.test_hooks else None,
         )
         self.warnings = gateway.gateway_response_warnings()
@@ -117,7 +120,8 @@ class Emulator:
             "base_url": self.base_url,
             "stage": self.stack.stage_name,
             "api_key": self.api_key,
-            "api_key_id": gateway.api_key_id,
+            "api_key_id": self.clients[0].api_key_id,
+            "clients": [vars(client) for client in self.clients],
             "env": self.stack.env,
             "region": self.stack.region,
             "account_id": self.stack.account_id,

@@ -17,13 +17,14 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft4Validator
 from werkzeug.wrappers import Request, Response
 
+from payment_local.clients import LocalClient
 from payment_local.events import api_event
 from payment_local.request_validation import INVALID_BODY, check_body
 from payment_local.stack import Stack, UsagePlan
@@ -136,19 +137,19 @@ class Gateway:
         stack: Stack,
         invoke: Callable[[str, dict[str, Any]], Any],
         *,
-        api_key: str,
+        clients: Sequence[LocalClient],
         throttle: bool = True,
         control: Callable[[Request], Response | None] | None = None,
     ) -> None:
         self._stack = stack
         self._invoke = invoke
-        self._api_key = api_key
-        self.api_key_id = "local" + uuid.uuid5(uuid.NAMESPACE_OID, api_key).hex[:10]
+        self._clients = list(clients)
         self._control = control
         self._document = stack.openapi
         self._responses = self._document.get("x-amazon-apigateway-gateway-responses", {})
         plan = stack.usage_plan
-        self._bucket = TokenBucket(plan) if plan and throttle else None
+        # A usage plan per client: one client's traffic never uses up another's throttle or quota.
+        self._buckets = {c.api_key_id: TokenBucket(plan) for c in self._clients} if plan and throttle else {}
         self._operations = self._load_operations()
         self._api_id = "local" + stack.env
 
@@ -288,16 +289,17 @@ class Gateway:
                 "x-amzn-ErrorType": "ForbiddenException"})
         path = request.path[len(prefix):] or "/"
         if path.startswith(CONTROL_PREFIX) and self._control is not None:
-            if not self._key_ok(request):
+            if self._client_of(request) is None:
                 return self.gateway_response("INVALID_API_KEY", request_id)
             return self._control(request) or self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
         operation, path_parameters = self._match(request.method, path)
         if operation is None:
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
-        if operation.needs_api_key and not self._key_ok(request):
+        client = self._client_of(request) if operation.needs_api_key else None
+        if operation.needs_api_key and client is None:
             return self.gateway_response("INVALID_API_KEY", request_id)
-        if self._bucket is not None and operation.needs_api_key:
-            limited = self._bucket.take()
+        if client is not None and client.api_key_id in self._buckets:
+            limited = self._buckets[client.api_key_id].take()
             if limited:
                 return self.gateway_response(limited, request_id)
         body = request.get_data(cache=False)
@@ -320,8 +322,8 @@ class Gateway:
             stage=self._stack.stage_name,
             account_id=self._stack.account_id,
             api_id=self._api_id,
-            api_key=request.headers.get("x-api-key") if operation.needs_api_key else None,
-            api_key_id=self.api_key_id if operation.needs_api_key else None,
+            api_key=client.api_key if client else None,
+            api_key_id=client.api_key_id if client else None,
             source_ip=request.remote_addr or "127.0.0.1",
             domain_name=request.host or "127.0.0.1",
             request_id=request_id,
@@ -332,9 +334,14 @@ class Gateway:
             return self.gateway_response("INTEGRATION_FAILURE", request_id, "Internal server error")
         return self._proxy_response(result, request_id)
 
-    def _key_ok(self, request: Request) -> bool:
-        given = request.headers.get("x-api-key", "")
-        return hmac.compare_digest(given.encode("utf-8", "replace"), self._api_key.encode("utf-8"))
+    def _client_of(self, request: Request) -> LocalClient | None:
+        """The client whose key the request carries (every key compared in constant time), else ``None``."""
+        given = request.headers.get("x-api-key", "").encode("utf-8", "replace")
+        found = None
+        for client in self._clients:
+            if hmac.compare_digest(given, client.api_key.encode("utf-8")):
+                found = client
+        return found
 
     def _validate(self, operation: Operation, request: Request, path_parameters: dict[str, str],
                   body: bytes) -> tuple[str, str, str] | None:

@@ -9,9 +9,11 @@ policies and tags have no local effect and are skipped. After provisioning,
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from payment_local.clients import api_key_id, stack_client_names
 from payment_local.stack import Stack, StackError
 
 #: Local-only plumbing, not part of the stack: S3 -> import trigger, SNS -> test tap.
@@ -85,8 +87,27 @@ def _queue_attributes(spec: dict[str, Any]) -> dict[str, str]:
     return attributes
 
 
-def provision(stack: Stack, clients: dict[str, Any]) -> Provisioned:
-    """Create every resource; ``clients`` are boto3 clients bound to the moto endpoint."""
+def _per_client_targets(
+    targets: list[dict[str, Any]], stack_clients: list[str], import_clients: Sequence[str] | None
+) -> list[dict[str, Any]]:
+    """The stack's notification targets, with the per-client folder rules rewritten for ``import_clients``."""
+    if import_clients is None:
+        return targets
+    folder = {f"imports/{name}/": name for name in stack_clients}
+    templates = [t for t in targets if t.get("filter_prefix") in folder]
+    others = [t for t in targets if t.get("filter_prefix") not in folder]
+    if not templates:
+        return targets
+    template = templates[0]  # every client's rule is the same but for the folder
+    return others + [{**template, "filter_prefix": f"imports/{name}/"} for name in import_clients]
+
+
+def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence[str] | None = None) -> Provisioned:
+    """Create every resource; ``clients`` are boto3 clients bound to the moto endpoint.
+
+    ``import_clients`` are the emulator's clients: the import bucket's per-client folder rules of the stack
+    (``imports/<client>/``) are applied to each of them instead of the stack's configured clients.
+    """
     dynamodb, sqs, s3, sns = clients["dynamodb"], clients["sqs"], clients["s3"], clients["sns"]
     region, account = stack.region, stack.account_id
     names: dict[str, Any] = {"tables": {}, "queues": {}, "buckets": {}, "topics": {}}
@@ -134,6 +155,10 @@ def provision(stack: Stack, clients: dict[str, Any]) -> Provisioned:
         stack.attributes[("aws_sns_topic", logical_id)] = {"arn": arn, "id": arn, "name": spec["name"]}
         names["topics"][logical_id] = arn
 
+    # API keys exist only in the gateway emulation; their ids resolve so the stack's API_CLIENTS does.
+    for logical_id, spec in stack.resources("aws_api_gateway_api_key").items():
+        stack.attributes[("aws_api_gateway_api_key", logical_id)] = {"id": api_key_id(spec["name"])}
+
     for logical_id, spec in stack.resources("aws_lambda_function").items():
         arn = f"arn:aws:lambda:{region}:{account}:function:{spec['function_name']}"
         stack.attributes[("aws_lambda_function", logical_id)] = {
@@ -163,8 +188,10 @@ def provision(stack: Stack, clients: dict[str, Any]) -> Provisioned:
     # Batch import: the bucket's Lambda notification becomes an S3 -> SQS notification on a
     # local queue, which the import trigger polls (moto cannot run Lambda functions itself).
     import_bucket = import_queue_url = import_handler = None
+    stack_clients = stack_client_names(stack)
     for spec in stack.resources("aws_s3_bucket_notification").values():
-        for target in spec.get("lambda_function", []):
+        configurations = []
+        for target in _per_client_targets(spec.get("lambda_function", []), stack_clients, import_clients):
             import_bucket = stack.resolve(spec["bucket"])
             import_handler = stack.handler_for_arn_ref(target["lambda_function_arn"])
             import_queue_url = sqs.create_queue(QueueName=IMPORT_EVENTS_QUEUE)["QueueUrl"]
@@ -179,8 +206,10 @@ def provision(stack: Stack, clients: dict[str, Any]) -> Provisioned:
             }
             if rules:
                 configuration["Filter"] = {"Key": {"FilterRules": rules}}
+            configurations.append(configuration)
+        if configurations:
             s3.put_bucket_notification_configuration(
-                Bucket=import_bucket, NotificationConfiguration={"QueueConfigurations": [configuration]}
+                Bucket=import_bucket, NotificationConfiguration={"QueueConfigurations": configurations}
             )
 
     # A raw-delivery SQS subscription on every topic lets tests count notifications.

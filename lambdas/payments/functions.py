@@ -54,6 +54,8 @@ RECEIPTS_BUCKET = "RECEIPTS_BUCKET"
 IMPORT_BUCKET = "IMPORT_BUCKET"
 NOTIFICATIONS_TOPIC_ARN = "NOTIFICATIONS_TOPIC_ARN"
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
+API_CLIENTS = "API_CLIENTS"
+"""JSON ``{client name: [API key id, ...]}``: who owns which key (set by the stack from the config's clients)."""
 
 RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(
     {
@@ -66,7 +68,7 @@ RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(
     }
 )
 """Variables that name a resource, and its kind: the infrastructure sets them and grants on that resource."""
-SETTING_VARIABLES: frozenset[str] = frozenset({IDEMPOTENCY_TTL_SECONDS})
+SETTING_VARIABLES: frozenset[str] = frozenset({IDEMPOTENCY_TTL_SECONDS, API_CLIENTS})
 """Variables that configure behaviour and name no resource (values from the environment config)."""
 IDEMPOTENCY_TTL_RANGE_SECONDS = (60, 7 * 86_400)
 """The idempotency TTLs the transactions function accepts (inclusive)."""
@@ -77,14 +79,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name=TRANSACTIONS,
         handler="payments.handlers.transactions.handler",
         description="Payment API: create (idempotent), get and list transactions",
-        environment=(TRANSACTIONS_TABLE, IDEMPOTENCY_TABLE, QUEUE_URL, IDEMPOTENCY_TTL_SECONDS),
+        environment=(TRANSACTIONS_TABLE, IDEMPOTENCY_TABLE, QUEUE_URL, IDEMPOTENCY_TTL_SECONDS, API_CLIENTS),
         timeout_seconds=15,
     ),
     FunctionSpec(
         name=STATUS,
         handler="payments.handlers.status.handler",
         description="Payment API: settlement status of one transaction",
-        environment=(TRANSACTIONS_TABLE,),
+        environment=(TRANSACTIONS_TABLE, API_CLIENTS),
         timeout_seconds=10,
     ),
     FunctionSpec(
@@ -104,8 +106,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name=BATCH_IMPORT,
         handler="payments.handlers.batch_import.handler",
-        description="S3 imports/*.csv: one transaction per valid row, report under reports/",
-        environment=(TRANSACTIONS_TABLE, QUEUE_URL, IMPORT_BUCKET),
+        description="S3 imports/<client>/*.csv: one transaction per valid row, report under reports/<client>/",
+        environment=(TRANSACTIONS_TABLE, QUEUE_URL, IMPORT_BUCKET, API_CLIENTS),
         timeout_seconds=300,
     ),
     FunctionSpec(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
 from payments import functions as contract
+from payments.domain.clients import ClientDirectory, ClientDirectoryError
 
 T = TypeVar("T", bound="BaseSettings")
 
@@ -60,6 +61,11 @@ class BaseSettings:
                     problems.append(f"{name} must be a whole number of seconds, got {raw!r}")
                     continue
                 values[f.name] = int(raw)
+            elif kind is ClientDirectory:
+                try:
+                    values[f.name] = ClientDirectory.parse(raw)
+                except ClientDirectoryError as exc:
+                    problems.append(str(exc))
             else:
                 values[f.name] = raw
         if problems:
@@ -79,6 +85,7 @@ class TransactionsApiSettings(BaseSettings):
     queue_url: str = _env(contract.QUEUE_URL)
     #: Set by the infrastructure from its environment config (``api.idempotency_ttl_seconds``).
     idempotency_ttl_seconds: int = _env(contract.IDEMPOTENCY_TTL_SECONDS, kind=int)
+    clients: ClientDirectory = _env(contract.API_CLIENTS, kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
 
     def check(self) -> None:
         low, high = contract.IDEMPOTENCY_TTL_RANGE_SECONDS
@@ -90,6 +97,7 @@ class TransactionsApiSettings(BaseSettings):
 @dataclass(frozen=True)
 class StatusApiSettings(BaseSettings):
     transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
+    clients: ClientDirectory = _env(contract.API_CLIENTS, kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class BatchImportSettings(BaseSettings):
     transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
     queue_url: str = _env(contract.QUEUE_URL)
     import_bucket: str = _env(contract.IMPORT_BUCKET)
+    clients: ClientDirectory = _env(contract.API_CLIENTS, kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
 
 
 @dataclass(frozen=True)

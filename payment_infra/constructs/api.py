@@ -1,8 +1,9 @@
 """API Gateway REST API built from the application's OpenAPI document.
 
 Stage per environment with X-Ray, JSON access logs (CMK-encrypted log group), method settings (metrics,
-INFO logs, no data trace, no caching) and the matrix's throttling; an API key with a usage plan (throttle
-+ daily quota); Lambda permissions scoped to the exact route on this API's execution ARN.
+INFO logs, no data trace, no caching) and the matrix's throttling; per client a usage plan (its tier: throttle
++ daily quota) holding that client's API keys; Lambda permissions scoped to the exact route on this API's
+execution ARN.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from payment_infra import policies
 from payment_infra.application import functions_module, openapi_document
 from payment_infra.aws import (
     ApiGatewayAccount,
-    ApiGatewayApiKey,
     ApiGatewayDeployment,
     ApiGatewayMethodSettings,
     ApiGatewayMethodSettingsSettings,
@@ -33,6 +33,8 @@ from payment_infra.aws import (
     LambdaPermission,
 )
 from payment_infra.compact_json import compact_json
+from payment_infra.config import ClientSettings
+from payment_infra.constructs.api_clients import LEGACY_CLIENT, ApiClientKeys
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.payment_function import PaymentFunction
@@ -61,7 +63,7 @@ PUSH_TO_CLOUDWATCH = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushT
 
 
 class PaymentRestApi(Construct):
-    """Exposes ``rest_api_id``, ``stage_name``, ``url``, ``api_key_id``, ``execution_arn``, ``api_name``."""
+    """Exposes ``rest_api_id``, ``stage_name``, ``url``, ``execution_arn``, ``api_name``, ``usage_plan_ids``."""
 
     def __init__(
         self,
@@ -71,6 +73,7 @@ class PaymentRestApi(Construct):
         *,
         functions: Mapping[str, PaymentFunction],
         logs_key: KeyRef,
+        client_keys: ApiClientKeys,
     ):
         super().__init__(scope, id_)
         config = ctx.config
@@ -140,22 +143,9 @@ class PaymentRestApi(Construct):
                 throttling_burst_limit=config.api.throttle_burst_limit,
             ),
         )
-        plan = ApiGatewayUsagePlan(
-            self,
-            "usage_plan",
-            name=ctx.naming.name("payment-usage-plan"),
-            description=f"Throttle and daily quota of the {config.name} API key",
-            api_stages=[ApiGatewayUsagePlanApiStages(api_id=self.rest_api_id, stage=self.stage_name)],
-            throttle_settings=ApiGatewayUsagePlanThrottleSettings(
-                rate_limit=config.api.throttle_rate_limit, burst_limit=config.api.throttle_burst_limit
-            ),
-            quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=config.api.quota_per_day, period="DAY"),
-        )
-        key = ApiGatewayApiKey(self, "api_key", name=ctx.naming.name("payment-api-key"), enabled=True)
-        self.api_key_id = key.id
-        ApiGatewayUsagePlanKey(
-            self, "usage_plan_key", key_id=self.api_key_id, key_type="API_KEY", usage_plan_id=plan.id
-        )
+        self.usage_plan_ids: dict[str, str] = {}
+        for client in client_keys.clients:
+            self.usage_plan_ids[client.name] = self._usage_plan(ctx, client, client_keys)
 
         function_names: dict[str, str] = {}
         for (method, path), name in sorted(routes.items()):
@@ -176,6 +166,33 @@ class PaymentRestApi(Construct):
         self.stage_arn = stage.arn
         self.url = stage.invoke_url
         self.access_log_group_name = access_logs.name
+
+    def _usage_plan(self, ctx: DeploymentContext, client: ClientSettings, client_keys: ApiClientKeys) -> str:
+        """The client's usage plan on this stage with each of its keys; returns the plan id."""
+        tier = ctx.config.tier(client)
+        legacy = client.name == LEGACY_CLIENT
+        slug = client.name.replace("-", "_")
+        plan = ApiGatewayUsagePlan(
+            self,
+            # The default client keeps the address of the environment's single plan from before clients existed.
+            "usage_plan" if legacy else f"client_usage_plan_{slug}",
+            name=ctx.naming.name("payment-usage-plan" if legacy else f"payment-usage-plan-{client.name}"),
+            description=f"Throttle and daily quota of client {client.name} ({ctx.config.name})",
+            api_stages=[ApiGatewayUsagePlanApiStages(api_id=self.rest_api_id, stage=self.stage_name)],
+            throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                rate_limit=tier.throttle_rate_limit, burst_limit=tier.throttle_burst_limit
+            ),
+            quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=tier.quota_per_day, period="DAY"),
+        )
+        for key in client_keys.keys_of(client.name):
+            ApiGatewayUsagePlanKey(
+                self,
+                "usage_plan_key" if legacy and key.version == 1 else f"client_usage_plan_key_{slug}_v{key.version}",
+                key_id=key.id,
+                key_type="API_KEY",
+                usage_plan_id=plan.id,
+            )
+        return plan.id
 
     def _account_logging_role(self, ctx: DeploymentContext) -> ApiGatewayAccount:
         """The region-wide API Gateway setting naming the role that writes logs to CloudWatch.

@@ -1,10 +1,15 @@
-"""Batch import trigger: a ``.csv`` object created under ``imports/`` invokes the import function.
+"""Batch import trigger: a ``.csv`` object created under ``imports/<client>/`` invokes the import function.
+
+One filter per configured client (S3 filters match a prefix, so each client's folder is its own rule; the
+prefixes never overlap because a client name cannot contain ``/``): the rows belong to that client.
 
 The bucket also sends every event to EventBridge (audit and future consumers) — one notification
 resource per bucket is all S3 allows, so both live here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from constructs import Construct
 
@@ -19,7 +24,14 @@ IMPORT_SUFFIX = ".csv"
 
 class BatchImportTrigger(Construct):
     def __init__(
-        self, scope: Construct, id_: str, ctx: DeploymentContext, *, bucket: SecureBucket, function: PaymentFunction
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: DeploymentContext,
+        *,
+        bucket: SecureBucket,
+        function: PaymentFunction,
+        clients: Sequence[str],
     ):
         super().__init__(scope, id_)
         permission = LambdaPermission(
@@ -41,9 +53,10 @@ class BatchImportTrigger(Construct):
                 S3BucketNotificationLambdaFunction(
                     lambda_function_arn=function.arn,
                     events=["s3:ObjectCreated:*"],
-                    filter_prefix=IMPORT_PREFIX,
+                    filter_prefix=f"{IMPORT_PREFIX}{client}/",
                     filter_suffix=IMPORT_SUFFIX,
                 )
+                for client in clients
             ],
             depends_on=[permission],
         )

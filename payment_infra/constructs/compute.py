@@ -38,6 +38,7 @@ class Compute(Construct):
         placement: Placement,
         failure_queue: Resource,
         settlement_queue: Resource,
+        client_directory: str,
     ):
         super().__init__(scope, id_)
         app = functions_module()
@@ -58,7 +59,10 @@ class Compute(Construct):
             raise ValueError(
                 f"COMMON_ENVIRONMENT names variables the infrastructure does not set: {sorted(missing_common)}"
             )
-        settings = {app.IDEMPOTENCY_TTL_SECONDS: str(config.api.idempotency_ttl_seconds)}
+        settings = {
+            app.IDEMPOTENCY_TTL_SECONDS: str(config.api.idempotency_ttl_seconds),
+            app.API_CLIENTS: client_directory,
+        }
         missing_settings = app.SETTING_VARIABLES - set(settings)
         if missing_settings:
             raise ValueError(f"SETTING_VARIABLES the infrastructure does not set: {sorted(missing_settings)}")
@@ -79,6 +83,7 @@ class Compute(Construct):
                 failure_queue=failure_queue,
                 environment_key_arn=placement.environment_key_arn,
                 region=ctx.region,
+                clients=[client.name for client in config.clients],
             )
             if spec.name == app.SETTLEMENT:
                 statements += [

@@ -1,7 +1,8 @@
 """DynamoDB: the transactions table (with its query indexes) and the Powertools idempotency table.
 
-Key design: ``transaction_id`` + ``timestamp`` (ISO-8601 UTC) identify a record; ``customer_id-index`` and
-``transaction_date-index`` serve the list endpoints newest-first. Both tables use the data CMK and
+Key design: ``transaction_id`` + ``timestamp`` (ISO-8601 UTC) identify a record; ``client_customer-index``
+(``<client>#<customer id>``) and ``client_date-index`` (``<client>#<YYYY-MM-DD>``) serve the list endpoints
+newest-first, each query one partition holding only the calling client's transactions. Both tables use the data CMK and
 point-in-time recovery. Provisioned tables (staging/prod) get target-tracking autoscaling on the table
 and every GSI; dev is on-demand.
 """
@@ -30,11 +31,12 @@ from payment_infra.context import DeploymentContext
 
 PARTITION_KEY = "transaction_id"
 SORT_KEY = "timestamp"
-CUSTOMER_INDEX = "customer_id-index"
-DATE_INDEX = "transaction_date-index"
+CUSTOMER_INDEX = "client_customer-index"
+DATE_INDEX = "client_date-index"
 IDEMPOTENCY_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
-_GSIS = ((CUSTOMER_INDEX, "customer_id"), (DATE_INDEX, "transaction_date"))
+# Partition attributes written by lambdas/payments/adapters/dynamodb.py (client joined with customer or day).
+_GSIS = ((CUSTOMER_INDEX, "client_customer"), (DATE_INDEX, "client_date"))
 _SCALED = (("read", "ReadCapacityUnits", "DynamoDBReadCapacityUtilization"),
            ("write", "WriteCapacityUnits", "DynamoDBWriteCapacityUtilization"))  # fmt: skip
 

@@ -27,12 +27,17 @@ START_TIMEOUT = 60
 
 @dataclass
 class Emulator:
-    #: The stage URL (``http://127.0.0.1:<port>/dev`` here, ``https://…execute-api…/dev`` when deployed): tests
-    #: build every URL from it and take the key from ``api_key``, never from a literal.
+    """The running emulator as seen by one client (``client`` is its name, ``api_key`` its key).
+
+    ``base_url`` is the stage URL (``http://127.0.0.1:<port>/dev`` here, ``https://…execute-api…/dev`` when
+    deployed): tests build every URL from it and take the key from ``api_key``, never from a literal.
+    """
+
     base_url: str
     api_key: str
     info: dict[str, Any]
     http: requests.Session
+    client_name: str = ""
 
     def client(self, service: str) -> Any:
         import boto3
@@ -101,18 +106,38 @@ def _clean_environment() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     workdir = tmp_path_factory.mktemp("emulator")
+    # Two clients: the first is the stack's default client, the second proves that clients never meet.
     args = [
         "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
         "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
+        "--api-key", f"key-a-{uuid.uuid4().hex}", "--api-key", f"key-b-{uuid.uuid4().hex}",
     ]
     try:
         with running_emulator(args, env=_clean_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:
-            http = requests.Session()
-            http.headers["x-api-key"] = info["api_key"]
-            yield Emulator(base_url=info["base_url"], api_key=info["api_key"], info=info, http=http)
-            http.close()
+            sessions = []
+            views = []
+            for client in info["clients"]:
+                http = requests.Session()
+                http.headers["x-api-key"] = client["api_key"]
+                sessions.append(http)
+                views.append(Emulator(base_url=info["base_url"], api_key=client["api_key"], info=info, http=http,
+                                      client_name=client["name"]))
+            EMULATOR_CLIENTS[:] = views
+            yield views[0]
+            for http in sessions:
+                http.close()
     except EmulatorStartError as error:
         pytest.fail(str(error))
+
+
+#: Every client of the session's emulator (filled by the ``emulator`` fixture).
+EMULATOR_CLIENTS: list[Emulator] = []
+
+
+@pytest.fixture(scope="session")
+def other_client(emulator: Emulator) -> Emulator:
+    """The emulator seen by a second client (another API key, another client)."""
+    return EMULATOR_CLIENTS[1]
 
 
 @pytest.fixture

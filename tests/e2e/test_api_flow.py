@@ -127,8 +127,9 @@ def test_csv_import_with_good_and_bad_rows(emulator: Emulator, customer_id: str)
         ",100,USD,no customer",
     ]
     s3 = emulator.client("s3")
-    s3.put_object(Bucket=emulator.info["import_bucket"], Key=f"imports/{name}", Body="\n".join(rows).encode())
-    report_key = f"reports/{name}.report.json"
+    s3.put_object(Bucket=emulator.info["import_bucket"], Key=f"imports/{emulator.client_name}/{name}",
+                  Body="\n".join(rows).encode())
+    report_key = f"reports/{emulator.client_name}/{name}.report.json"
 
     def report() -> dict | None:
         try:

@@ -21,7 +21,10 @@ def _items_of(emulator: Emulator, customer_id: str) -> list[dict]:
     table = boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=emulator.info["region"]
     ).resource("dynamodb", endpoint_url=emulator.info["aws_endpoint_url"]).Table(emulator.info["transactions_table"])
-    return table.query(IndexName="customer_id-index", KeyConditionExpression=Key("customer_id").eq(customer_id))["Items"]
+    return table.query(
+        IndexName="client_customer-index",
+        KeyConditionExpression=Key("client_customer").eq(f"{emulator.client_name}#{customer_id}"),
+    )["Items"]
 
 
 def test_50_concurrent_posts_with_one_key_make_one_transaction(emulator: Emulator, customer_id: str) -> None:

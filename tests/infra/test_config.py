@@ -9,6 +9,7 @@ import pytest
 from payment_infra.config import (
     BillingMode,
     Capacity,
+    ClientSettings,
     ConfigError,
     EnvironmentConfig,
     describe,
@@ -233,3 +234,59 @@ def test_idempotency_ttl_bounds_are_the_functions_own() -> None:
     config = load_config("dev", environ={})
     for good in (low, high):
         assert with_overrides(config, api=dataclasses.replace(config.api, idempotency_ttl_seconds=good))
+
+
+# --- clients ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_one_default_client_with_the_environments_tier_unless_configured(name: str) -> None:
+    config = load_config(name, environ={})
+    (client,) = config.clients
+    assert client.name == "default" and client.api_key_versions == (1,)
+    tier = config.tier(client)
+    assert (tier.throttle_rate_limit, tier.throttle_burst_limit, tier.quota_per_day) == MATRIX[name][5:]
+
+
+def test_a_clients_own_tier_overrides_the_environments() -> None:
+    config = with_overrides(load_config("dev", environ={}), clients=(
+        ClientSettings("default"), ClientSettings("partner", throttle_rate_limit=5, quota_per_day=50)))
+    tier = config.tier(config.clients[1])
+    assert (tier.throttle_rate_limit, tier.throttle_burst_limit, tier.quota_per_day) == (5, 200, 50)
+    assert describe(config)["clients[1].name"] == "partner"
+
+
+@pytest.mark.parametrize(
+    ("clients", "field", "allowed"),
+    [
+        ((), "clients", "1 to 20 clients"),
+        (tuple(ClientSettings(f"c{i}") for i in range(21)), "clients", "1 to 20 clients"),
+        ((ClientSettings("Checkout"),), "clients[0].name", "a-z, 0-9 and -"),
+        ((ClientSettings("check/out"),), "clients[0].name", "a-z, 0-9 and -"),
+        ((ClientSettings("a"), ClientSettings("a")), "clients[1].name", "no other client"),
+        ((ClientSettings("a", throttle_rate_limit=0),), "clients[0].throttle_rate_limit", "positive integer up to"),
+        ((ClientSettings("a", throttle_rate_limit=101),), "clients[0].throttle_rate_limit", "(100)"),
+        ((ClientSettings("a", throttle_burst_limit=True),), "clients[0].throttle_burst_limit", "positive integer"),
+        ((ClientSettings("a", quota_per_day=-1),), "clients[0].quota_per_day", "positive integer"),
+        ((ClientSettings("a", api_key_versions=()),), "clients[0].api_key_versions", "1 to 2 distinct"),
+        ((ClientSettings("a", api_key_versions=(1, 2, 3)),), "clients[0].api_key_versions", "1 to 2 distinct"),
+        ((ClientSettings("a", api_key_versions=(2, 2)),), "clients[0].api_key_versions", "1 to 2 distinct"),
+        ((ClientSettings("a", api_key_versions=(0,)),), "clients[0].api_key_versions", "1 to 2 distinct"),
+        (("a",), "clients", "ClientSettings"),
+        ((ClientSettings("no-api-key"),), "clients[0].name", "reserved"),
+    ],
+)
+def test_bad_clients_name_field_value_and_allowed(clients, field: str, allowed: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        with_overrides(load_config("dev", environ={}), clients=clients)
+    message = str(raised.value)
+    assert f"{field} = " in message and allowed in message, message
+
+
+def test_reserved_client_names_match_the_functions() -> None:
+    from payments.domain.clients import CLIENT_NAME_PATTERN, NO_API_KEY_CLIENT
+
+    from payment_infra import config
+
+    assert config.RESERVED_CLIENT_NAMES == (NO_API_KEY_CLIENT,)
+    assert config.CLIENT_NAME_PATTERN.pattern == CLIENT_NAME_PATTERN.pattern

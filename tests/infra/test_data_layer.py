@@ -134,14 +134,15 @@ def test_transactions_table_keys_indexes_and_protection(stack: dict, env: str) -
     table = _table(stack, f"payment-transactions-{env}")
     assert (table["hash_key"], table["range_key"]) == ("transaction_id", "timestamp")
     assert {a["name"]: a["type"] for a in table["attribute"]} == {
-        "transaction_id": "S", "timestamp": "S", "customer_id": "S", "transaction_date": "S",
+        "transaction_id": "S", "timestamp": "S", "client_customer": "S", "client_date": "S",
     }  # fmt: skip
     indexes = {
         i["name"]: (i["hash_key"], i["range_key"], i["projection_type"]) for i in table["global_secondary_index"]
     }
     assert indexes == {
-        "customer_id-index": ("customer_id", "timestamp", "ALL"),
-        "transaction_date-index": ("transaction_date", "timestamp", "ALL"),
+        # Client-scoped partitions (<client>#<customer id>, <client>#<day>): one client per query, newest first.
+        "client_customer-index": ("client_customer", "timestamp", "ALL"),
+        "client_date-index": ("client_date", "timestamp", "ALL"),
     }
     data_key = next(k for k, v in resources(stack, "aws_kms_key").items() if "DynamoDB" in v["description"])
     assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": ref("aws_kms_key", data_key, "arn")}

@@ -64,7 +64,8 @@ def test_csv_upload_triggers_the_import_function(stack: dict, env: str) -> None:
     (notification,) = [n for n in resources(stack, "aws_s3_bucket_notification").values() if n["bucket"] == ref("aws_s3_bucket", imports_key)]
     (target,) = notification["lambda_function"]
     assert target["events"] == ["s3:ObjectCreated:*"]
-    assert (target["filter_prefix"], target["filter_suffix"]) == ("imports/", ".csv")
+    # One rule per client folder; the default configuration has the one client "default".
+    assert (target["filter_prefix"], target["filter_suffix"]) == ("imports/default/", ".csv")
     permission = next(p for p in resources(stack, "aws_lambda_permission").values() if p["principal"] == "s3.amazonaws.com")
     assert permission["source_arn"] == ref("aws_s3_bucket", imports_key, "arn") and "source_account" in permission
 

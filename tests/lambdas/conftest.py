@@ -8,12 +8,14 @@ expensive setup happens once.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from tests.lambdas.events import API_CLIENTS
 from tests.lambdas.moto_resources import Aws, create_tables
 
 # Powertools reads these when the handler modules create ``Logger()``/``Metrics()``
@@ -111,6 +113,7 @@ def function_env(aws: Aws, queue_url: str, monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setenv("IMPORT_BUCKET", aws.import_bucket)
     monkeypatch.setenv("NOTIFICATIONS_TOPIC_ARN", aws.topic_arn)
     monkeypatch.setenv("IDEMPOTENCY_TTL_SECONDS", "86400")
+    monkeypatch.setenv("API_CLIENTS", json.dumps(API_CLIENTS))
     from payments.handlers import batch_import, health, settlement, status, transactions, workflow
 
     for cached in (

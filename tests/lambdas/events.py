@@ -21,6 +21,14 @@ from typing import Any
 from payments.functions import ROUTES
 
 DEFAULT_API_KEY_ID = "test-api-key-id"
+DEFAULT_CLIENT = "checkout"
+#: ``API_CLIENTS`` of the tests: the default key belongs to ``checkout`` (with a second, rotated key), and two
+#: more clients with one key each.
+API_CLIENTS = {
+    DEFAULT_CLIENT: [DEFAULT_API_KEY_ID, "test-api-key-id-v2"],
+    "client-a": ["key-id-a"],
+    "client-b": ["key-id-b"],
+}
 ACCOUNT_ID = "123456789012"
 REGION = "ap-northeast-2"
 

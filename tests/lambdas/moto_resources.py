@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from payments.adapters.dynamodb import INDEX_BY_ATTRIBUTE
+
 ACCOUNT_ID = "123456789012"
 REGION = "ap-northeast-2"
 
@@ -69,13 +71,13 @@ def create_tables(dynamodb: Any, transactions: str, idempotency: str) -> None:
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             {"AttributeName": name, "AttributeType": "S"}
-            for name in ("transaction_id", "timestamp", "customer_id", "transaction_date")
+            for name in ("transaction_id", "timestamp", *INDEX_BY_ATTRIBUTE)
         ],
         KeySchema=[
             {"AttributeName": "transaction_id", "KeyType": "HASH"},
             {"AttributeName": "timestamp", "KeyType": "RANGE"},
         ],
-        GlobalSecondaryIndexes=[gsi("customer_id-index", "customer_id"), gsi("transaction_date-index", "transaction_date")],
+        GlobalSecondaryIndexes=[gsi(index, attribute) for attribute, index in INDEX_BY_ATTRIBUTE.items()],
     )
     dynamodb.create_table(
         TableName=idempotency,
@@ -110,3 +112,13 @@ class AtomicRequests:
                 return attribute(*args, **kwargs)
 
         return one_at_a_time
+
+
+def owned_items(dynamodb: Any, table: str, client_id: str, customer_id: str) -> list[dict[str, Any]]:
+    """Every stored item of ``client_id`` for the customer, read straight from the client's index partition."""
+    return dynamodb.query(
+        TableName=table,
+        IndexName=INDEX_BY_ATTRIBUTE["client_customer"],
+        KeyConditionExpression="client_customer = :p",
+        ExpressionAttributeValues={":p": {"S": f"{client_id}#{customer_id}"}},
+    )["Items"]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from payments.handlers import health, status, transactions
 
-from tests.lambdas.events import LambdaContext, api_event, response_json
-from tests.lambdas.moto_resources import AtomicRequests, Aws
+from tests.lambdas.events import DEFAULT_API_KEY_ID, DEFAULT_CLIENT, LambdaContext, api_event, response_json
+from tests.lambdas.moto_resources import AtomicRequests, Aws, owned_items
 
 
 def call(module: Any, event: dict[str, Any]) -> dict[str, Any]:
@@ -110,12 +110,33 @@ def test_same_key_with_another_body_is_422(function_env: Aws, customer_id: str):
     assert_error(post(create_body(customer_id, amount=999), key), 422, "idempotency_key_reused", "Idempotency-Key")
 
 
-def test_keys_are_scoped_to_the_api_key(function_env: Aws, customer_id: str):
+def test_keys_are_scoped_to_the_client(function_env: Aws, customer_id: str):
     key = new_key()
-    first = post(create_body(customer_id), key, api_key_id="client-a")
-    second = post(create_body(customer_id, amount=1), key, api_key_id="client-b")
+    first = post(create_body(customer_id), key, api_key_id="key-id-a")
+    second = post(create_body(customer_id, amount=1), key, api_key_id="key-id-b")
     assert first["statusCode"] == second["statusCode"] == 201
     assert response_json(first)["transaction_id"] != response_json(second)["transaction_id"]
+    assert response_json(second)["amount"] == 1  # B's own request, not A's stored response
+
+
+def test_a_rotated_key_of_the_same_client_replays_and_reads_the_same_transactions(function_env: Aws, customer_id: str):
+    key = new_key()
+    first = post(create_body(customer_id), key, api_key_id=DEFAULT_API_KEY_ID)
+    replay = post(create_body(customer_id), key, api_key_id="test-api-key-id-v2")
+    assert replay["statusCode"] == 201 and response_json(replay) == response_json(first)
+    tid = response_json(first)["transaction_id"]
+    got = call(transactions, api_event("GET", f"/transactions/{tid}", api_key_id="test-api-key-id-v2"))
+    assert got["statusCode"] == 200
+
+
+def test_a_key_of_no_configured_client_is_403_and_creates_nothing(function_env: Aws, queue_url: str, customer_id: str):
+    response = post(create_body(customer_id), new_key(), api_key_id="key-id-nobody")
+    assert_error(response, 403, "client_unknown")
+    for event in (api_event("GET", "/transactions", query={"customer_id": customer_id}, api_key_id="key-id-nobody"),
+                  api_event("GET", f"/transactions/txn_{'0' * 32}", api_key_id="key-id-nobody")):
+        assert_error(call(transactions, event), 403, "client_unknown")
+    assert_error(call(status, api_event("GET", f"/status/txn_{'0' * 32}", api_key_id="key-id-nobody")), 403)
+    assert function_env.receive_all(queue_url) == []
 
 
 def test_header_name_is_case_insensitive(function_env: Aws, customer_id: str):
@@ -168,12 +189,7 @@ def test_concurrent_duplicates_create_exactly_one_transaction(function_env: Aws,
     assert len(created) == 1
     for conflict in (r for r in responses if r["statusCode"] == 409):
         assert response_json(conflict)["error"]["code"] == "idempotency_key_in_use"
-    items = function_env.dynamodb.query(
-        TableName=function_env.transactions_table,
-        IndexName="customer_id-index",
-        KeyConditionExpression="customer_id = :c",
-        ExpressionAttributeValues={":c": {"S": customer_id}},
-    )["Items"]
+    items = owned_items(function_env.dynamodb, function_env.transactions_table, DEFAULT_CLIENT, customer_id)
     assert len(items) == 1
     assert len(function_env.receive_all(queue_url)) == 1
     # After the race, a retry gets the stored response.
@@ -273,11 +289,11 @@ def _create_many(customer_id: str, count: int) -> list[str]:
     ]
 
 
-def _walk(query: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
+def _walk(query: dict[str, str], api_key_id: str = DEFAULT_API_KEY_ID) -> tuple[list[dict[str, Any]], int]:
     items: list[dict[str, Any]] = []
     pages = 0
     while True:
-        response = call(transactions, api_event("GET", "/transactions", query=query))
+        response = call(transactions, api_event("GET", "/transactions", query=query, api_key_id=api_key_id))
         assert response["statusCode"] == 200, response
         page = response_json(response)
         pages += 1
@@ -350,10 +366,52 @@ def test_cursor_is_bound_to_its_query(function_env: Aws, customer_id: str):
     assert_error(other, 400, "cursor_invalid", "cursor")
 
     payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    payload["k"]["customer_id"] = "someone-else"
+    payload["k"]["client_customer"] = f"{DEFAULT_CLIENT}#someone-else"
     tampered = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     response = call(transactions, api_event("GET", "/transactions", query={"customer_id": customer_id, "cursor": tampered}))
     assert_error(response, 400, "cursor_invalid")
+
+
+# --- ownership: a client sees only its own transactions ------------------------
+
+
+def test_another_clients_transaction_is_the_same_404_as_an_unknown_id(function_env: Aws, customer_id: str):
+    tid = response_json(post(create_body(customer_id), new_key(), api_key_id="key-id-a"))["transaction_id"]
+    unknown = f"txn_{'f' * 32}"
+    for module, path in ((transactions, "/transactions/{}"), (status, "/status/{}")):
+        own = call(module, api_event("GET", path.format(tid), api_key_id="key-id-a"))
+        assert own["statusCode"] == 200
+        foreign = call(module, api_event("GET", path.format(tid), api_key_id="key-id-b"))
+        missing = call(module, api_event("GET", path.format(unknown), api_key_id="key-id-b"))
+        assert foreign["statusCode"] == missing["statusCode"] == 404
+        strip = lambda r: {**response_json(r)["error"], "request_id": None}  # noqa: E731
+        assert strip(foreign) == strip(missing)
+        assert tid not in json.dumps(foreign)
+
+
+def test_lists_hold_only_the_callers_transactions(function_env: Aws, customer_id: str):
+    mine = response_json(post(create_body(customer_id), new_key(), api_key_id="key-id-a"))
+    theirs = response_json(post(create_body(customer_id, amount=2), new_key(), api_key_id="key-id-b"))
+    day = mine["created_at"][:10]
+    for query in ({"customer_id": customer_id}, {"date": day, "limit": "100"}):
+        a_items, _ = _walk(query, api_key_id="key-id-a")
+        b_items, _ = _walk(query, api_key_id="key-id-b")
+        a_ids = {item["transaction_id"] for item in a_items}
+        b_ids = {item["transaction_id"] for item in b_items}
+        assert mine["transaction_id"] in a_ids and theirs["transaction_id"] not in a_ids, query
+        assert theirs["transaction_id"] in b_ids and mine["transaction_id"] not in b_ids, query
+        assert not a_ids & b_ids
+
+
+def test_a_cursor_of_one_client_is_400_for_another(function_env: Aws, customer_id: str):
+    for index in range(3):
+        post(create_body(customer_id, amount=index + 1), new_key(), api_key_id="key-id-a")
+    page = response_json(call(transactions, api_event(
+        "GET", "/transactions", query={"customer_id": customer_id, "limit": "1"}, api_key_id="key-id-a")))
+    query = {"customer_id": customer_id, "cursor": page["next_cursor"]}
+    assert call(transactions, api_event("GET", "/transactions", query=query, api_key_id="key-id-a"))["statusCode"] == 200
+    foreign = call(transactions, api_event("GET", "/transactions", query=query, api_key_id="key-id-b"))
+    assert_error(foreign, 400, "cursor_invalid", "cursor")
 
 
 # --- routing, health, unexpected errors -----------------------------------

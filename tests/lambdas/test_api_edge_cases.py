@@ -16,7 +16,7 @@ from botocore.exceptions import ReadTimeoutError
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
 from payments.handlers import status, transactions
 from payments.handlers.transactions import location_of
-from payments.settings import TransactionsApiSettings
+from payments.settings import StatusApiSettings, TransactionsApiSettings
 
 from tests.lambdas.events import LambdaContext, api_event, response_json
 from tests.lambdas.moto_resources import REGION, Aws
@@ -163,7 +163,9 @@ def test_read_timeout_is_a_generic_503_with_the_exception_class_in_the_log(
     function_env: Aws, captured_logs: io.StringIO
 ):
     dynamodb = _failing_client(function_env, "Query", ReadTimeoutError(endpoint_url="https://dynamodb.example"))
-    app = status.build_app(DynamoDBTransactionRepository(dynamodb, function_env.transactions_table))
+    app = status.build_app(
+        DynamoDBTransactionRepository(dynamodb, function_env.transactions_table), StatusApiSettings.from_env().clients
+    )
     event = api_event("GET", f"/status/txn_{'0' * 32}", request_id="req-timeout-1")
     _assert_generic(app.resolve(event, LambdaContext()), "req-timeout-1")
     logged = [line for line in _log_lines(captured_logs) if line.get("exception_class") == "ReadTimeoutError"]
@@ -244,7 +246,9 @@ def test_get_by_id_and_status_read_strongly_consistent_and_lists_use_the_gsi(fun
     tid = response_json(post(create_body(customer_id), new_key()))["transaction_id"]
     recording = RecordingClient(function_env.dynamodb)
     api = transactions.build_api(TransactionsApiSettings.from_env(), dynamodb=recording, sqs=function_env.sqs)
-    app = status.build_app(DynamoDBTransactionRepository(recording, function_env.transactions_table))
+    app = status.build_app(
+        DynamoDBTransactionRepository(recording, function_env.transactions_table), StatusApiSettings.from_env().clients
+    )
 
     assert api.handle(api_event("GET", f"/transactions/{tid}"), LambdaContext())["statusCode"] == 200
     assert app.resolve(api_event("GET", f"/status/{tid}"), LambdaContext())["statusCode"] == 200

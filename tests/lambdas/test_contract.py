@@ -52,14 +52,16 @@ def test_every_documented_route_has_a_function_and_vice_versa():
 
 def _registered_routes(function_name: str) -> list[Any]:
     """The routes the function's resolver registers (built with dummy clients)."""
+    from payments.domain.clients import ClientDirectory
     from payments.handlers import health, status, transactions
     from payments.settings import HealthSettings, TransactionsApiSettings
 
+    clients = ClientDirectory.parse('{"default": ["k"]}')
     if function_name == contract.TRANSACTIONS:
-        settings = TransactionsApiSettings("x", "t", "i", "q", 86400)
+        settings = TransactionsApiSettings("x", "t", "i", "q", 86400, clients)
         app = transactions.build_api(settings, dynamodb=object(), sqs=object()).app
     elif function_name == contract.STATUS:
-        app = status.build_app(repository=None)  # type: ignore[arg-type]
+        app = status.build_app(repository=None, clients=clients)  # type: ignore[arg-type]
     else:
         app = health.build_app(HealthSettings(environment="x"))
     return app._static_routes + app._dynamic_routes
@@ -215,8 +217,13 @@ def test_missing_variables_are_all_named():
         assert name in message
 
 
+CLIENTS_JSON = '{"default": ["k1"]}'
+
+
 def _api_env(**overrides: str) -> dict[str, str]:
-    env = {name: "x" for name in settings_module.TransactionsApiSettings.variables()}
+    env = {name: "x" for name in settings_module.TransactionsApiSettings.variables()} | {
+        contract.API_CLIENTS: CLIENTS_JSON
+    }
     env.pop(contract.IDEMPOTENCY_TTL_SECONDS)
     env.update(overrides)
     return env
@@ -237,7 +244,15 @@ def test_idempotency_ttl_is_required_and_validated():
 
 def test_settings_are_frozen():
     settings = settings_module.StatusApiSettings.from_env(
-        {name: "x" for name in settings_module.StatusApiSettings.variables()}
+        {name: "x" for name in settings_module.StatusApiSettings.variables()} | {"API_CLIENTS": CLIENTS_JSON}
     )
     with pytest.raises(AttributeError):
         settings.transactions_table = "other"  # type: ignore[misc]
+
+
+def test_a_malformed_client_directory_fails_at_cold_start():
+    ttl = {contract.IDEMPOTENCY_TTL_SECONDS: "86400"}
+    assert settings_module.TransactionsApiSettings.from_env(_api_env(**ttl)).clients.client_for("k1") == "default"
+    for bad in ("x", "{}", '{"default": []}'):
+        with pytest.raises(settings_module.SettingsError, match="API_CLIENTS"):
+            settings_module.TransactionsApiSettings.from_env(_api_env(API_CLIENTS=bad, **ttl))

@@ -81,7 +81,7 @@ def test_transitions_only_move_forward_once(current, target):
 def test_transition_stamps_and_keeps_identity():
     created = datetime(2026, 3, 1, 12, 0, 0, 5, tzinfo=UTC)
     tx = new_pending(transaction_id=derived_transaction_id("t"), customer_id="c", money=Money.of(5, "USD"),
-                     description=None, created_at=created, source="api")
+                     description=None, created_at=created, source="api", client_id="checkout")
     assert tx.timestamp == "2026-03-01T12:00:00.000005Z" and tx.transaction_date == "2026-03-01"
     done = tx.transition(Status.PROCESSING, created).transition(Status.FAILED, created, failure_reason="declined")
     assert done.key == tx.key and done.settled_at == tx.timestamp and done.failure_reason == "declined"
@@ -148,10 +148,12 @@ def test_deeply_nested_json_is_a_validation_error():
 
 
 def test_list_query_partition():
-    assert ListTransactionsQuery.from_params({"date": "2026-02-28"}).partition == ("transaction_date", "2026-02-28")
-    assert ListTransactionsQuery.from_params({"customer_id": "c"}).limit == 20
+    by_day = ListTransactionsQuery.from_params({"date": "2026-02-28"}, client_id="checkout")
+    assert by_day.partition == ("client_date", "checkout#2026-02-28")
+    by_customer = ListTransactionsQuery.from_params({"customer_id": "c"}, client_id="partner")
+    assert by_customer.partition == ("client_customer", "partner#c") and by_customer.limit == 20
     with pytest.raises(ValidationError):
-        ListTransactionsQuery.from_params({"date": "2026-02-30"})
+        ListTransactionsQuery.from_params({"date": "2026-02-30"}, client_id="checkout")
 
 
 # --- CSV ----------------------------------------------------------------------

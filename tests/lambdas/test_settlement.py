@@ -29,6 +29,7 @@ def pending(aws: Aws, customer_id: str, amount: int = 700, currency: str = "KWD"
         description="secret description",
         created_at=datetime.now(UTC),
         source="api",
+        client_id="checkout",
     )
     DynamoDBTransactionRepository(aws.dynamodb, aws.transactions_table).put_new(transaction)
     return transaction

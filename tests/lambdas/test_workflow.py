@@ -74,6 +74,7 @@ def _pending(aws: Aws, customer_id: str) -> str:
         description=None,
         created_at=datetime.now(UTC),
         source="api",
+        client_id="checkout",
     )
     DynamoDBTransactionRepository(aws.dynamodb, aws.transactions_table).put_new(transaction)
     return transaction.transaction_id

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from payment_local.clients import assign_clients
 from payment_local.gateway import Gateway
 from payment_local.request_validation import check_body
 from payment_local.stack import load_stack
@@ -31,7 +32,7 @@ def gateway(synth_dir: Path, invoked: list[tuple[str, dict[str, Any]]]) -> Gatew
         invoked.append((handler, event))
         return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
 
-    return Gateway(stack, invoke, api_key=API_KEY, throttle=False)
+    return Gateway(stack, invoke, clients=assign_clients(stack, [API_KEY]), throttle=False)
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """DynamoDB repository for transactions.
 
 Table (created by the infrastructure): partition key ``transaction_id`` (S), sort
-key ``timestamp`` (S, creation time), GSIs ``customer_id-index`` and
-``transaction_date-index`` (partition attribute, sort key ``timestamp``, projection ALL).
+key ``timestamp`` (S, creation time), GSIs ``client_customer-index`` and
+``client_date-index`` (partition ``<client>#<customer id>`` / ``<client>#<day>``, sort
+key ``timestamp``, projection ALL): a list reads one partition that holds only the
+caller's transactions, newest first.
 Every status change is an ``UpdateItem`` on the full key guarded by the expected
 current status, so the state machine holds even with concurrent workers.
 """
@@ -17,14 +19,18 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from payments.adapters.aws import dependency_error, error_code
+from payments.domain.clients import owned_key
 from payments.domain.cursor import decode_cursor, encode_cursor, invalid_cursor
 from payments.domain.errors import AlreadyExistsError, ConcurrentModificationError, DependencyError
 from payments.domain.money import Money, parse_currency
 from payments.domain.ports import Page
-from payments.domain.requests import ListTransactionsQuery
+from payments.domain.requests import CLIENT_CUSTOMER_ATTRIBUTE, CLIENT_DATE_ATTRIBUTE, ListTransactionsQuery
 from payments.domain.transaction import Status, Transaction, format_timestamp
 
-INDEX_BY_ATTRIBUTE = {"customer_id": "customer_id-index", "transaction_date": "transaction_date-index"}
+INDEX_BY_ATTRIBUTE = {
+    CLIENT_CUSTOMER_ATTRIBUTE: "client_customer-index",
+    CLIENT_DATE_ATTRIBUTE: "client_date-index",
+}
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -45,7 +51,11 @@ def to_item(transaction: Transaction) -> dict[str, Any]:
         "failure_reason": transaction.failure_reason,
         "receipt_key": transaction.receipt_key,
         "notified_at": transaction.notified_at,
+        "client_id": transaction.client_id,
     }
+    if transaction.client_id is not None:
+        plain[CLIENT_CUSTOMER_ATTRIBUTE] = owned_key(transaction.client_id, transaction.customer_id)
+        plain[CLIENT_DATE_ATTRIBUTE] = owned_key(transaction.client_id, transaction.transaction_date)
     return {name: _serializer.serialize(value) for name, value in plain.items() if value is not None}
 
 
@@ -67,6 +77,7 @@ def from_item(item: dict[str, Any]) -> Transaction:
         failure_reason=plain.get("failure_reason"),
         receipt_key=plain.get("receipt_key"),
         notified_at=plain.get("notified_at"),
+        client_id=plain.get("client_id"),
     )
 
 

@@ -32,6 +32,13 @@ class PayloadTooLargeError(ValidationError):
     code = "body_too_large"
 
 
+class ForbiddenError(PaymentError):
+    """The caller is authenticated but not allowed to use the API (a 403)."""
+
+    type = "authentication_error"
+    code = "forbidden"
+
+
 class NotFoundError(PaymentError):
     type = "invalid_request_error"
     code = "resource_missing"

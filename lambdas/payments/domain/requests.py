@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from payments.domain.clients import owned_key
 from payments.domain.errors import PayloadTooLargeError, ValidationError
 from payments.domain.money import Money, parse_amount, parse_currency
 from payments.domain.text import require_valid_text
 from payments.domain.transaction import validate_description, validate_identifier
 
 MAX_BODY_BYTES = 16 * 1024
+#: Index partition attributes: the client joined with the customer id or the day (``owned_key``).
+CLIENT_CUSTOMER_ATTRIBUTE = "client_customer"
+CLIENT_DATE_ATTRIBUTE = "client_date"
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -126,15 +130,16 @@ def parse_idempotency_key(headers: Mapping[str, str] | None) -> str:
 
 @dataclass(frozen=True)
 class ListTransactionsQuery:
-    """``GET /transactions``: exactly one of ``customer_id`` and ``date``."""
+    """``GET /transactions``: exactly one of ``customer_id`` and ``date``, among ``client_id``'s transactions."""
 
     customer_id: str | None
     transaction_date: str | None
     limit: int
     cursor: str | None
+    client_id: str
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str] | None) -> ListTransactionsQuery:
+    def from_params(cls, params: Mapping[str, str] | None, *, client_id: str) -> ListTransactionsQuery:
         params = params or {}
         for name, value in params.items():
             require_valid_text(name, name)
@@ -155,14 +160,14 @@ class ListTransactionsQuery:
         if day is not None:
             day = _parse_date(day)
         return cls(customer_id=customer_id, transaction_date=day, limit=_parse_limit(params.get("limit")),
-                   cursor=params.get("cursor"))
+                   cursor=params.get("cursor"), client_id=client_id)
 
     @property
     def partition(self) -> tuple[str, str]:
-        """(index attribute, value) that the query reads."""
+        """(index attribute, value) that the query reads: one partition, holding only the caller's items."""
         if self.customer_id is not None:
-            return ("customer_id", self.customer_id)
-        return ("transaction_date", str(self.transaction_date))
+            return (CLIENT_CUSTOMER_ATTRIBUTE, owned_key(self.client_id, self.customer_id))
+        return (CLIENT_DATE_ATTRIBUTE, owned_key(self.client_id, str(self.transaction_date)))
 
 
 def _parse_date(value: str) -> str:

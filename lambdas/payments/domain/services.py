@@ -7,6 +7,7 @@ import posixpath
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from payments.domain.clients import CLIENT_NAME_PATTERN, require_owned
 from payments.domain.csv_import import ImportFileError, ParsedRow, RejectedRow, decode_file, parse_rows
 from payments.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
 from payments.domain.ports import (
@@ -81,18 +82,18 @@ class TransactionService:
             description=request.description,
             created_at=self._clock(),
             source="api",
+            client_id=client_id,
         )
         self._repository.put_new(transaction)
         self._queue.publish([transaction])
         return transaction
 
-    def get(self, transaction_id: str) -> Transaction:
-        transaction = self._repository.get(transaction_id)
-        if transaction is None:
-            raise NotFoundError("no transaction with this id", param="transaction_id")
-        return transaction
+    def get(self, transaction_id: str, *, client_id: str) -> Transaction:
+        """The caller's transaction; another client's is ``NotFoundError``, exactly like an unknown id."""
+        return require_owned(self._repository.get(transaction_id), client_id)
 
     def list(self, query: ListTransactionsQuery) -> Page:
+        """Only ``query.client_id``'s transactions: the query reads that client's index partition."""
         return self._repository.list(query)
 
 
@@ -188,6 +189,8 @@ class SettlementService:
 class ImportSource:
     bucket: str
     key: str
+    #: The client owning the file (``imports/<client>/<name>.csv``) and every row's transaction.
+    client_id: str
     version_id: str | None
     #: Identifies this upload of the object: the version id, or the event's
     #: ``sequencer`` when the bucket is not versioned. Part of every row's id.
@@ -223,8 +226,16 @@ IMPORT_PREFIX = "imports/"
 REPORT_PREFIX = "reports/"
 
 
+def import_owner(import_key: str) -> str | None:
+    """The client of ``imports/<client>/<name>.csv``; ``None`` for any other key."""
+    parts = import_key.split("/")
+    if len(parts) < 3 or parts[0] + "/" != IMPORT_PREFIX or not CLIENT_NAME_PATTERN.match(parts[1]):
+        return None
+    return parts[1] if all(parts[2:]) else None
+
+
 def report_key(import_key: str) -> str:
-    """``imports/a/b.csv`` -> ``reports/a/b.csv.report.json``."""
+    """``imports/<client>/b.csv`` -> ``reports/<client>/b.csv.report.json`` (the client's own prefix)."""
     if import_key.startswith(IMPORT_PREFIX):
         relative = import_key[len(IMPORT_PREFIX) :]
     else:
@@ -268,6 +279,7 @@ class ImportService:
             description=row.request.description,
             created_at=source.uploaded_at,
             source="batch",
+            client_id=source.client_id,
         )
         try:
             self._repository.put_new(transaction)

@@ -111,6 +111,9 @@ class Transaction:
     failure_reason: str | None = None
     receipt_key: str | None = None
     notified_at: str | None = None
+    #: The client that created it (``payments.domain.clients``); ``None`` only on records written before
+    #: clients existed, which no client can read.
+    client_id: str | None = None
 
     @property
     def transaction_date(self) -> str:
@@ -169,6 +172,7 @@ def new_pending(
     description: str | None,
     created_at: datetime,
     source: str,
+    client_id: str,
 ) -> Transaction:
     stamp = format_timestamp(created_at)
     return Transaction(
@@ -180,4 +184,5 @@ def new_pending(
         updated_at=stamp,
         source=source,
         description=description,
+        client_id=client_id,
     )

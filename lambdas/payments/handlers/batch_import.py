@@ -1,7 +1,8 @@
-"""``batch-import`` function: S3 ``ObjectCreated`` events for ``imports/*.csv``.
+"""``batch-import`` function: S3 ``ObjectCreated`` events for ``imports/<client>/*.csv``.
 
-Each valid row becomes a ``pending`` transaction (enqueued for settlement);
-every object gets a JSON report ``reports/<name>.csv.report.json`` listing the
+A file belongs to the client named by its folder, and so does every transaction
+it creates. Each valid row becomes a ``pending`` transaction (enqueued for settlement);
+every object gets a JSON report ``reports/<client>/<name>.csv.report.json`` listing the
 created ids and the rejected rows with line number and reason. The CSV format is
 documented in :mod:`payments.domain.csv_import`.
 
@@ -26,7 +27,7 @@ from payments.adapters import aws
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
 from payments.adapters.s3 import S3ImportFiles
 from payments.adapters.sqs import SqsTransactionQueue
-from payments.domain.services import IMPORT_PREFIX, ImportService, ImportSource
+from payments.domain.services import ImportService, ImportSource, import_owner
 from payments.settings import BatchImportSettings
 
 logger = Logger()
@@ -39,16 +40,17 @@ def _event_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def sources_from_event(event: dict[str, Any], bucket: str) -> list[ImportSource]:
-    """The CSV objects of an S3 notification that this function should import."""
+def sources_from_event(event: dict[str, Any], bucket: str, clients: frozenset[str]) -> list[ImportSource]:
+    """The CSV objects of an S3 notification that this function should import: ``imports/<client>/*.csv``."""
     sources = []
     for record in event.get("Records", []):
         if not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
         s3 = record["s3"]
         key = unquote_plus(s3["object"]["key"])
-        if s3["bucket"]["name"] != bucket or not key.startswith(IMPORT_PREFIX) or not key.endswith(".csv"):
-            logger.warning("ignoring object outside imports/*.csv", extra={"key": key})
+        owner = import_owner(key)
+        if s3["bucket"]["name"] != bucket or owner is None or owner not in clients or not key.endswith(".csv"):
+            logger.warning("ignoring object outside imports/<client>/*.csv", extra={"key": key})
             continue
         version_id = s3["object"].get("versionId") or None
         revision = version_id or s3["object"].get("sequencer") or s3["object"].get("eTag") or "unversioned"
@@ -56,6 +58,7 @@ def sources_from_event(event: dict[str, Any], bucket: str) -> list[ImportSource]
             ImportSource(
                 bucket=bucket,
                 key=key,
+                client_id=owner,
                 version_id=version_id,
                 revision=revision,
                 uploaded_at=_event_time(record["eventTime"]),
@@ -65,16 +68,18 @@ def sources_from_event(event: dict[str, Any], bucket: str) -> list[ImportSource]
 
 
 class BatchImporter:
-    def __init__(self, service: ImportService, bucket: str) -> None:
+    def __init__(self, service: ImportService, bucket: str, clients: frozenset[str]) -> None:
         self._service = service
         self._bucket = bucket
+        self._clients = clients
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         summaries = []
-        for source in sources_from_event(event, self._bucket):
+        for source in sources_from_event(event, self._bucket, self._clients):
             report = self._service.import_object(source)
             summary = {
                 "key": source.key,
+                "client_id": source.client_id,
                 "created": len(report.created),
                 "duplicates": len(report.duplicates),
                 "rejected": len(report.rejected),
@@ -92,7 +97,7 @@ def build_importer(settings: BatchImportSettings, *, dynamodb: Any, sqs: Any, s3
         queue=SqsTransactionQueue(sqs, settings.queue_url),
         files=S3ImportFiles(s3, settings.import_bucket),
     )
-    return BatchImporter(service, settings.import_bucket)
+    return BatchImporter(service, settings.import_bucket, settings.clients.names)
 
 
 @cache

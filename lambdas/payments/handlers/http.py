@@ -27,6 +27,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from payments.domain.errors import (
     ConflictError,
     DependencyError,
+    ForbiddenError,
     NotFoundError,
     PayloadTooLargeError,
     PaymentError,
@@ -49,6 +50,8 @@ def _status_for(error: PaymentError) -> HTTPStatus:
         return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     if isinstance(error, ValidationError):
         return HTTPStatus.BAD_REQUEST
+    if isinstance(error, ForbiddenError):
+        return HTTPStatus.FORBIDDEN
     if isinstance(error, NotFoundError):
         return HTTPStatus.NOT_FOUND
     if error.type == "idempotency_error":

@@ -1,4 +1,4 @@
-"""``status`` function: ``GET /status/{transaction_id}``, a small read-only view."""
+"""``status`` function: ``GET /status/{transaction_id}``, a small read-only view of the caller's own transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments.adapters import aws
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
-from payments.domain.errors import NotFoundError
+from payments.domain.clients import ClientDirectory, require_owned
 from payments.domain.ports import TransactionRepository
 from payments.domain.transaction import lookup_transaction_id
 from payments.handlers.http import PaymentsResolver
@@ -22,16 +22,15 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-def build_app(repository: TransactionRepository) -> PaymentsResolver:
+def build_app(repository: TransactionRepository, clients: ClientDirectory) -> PaymentsResolver:
     app = PaymentsResolver("status")
 
     @app.get("/status/<transaction_id>")
     @tracer.capture_method
     def get_status(transaction_id: str) -> dict[str, Any]:
+        client_id = clients.client_of_event(app.current_event.raw_event)
         transaction = repository.get(lookup_transaction_id(transaction_id))
-        if transaction is None:
-            raise NotFoundError("no transaction with this id", param="transaction_id")
-        return transaction.to_status()
+        return require_owned(transaction, client_id).to_status()
 
     return app
 
@@ -39,7 +38,9 @@ def build_app(repository: TransactionRepository) -> PaymentsResolver:
 @cache
 def _app() -> PaymentsResolver:
     settings = StatusApiSettings.from_env()
-    return build_app(DynamoDBTransactionRepository(aws.client("dynamodb"), settings.transactions_table))
+    return build_app(
+        DynamoDBTransactionRepository(aws.client("dynamodb"), settings.transactions_table), settings.clients
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

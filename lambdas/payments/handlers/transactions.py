@@ -1,8 +1,10 @@
 """``transactions`` function: ``POST /transactions``, ``GET /transactions``,
 ``GET /transactions/{transaction_id}``.
 
-Create is idempotent through Powertools on the idempotency table, keyed by the
-calling API key and the ``Idempotency-Key`` header, validated against the
+Every request acts for the client owning the calling API key (``API_CLIENTS``,
+see :mod:`payments.domain.clients`): reads and lists see only that client's
+transactions. Create is idempotent through Powertools on the idempotency table,
+keyed by the client and the ``Idempotency-Key`` header, validated against the
 canonical request body: a replay returns the first response, another body with
 the same key is 422, a concurrent duplicate is 409, no key is 400.
 """
@@ -46,18 +48,13 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-#: Idempotency records are scoped per API key, so two clients choosing the same
+#: Idempotency records are scoped per client (its stable name, not the key id, so
+#: a retry through a rotated key is still a replay): two clients choosing the same
 #: key never see each other's responses. Requests without an API key (only
 #: possible when invoked outside API Gateway) share the ``no-api-key`` scope.
 IDEMPOTENCY_KEY_JMESPATH = '[client_id, headers."Idempotency-Key"]'
 IDEMPOTENCY_PAYLOAD_JMESPATH = "body"
-NO_API_KEY = "no-api-key"
 IDEMPOTENCY_KEY_PREFIX = "payments.create_transaction"
-
-
-def _client_id(event: dict[str, Any]) -> str:
-    identity = (event.get("requestContext") or {}).get("identity") or {}
-    return identity.get("apiKeyId") or NO_API_KEY
 
 
 def location_of(event: dict[str, Any], transaction_id: str) -> str:
@@ -128,15 +125,20 @@ def build_api(
         return transaction.to_public()
 
     app = PaymentsResolver("transactions")
+    clients = settings.clients
+
+    def caller() -> str:
+        return clients.client_of_event(app.current_event.raw_event)
 
     @app.post("/transactions")
     @tracer.capture_method
     def post_transaction() -> Response:
         event = app.current_event
+        client_id = caller()
         key = parse_idempotency_key(event.headers)
         parsed = CreateTransactionRequest.from_json(parse_json_object(app.raw_body()))
         request = {
-            "client_id": _client_id(event.raw_event),
+            "client_id": client_id,
             "headers": {"Idempotency-Key": key},
             "body": parsed.fingerprint(),
         }
@@ -151,14 +153,14 @@ def build_api(
     @app.get("/transactions")
     @tracer.capture_method
     def list_transactions() -> dict[str, Any]:
-        query = ListTransactionsQuery.from_params(app.current_event.query_string_parameters)
+        query = ListTransactionsQuery.from_params(app.current_event.query_string_parameters, client_id=caller())
         page = service.list(query)
         return {"items": [item.to_public() for item in page.items], "next_cursor": page.next_cursor}
 
     @app.get("/transactions/<transaction_id>")
     @tracer.capture_method
     def get_transaction(transaction_id: str) -> dict[str, Any]:
-        return service.get(lookup_transaction_id(transaction_id)).to_public()
+        return service.get(lookup_transaction_id(transaction_id), client_id=caller()).to_public()
 
     return TransactionsApi(service=service, idempotency=idempotency, create=create_transaction, app=app)
 
