@@ -6,6 +6,8 @@ Every sub-construct is exposed as a typed attribute so stacks, tests and outputs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from constructs import Construct
 
 from payment_infra.application import functions_module
@@ -18,7 +20,7 @@ from payment_infra.constructs.kms import KmsKeys
 from payment_infra.constructs.messaging import Messaging, QueueRef
 from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
-from payment_infra.constructs.payment_function import Placement
+from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.constructs.storage import Storage
 from payment_infra.constructs.waf import ApiFirewall
 from payment_infra.constructs.workflow import PaymentWorkflow
@@ -27,7 +29,7 @@ from payment_infra.permissions import Resource
 
 
 class PaymentApiConstruct(Construct):
-    """KMS keys → storage, database, network, messaging → functions → API, workflow, batch import → monitoring."""
+    """KMS keys → storage, database, network, messaging → functions (workflow amid them) → API, batch import → monitoring."""
 
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
         super().__init__(scope, id_)
@@ -55,21 +57,11 @@ class PaymentApiConstruct(Construct):
             ),
             failure_queue=self._queue(self.messaging.failures),
             settlement_queue=self._queue(self.messaging.queue),
+            late_resources=self._workflow_resources,
         )
         functions = self.compute.functions
         self.api = PaymentRestApi(self, "api", self.context, functions=functions, logs_key=self.keys.logs)
         self.firewall = ApiFirewall(self, "waf", self.context, stage_arn=self.api.stage_arn, logs_key=self.keys.logs)
-        self.workflow = PaymentWorkflow(
-            self,
-            "workflow",
-            self.context,
-            validate=functions["workflow-validate"],
-            process=functions["workflow-process"],
-            topic=self.messaging.notifications,
-            messaging_key=self.keys.messaging,
-            data_key=self.keys.data,
-            logs_key=self.keys.logs,
-        )
         BatchImportTrigger(
             self, "batch_import", self.context, bucket=self.storage.imports, function=functions["batch-import"]
         )
@@ -85,7 +77,24 @@ class PaymentApiConstruct(Construct):
             failures=self.messaging.failures,
             table_name=self.database.transactions.name,
             alarm_topic=self.messaging.alarms,
+            state_machine_arn=self.workflow.state_machine_arn,
         )
+
+    def _workflow_resources(self, functions: Mapping[str, PaymentFunction]) -> dict[str, Resource]:
+        """The settlement workflow, built from its two functions; the consumer's ``STATE_MACHINE_ARN`` names it."""
+        self.workflow = PaymentWorkflow(
+            self,
+            "workflow",
+            self.context,
+            validate=functions["workflow-validate"],
+            process=functions["workflow-process"],
+            topic=self.messaging.notifications,
+            messaging_key=self.keys.messaging,
+            data_key=self.keys.data,
+            logs_key=self.keys.logs,
+        )
+        arn = self.workflow.state_machine_arn
+        return {"STATE_MACHINE_ARN": Resource(arn, arn, self.keys.data.arn, "state_machine")}
 
     def _queue(self, queue: QueueRef) -> Resource:
         return Resource(value=queue.url, arn=queue.arn, key_arn=self.keys.messaging.arn, kind="queue")

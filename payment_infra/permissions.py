@@ -22,11 +22,7 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     "status": {"TRANSACTIONS_TABLE": TABLE_READ},
     "health": {},
-    "settlement": {
-        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:UpdateItem"),
-        "RECEIPTS_BUCKET": ("s3:PutObject",),
-        "NOTIFICATIONS_TOPIC_ARN": ("sns:Publish",),
-    },
+    "settlement": {"STATE_MACHINE_ARN": ("states:StartExecution",)},
     "batch-import": {
         "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:PutItem"),
         "QUEUE_URL": ("sqs:SendMessage",),
@@ -67,7 +63,7 @@ class Resource:
     value: str
     arn: str
     key_arn: str
-    kind: str  # "table", "queue", "bucket", "topic"
+    kind: str  # "table", "queue", "bucket", "topic", "state_machine"
 
 
 def function_statements(
@@ -117,6 +113,17 @@ def function_statements(
                     )
                 )
             statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))
+        elif resource.kind == "state_machine":
+            statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
+            # StartExecution stores the input encrypted with the state machine's CMK: a data key, via states only.
+            statements.append(
+                policies.allow(
+                    ["kms:GenerateDataKey"],
+                    [resource.key_arn],
+                    sid=f"{sid}Kms",
+                    conditions={"StringEquals": {"kms:ViaService": f"states.{region}.amazonaws.com"}},
+                )
+            )
         else:
             statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
             statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))

@@ -58,8 +58,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="settlement",
         handler="payments.handlers.settlement.handler",
-        description="SQS FIFO consumer: settles transactions, writes receipts, notifies",
-        environment=("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET", "NOTIFICATIONS_TOPIC_ARN"),
+        description="SQS FIFO consumer: starts one workflow execution per transaction (named after its id)",
+        environment=("STATE_MACHINE_ARN",),
         timeout_seconds=60,
     ),
     FunctionSpec(
@@ -79,7 +79,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="workflow-process",
         handler="payments.handlers.workflow.process_handler",
-        description="Step Functions: settle a transaction and write its receipt",
+        description="Step Functions: settle a transaction and write its receipt, or mark it failed",
         environment=("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET"),
         timeout_seconds=30,
     ),

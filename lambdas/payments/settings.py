@@ -104,9 +104,7 @@ class HealthSettings(BaseSettings):
 
 @dataclass(frozen=True)
 class SettlementSettings(BaseSettings):
-    transactions_table: str = _env("TRANSACTIONS_TABLE")
-    receipts_bucket: str = _env("RECEIPTS_BUCKET")
-    notifications_topic_arn: str = _env("NOTIFICATIONS_TOPIC_ARN")
+    state_machine_arn: str = _env("STATE_MACHINE_ARN")
 
 
 @dataclass(frozen=True)
