@@ -202,9 +202,9 @@ def test_package_holds_only_runtime_code():
 
 def test_missing_variables_are_all_named():
     with pytest.raises(settings_module.SettingsError) as raised:
-        settings_module.SettlementSettings.from_env({"ENVIRONMENT": "dev"})
+        settings_module.WorkflowProcessSettings.from_env({"ENVIRONMENT": "dev"})
     message = str(raised.value)
-    for name in ("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET", "NOTIFICATIONS_TOPIC_ARN", "POWERTOOLS_SERVICE_NAME"):
+    for name in ("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"):
         assert name in message
 
 
