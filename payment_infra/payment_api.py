@@ -29,7 +29,7 @@ from payment_infra.permissions import Resource
 
 
 class PaymentApiConstruct(Construct):
-    """KMS keys → storage, database, network, messaging → functions (and the workflow) → API, batch import → monitoring."""
+    """KMS keys → storage, database, network, messaging → functions + workflow → API, batch import → monitoring."""
 
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
         super().__init__(scope, id_)
