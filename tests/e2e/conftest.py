@@ -8,11 +8,11 @@ emulator always matches the infrastructure code under test.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -8,6 +8,7 @@ through the SNS integration to moto. Faults are injected on the wire (``payment_
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.e2e.conftest import Emulator
 
@@ -19,7 +20,7 @@ def _create(emulator: Emulator, customer_id: str, amount: int = 1250, currency: 
 
 
 def _definition(emulator: Emulator) -> dict:
-    stack = json.loads(open(emulator.info["stack_file"], encoding="utf-8").read())
+    stack = json.loads(Path(emulator.info["stack_file"]).read_text(encoding="utf-8"))
     (machine,) = stack["resource"]["aws_sfn_state_machine"].values()
     return json.loads(machine["definition"])
 
