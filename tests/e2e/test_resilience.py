@@ -88,7 +88,8 @@ def test_dynamodb_throttle_during_settlement_is_retried(emulator: Emulator, cust
         execution = emulator.wait_execution(transaction_id)
         failures = emulator.task_failures(execution["executionArn"])
         assert failures == ([("Process", "RetryableProcessingError")] if times == 4 else [])
-        assert len(emulator.wait_for(lambda: emulator.notifications(transaction_id), 10, "the notification")) == 1
+        notified = emulator.wait_for(lambda t=transaction_id: emulator.notifications(t), 10, "the notification")
+        assert len(notified) == 1
 
 
 def test_s3_failure_writing_the_receipt_is_retried_without_double_receipt(
