@@ -2,9 +2,10 @@
 
 A rule names a customer; the settlement poller tells this module which transaction
 belongs to which customer before invoking the consumer. A matching request to the
-transactions table (``UpdateItem``) or to the receipts prefix (``PutObject``) gets a
-canned AWS error response instead of reaching moto, so botocore's own retry logic,
-the handler's error mapping and the queue's redelivery all run as they would in AWS.
+transactions table (``UpdateItem``), to the receipts prefix (``PutObject``) or to Step
+Functions (``StartExecution`` of that transaction) gets a canned AWS error response
+instead of reaching the service, so botocore's own retry logic, the handler's error
+mapping, the workflow's Retry and the queue's redelivery all run as they would in AWS.
 
 Kinds:
 ``dynamodb_throttle``  ``ProvisionedThroughputExceededException`` (botocore retries it)
