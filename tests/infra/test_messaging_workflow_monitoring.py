@@ -226,3 +226,11 @@ def test_dashboard_shows_workflow_executions(stack: dict) -> None:
     metrics = {m[1]: m for m in executions["properties"]["metrics"]}
     assert set(metrics) == {"ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"}
     assert all(m[2:] == ["StateMachineArn", ref("aws_sfn_state_machine", machine_key, "arn")] for m in metrics.values())
+
+
+def test_consumer_reaches_step_functions_through_the_vpc_interface_endpoint(stack: dict, env: str) -> None:
+    region = stack["provider"]["aws"][0]["region"]
+    consumer = resources(stack, "aws_lambda_function")[_function_key(stack, env, "settlement")]
+    (endpoint,) = [e for e in resources(stack, "aws_vpc_endpoint").values() if e["service_name"] == f"com.amazonaws.{region}.states"]
+    assert endpoint["vpc_endpoint_type"] == "Interface" and endpoint["private_dns_enabled"] is True
+    assert set(endpoint["subnet_ids"]) == set(consumer["vpc_config"]["subnet_ids"])
