@@ -81,7 +81,7 @@ bench: install $(NPM_STAMP) ## Measure synth/checkov/package/test figures; write
 
 .PHONY: local fuzz
 
-local: synth ## Serve the API on 127.0.0.1 without Docker: make local [ENV=dev] [PORT=3000] [API_KEY=..]
+local: synth ## Serve the API without Docker on http://127.0.0.1:PORT/ENV (the stage URL): make local [ENV=dev] [PORT=3000] [API_KEY=..]
 	$(VENV_PY) -m payment_local --env '$(or $(ENV),dev)' --port '$(or $(PORT),3000)' --api-key '$(or $(API_KEY),local-dev-key)'
 
 fuzz: install ## Schema fuzzing against the local emulator, 100 examples per operation (>= 500 requests)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum, StrEnum
 from typing import Any
 
+from payment_infra.application import functions_module
+
 ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
 
 # Commercial AWS regions (2026). A region outside this list is almost always a typo.
@@ -44,6 +46,17 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 LAMBDA_MEMORY_RANGE_MB = (128, 10240)
 LAMBDA_ARCHITECTURES = ("arm64", "x86_64")
 LAMBDA_RUNTIMES = ("python3.12", "python3.13")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # Powertools Logger (Python logging) levels
+# Product constants, the same in every environment.
+SERVICE_NAME = "payment-api"  # POWERTOOLS_SERVICE_NAME: the service dimension of logs, traces and metrics
+METRICS_NAMESPACE = "PaymentApi"  # POWERTOOLS_METRICS_NAMESPACE
+# Days a scheduled KMS key deletion waits (KMS allows 7-30): the shortest while the environment is destroyable,
+# the longest once it is protected (PAYMENT_DESTROYABLE=false).
+KMS_DELETION_WINDOW_DAYS_DESTROYABLE = 7
+KMS_DELETION_WINDOW_DAYS_PROTECTED = 30
+# SQS allows 1-1000 receives before the DLQ; a FIFO event source takes at most 10 records per batch.
+MAX_RECEIVE_COUNT_RANGE = (1, 1000)
+FIFO_BATCH_SIZE_RANGE = (1, 10)
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -69,14 +82,18 @@ class LambdaSettings:
     """Sizing of the API functions (memory, reserved concurrency) and the runtime they share."""
 
     memory_mb: int
+    """Memory of every function (MB); Lambda scales CPU with it."""
     reserved_concurrency: int
+    """Reserved concurrency of each API function (transactions, status, health)."""
     worker_reserved_concurrency: int = 5  # settlement, batch import and workflow steps
-    timeout_seconds: int = 29  # API Gateway's integration timeout
     runtime: str = "python3.12"
+    """Python runtime of every function and of the Powertools layer."""
     architecture: str = "arm64"
+    """CPU architecture of every function and of the Powertools layer."""
     # Public Powertools layer version N of
     # arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{N}
     powertools_layer_version: int = 27
+    log_level: str = "INFO"  # POWERTOOLS_LOG_LEVEL of every function
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,9 @@ class Capacity:
     """Autoscaling bounds of one provisioned throughput dimension (table and every GSI)."""
 
     minimum: int
+    """Lowest provisioned capacity units autoscaling may set."""
     maximum: int
+    """Highest provisioned capacity units autoscaling may set."""
 
 
 @dataclass(frozen=True)
@@ -92,10 +111,13 @@ class DynamoDbSettings:
     """Billing of the transactions table; provisioned tables get target-tracking autoscaling."""
 
     billing_mode: BillingMode
+    """PAY_PER_REQUEST (on demand) or PROVISIONED (with autoscaling) for the transactions table."""
     read: Capacity | None = None
     write: Capacity | None = None
     target_utilization_percent: float = 70.0
+    """Autoscaling target: consumed share of provisioned capacity (PROVISIONED only)."""
     point_in_time_recovery: bool = True
+    """Continuous backups of both tables; cannot be turned off."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +125,30 @@ class ApiSettings:
     """Stage throttling and the usage plan of the environment's API key."""
 
     throttle_rate_limit: int
+    """Stage and usage-plan steady rate (requests per second)."""
     throttle_burst_limit: int
+    """Stage and usage-plan burst (requests)."""
     quota_per_day: int
+    """Usage-plan quota of the API key (requests per day)."""
     p99_latency_alarm_ms: int = 1000  # alarm when the stage's p99 latency exceeds this
+    # How long a create's Idempotency-Key is remembered (IDEMPOTENCY_TTL_SECONDS of the transactions function).
+    idempotency_ttl_seconds: int = 86_400
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    """The settlement queue and its consumer."""
+
+    settlement_batch_size: int = 10  # messages per settlement invocation (event source batch size)
+    max_receive_count: int = 3  # deliveries of a settlement message before it moves to the DLQ
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    """Thresholds of the CloudWatch alarms (each over one 5-minute period); the p99 latency one is in ``api``."""
+
+    api_5xx_rate_percent: int = 1  # alarm when more than this share of API requests fail with 5xx
+    queue_age_seconds: int = 300  # alarm when the oldest settlement message waited longer than this
 
 
 @dataclass(frozen=True)
@@ -113,7 +156,9 @@ class RetentionSettings:
     """How long objects (current and noncurrent versions) and log events are kept."""
 
     s3_expiration_days: int
+    """Days before objects (current and noncurrent versions) expire in every bucket."""
     log_retention_days: int
+    """Days CloudWatch keeps log events (functions, API, WAF, workflow, VPC flow logs)."""
 
 
 @dataclass(frozen=True)
@@ -121,20 +166,31 @@ class EnvironmentConfig:
     """Everything that differs between dev, staging and prod. Build it with ``load_config``."""
 
     name: str
+    """Environment name (dev, staging, prod): suffix of every resource name."""
     lambda_: LambdaSettings
     dynamodb: DynamoDbSettings
     api: ApiSettings
     retention: RetentionSettings
+    messaging: MessagingSettings = field(default_factory=MessagingSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
     destroyable: bool = True
+    """`cdktf destroy` works: `force_destroy` on buckets, no deletion protection (PAYMENT_DESTROYABLE)."""
     region: str = "ap-northeast-2"
+    """Region of the stack (PAYMENT_AWS_REGION)."""
     fallback_region: str = "ap-northeast-1"
+    """Fallback/DR region, validated and kept for the DR work (PAYMENT_FALLBACK_REGION)."""
     alert_email: str = "admin@example.com"
+    """Email subscribed to the notification and alarm topics (PAYMENT_ALERT_EMAIL)."""
     project: str = "payment-api"
+    """`Project` tag."""
     owner: str = "payments-team"
+    """`Owner` tag (PAYMENT_OWNER)."""
     cost_center: str = "payments"
+    """`CostCenter` tag (PAYMENT_COST_CENTER)."""
     # The region-wide API Gateway logging role is one per account: manage it from one stack per account.
     manage_apigateway_account: bool = True
     extra_tags: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """More (key, value) tags on every taggable resource."""
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -156,6 +212,11 @@ class EnvironmentConfig:
     @property
     def stack_id(self) -> str:
         return f"payment-{self.name}"
+
+    @property
+    def kms_deletion_window_days(self) -> int:
+        """Days a scheduled KMS key deletion waits: short while destroyable, the KMS maximum once protected."""
+        return KMS_DELETION_WINDOW_DAYS_DESTROYABLE if self.destroyable else KMS_DELETION_WINDOW_DAYS_PROTECTED
 
 
 ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
@@ -278,12 +339,6 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
     for name in ("reserved_concurrency", "worker_reserved_concurrency"):
         value = getattr(lam, name)
         check(is_int(value) and 1 <= value <= 1000, f"lambda_.{name}", value, "an integer from 1 to 1000")
-    check(
-        is_int(lam.timeout_seconds) and 1 <= lam.timeout_seconds <= 29,
-        "lambda_.timeout_seconds",
-        lam.timeout_seconds,
-        "an integer from 1 to 29 (API Gateway integration timeout)",
-    )
     check(lam.runtime in LAMBDA_RUNTIMES, "lambda_.runtime", lam.runtime, "one of " + ", ".join(LAMBDA_RUNTIMES))
     check(
         lam.architecture in LAMBDA_ARCHITECTURES,
@@ -297,6 +352,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         lam.powertools_layer_version,
         "a positive integer",
     )
+    check(lam.log_level in LOG_LEVELS, "lambda_.log_level", lam.log_level, "one of " + ", ".join(LOG_LEVELS))
 
     db = config.dynamodb
     check(
@@ -348,6 +404,36 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
     for name in ("throttle_rate_limit", "throttle_burst_limit", "quota_per_day", "p99_latency_alarm_ms"):
         value = getattr(api, name)
         check(is_int(value) and value > 0, f"api.{name}", value, "a positive integer")
+    low, high = functions_module().IDEMPOTENCY_TTL_RANGE_SECONDS
+    check(
+        is_int(api.idempotency_ttl_seconds) and low <= api.idempotency_ttl_seconds <= high,
+        "api.idempotency_ttl_seconds",
+        api.idempotency_ttl_seconds,
+        f"an integer from {low} to {high} (seconds; what the transactions function accepts)",
+    )
+
+    msg = config.messaging
+    for name, (low, high), why in (
+        ("settlement_batch_size", FIFO_BATCH_SIZE_RANGE, "the FIFO event source maximum"),
+        ("max_receive_count", MAX_RECEIVE_COUNT_RANGE, "SQS redrive policy limits"),
+    ):
+        value = getattr(msg, name)
+        allowed = f"an integer from {low} to {high} ({why})"
+        check(is_int(value) and low <= value <= high, f"messaging.{name}", value, allowed)
+
+    alarms = config.alarms
+    check(
+        is_int(alarms.api_5xx_rate_percent) and 1 <= alarms.api_5xx_rate_percent <= 100,
+        "alarms.api_5xx_rate_percent",
+        alarms.api_5xx_rate_percent,
+        "an integer from 1 to 100 (percent)",
+    )
+    check(
+        is_int(alarms.queue_age_seconds) and alarms.queue_age_seconds >= 60,
+        "alarms.queue_age_seconds",
+        alarms.queue_age_seconds,
+        "an integer >= 60 (seconds)",
+    )
 
     ret = config.retention
     check(

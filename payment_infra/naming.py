@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 
 _TYPE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+# The settlement FIFO queue and its DLQ, named here once: messaging.py creates them, payment_ops' redrive finds them.
+SETTLEMENT_QUEUE = "transaction-queue"
+SETTLEMENT_DLQ = "transaction-queue-dlq"
 
 
 class Naming:
@@ -28,6 +31,12 @@ class Naming:
     def fifo(self, resource_type: str) -> str:
         """SQS FIFO queues and SNS FIFO topics must end in ``.fifo``."""
         return f"{self.name(resource_type)}.fifo"
+
+    def settlement_queue(self) -> str:
+        return self.fifo(SETTLEMENT_QUEUE)
+
+    def settlement_dlq(self) -> str:
+        return self.fifo(SETTLEMENT_DLQ)
 
     def bucket(self, purpose: str) -> str:
         """``payment-{purpose}-{env}-{account id}``: S3 names are global, the account id keeps them unique."""

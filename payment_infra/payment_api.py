@@ -14,7 +14,7 @@ from payment_infra.application import functions_module
 from payment_infra.config import EnvironmentConfig
 from payment_infra.constructs.api import PaymentRestApi
 from payment_infra.constructs.batch_import import BatchImportTrigger
-from payment_infra.constructs.compute import SETTLEMENT, Compute
+from payment_infra.constructs.compute import Compute
 from payment_infra.constructs.database import Database
 from payment_infra.constructs.kms import KmsKeys
 from payment_infra.constructs.messaging import Messaging, QueueRef
@@ -39,7 +39,8 @@ class PaymentApiConstruct(Construct):
         self.storage = Storage(self, "storage", self.context, self.keys.storage)
         self.database = Database(self, "database", self.context, self.keys.data)
         self.network = Network(self, "network", self.context, self.keys.logs)
-        settlement_timeout = functions_module().function(SETTLEMENT).timeout_seconds
+        app = functions_module()
+        settlement_timeout = app.function(app.SETTLEMENT).timeout_seconds
         self.messaging = Messaging(
             self, "messaging", self.context, self.keys.messaging, consumer_timeout_seconds=settlement_timeout
         )
@@ -63,7 +64,7 @@ class PaymentApiConstruct(Construct):
         self.api = PaymentRestApi(self, "api", self.context, functions=functions, logs_key=self.keys.logs)
         self.firewall = ApiFirewall(self, "waf", self.context, stage_arn=self.api.stage_arn, logs_key=self.keys.logs)
         BatchImportTrigger(
-            self, "batch_import", self.context, bucket=self.storage.imports, function=functions["batch-import"]
+            self, "batch_import", self.context, bucket=self.storage.imports, function=functions[app.BATCH_IMPORT]
         )
         self.monitoring = Monitoring(
             self,
@@ -86,30 +87,40 @@ class PaymentApiConstruct(Construct):
             self,
             "workflow",
             self.context,
-            validate=functions["workflow-validate"],
-            process=functions["workflow-process"],
+            validate=functions[functions_module().WORKFLOW_VALIDATE],
+            process=functions[functions_module().WORKFLOW_PROCESS],
             topic=self.messaging.notifications,
             messaging_key=self.keys.messaging,
             data_key=self.keys.data,
             logs_key=self.keys.logs,
         )
-        arn = self.workflow.state_machine_arn
-        return {"STATE_MACHINE_ARN": Resource(arn, arn, self.keys.data.arn, "state_machine")}
+        app, arn = functions_module(), self.workflow.state_machine_arn
+        variable = app.STATE_MACHINE_ARN
+        return {variable: Resource(arn, arn, self.keys.data.arn, app.RESOURCE_KINDS[variable])}
 
     def _queue(self, queue: QueueRef) -> Resource:
         return Resource(value=queue.url, arn=queue.arn, key_arn=self.keys.messaging.arn, kind="queue")
 
     def _resources(self) -> dict[str, Resource]:
-        """What each environment variable of the application names, in this environment."""
+        """What each environment variable of the application names, in this environment.
+
+        The variables and their kinds are the application's (``RESOURCE_KINDS``); this says which resource.
+        """
+        app = functions_module()
         data, storage, messaging = self.keys.data.arn, self.keys.storage.arn, self.keys.messaging.arn
-        tables, buckets = self.database, self.storage
-        return {
-            "TRANSACTIONS_TABLE": Resource(tables.transactions.name, tables.transactions.arn, data, "table"),
-            "IDEMPOTENCY_TABLE": Resource(tables.idempotency.name, tables.idempotency.arn, data, "table"),
-            "QUEUE_URL": self._queue(self.messaging.queue),
-            "RECEIPTS_BUCKET": Resource(buckets.receipts.name, buckets.receipts.arn, storage, "bucket"),
-            "IMPORT_BUCKET": Resource(buckets.imports.name, buckets.imports.arn, storage, "bucket"),
-            "NOTIFICATIONS_TOPIC_ARN": Resource(
-                self.messaging.notifications.arn, self.messaging.notifications.arn, messaging, "topic"
-            ),
+        tables, buckets, queue = self.database, self.storage, self.messaging.queue
+        # (value, ARN, key) of each variable's resource
+        named = {
+            app.TRANSACTIONS_TABLE: (tables.transactions.name, tables.transactions.arn, data),
+            app.IDEMPOTENCY_TABLE: (tables.idempotency.name, tables.idempotency.arn, data),
+            app.QUEUE_URL: (queue.url, queue.arn, messaging),
+            app.RECEIPTS_BUCKET: (buckets.receipts.name, buckets.receipts.arn, storage),
+            app.IMPORT_BUCKET: (buckets.imports.name, buckets.imports.arn, storage),
         }
+        late = {app.STATE_MACHINE_ARN}  # built from functions: see _workflow_resources
+        if set(named) | late != set(app.RESOURCE_KINDS):
+            raise ValueError(
+                f"resources for {sorted(named | late)} but the application's RESOURCE_KINDS are "
+                f"{sorted(app.RESOURCE_KINDS)}"
+            )
+        return {variable: Resource(*named[variable], app.RESOURCE_KINDS[variable]) for variable in named}

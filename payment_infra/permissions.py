@@ -11,38 +11,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from payment_infra import policies
+from payment_infra.application import functions_module
 
+_app = functions_module()
 TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
-# Per function and environment variable: the actions it may take on that resource.
+# Per function and environment variable (the application's names): the actions it may take on that resource.
 GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "transactions": {
-        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:PutItem"),
-        "IDEMPOTENCY_TABLE": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
-        "QUEUE_URL": ("sqs:SendMessage",),
+    _app.TRANSACTIONS: {
+        _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:PutItem"),
+        _app.IDEMPOTENCY_TABLE: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        _app.QUEUE_URL: ("sqs:SendMessage",),
     },
-    "status": {"TRANSACTIONS_TABLE": TABLE_READ},
-    "health": {},
-    "settlement": {"STATE_MACHINE_ARN": ("states:StartExecution",)},
-    "batch-import": {
-        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:PutItem"),
-        "QUEUE_URL": ("sqs:SendMessage",),
-        "IMPORT_BUCKET": ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),  # reads the event's version
+    _app.STATUS: {_app.TRANSACTIONS_TABLE: TABLE_READ},
+    _app.HEALTH: {},
+    _app.SETTLEMENT: {_app.STATE_MACHINE_ARN: ("states:StartExecution",)},
+    _app.BATCH_IMPORT: {
+        _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:PutItem"),
+        _app.QUEUE_URL: ("sqs:SendMessage",),
+        _app.IMPORT_BUCKET: ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),  # reads the event's version
     },
-    "workflow-validate": {"TRANSACTIONS_TABLE": TABLE_READ},
-    "workflow-process": {
-        "TRANSACTIONS_TABLE": (*TABLE_READ, "dynamodb:UpdateItem"),
-        "RECEIPTS_BUCKET": ("s3:PutObject",),
+    _app.WORKFLOW_VALIDATE: {_app.TRANSACTIONS_TABLE: TABLE_READ},
+    _app.WORKFLOW_PROCESS: {
+        _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:UpdateItem"),
+        _app.RECEIPTS_BUCKET: ("s3:PutObject",),
     },
 }
-# Variables that configure behaviour and name no resource.
-NON_RESOURCE_VARIABLES = frozenset({"IDEMPOTENCY_TTL_SECONDS"})
 
 # Object prefixes a function may touch in a bucket (never the whole bucket).
 OBJECT_PREFIXES: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("RECEIPTS_BUCKET", "s3:PutObject"): ("receipts/",),
-    ("IMPORT_BUCKET", "s3:GetObject"): ("imports/",),
-    ("IMPORT_BUCKET", "s3:GetObjectVersion"): ("imports/",),
-    ("IMPORT_BUCKET", "s3:PutObject"): ("reports/",),
+    (_app.RECEIPTS_BUCKET, "s3:PutObject"): ("receipts/",),
+    (_app.IMPORT_BUCKET, "s3:GetObject"): ("imports/",),
+    (_app.IMPORT_BUCKET, "s3:GetObjectVersion"): ("imports/",),
+    (_app.IMPORT_BUCKET, "s3:PutObject"): ("reports/",),
 }
 
 KMS_FOR_WRITE = ("kms:GenerateDataKey", "kms:Decrypt")
@@ -63,7 +63,7 @@ class Resource:
     value: str
     arn: str
     key_arn: str
-    kind: str  # "table", "queue", "bucket", "topic", "state_machine"
+    kind: str  # "table", "queue", "bucket", "topic", "state_machine" (the application's RESOURCE_KINDS)
 
 
 def function_statements(

@@ -120,13 +120,15 @@ class Emulator:
         self.warnings = gateway.gateway_response_warnings()
         self._http = make_server(HOST, self.options.port, gateway, threaded=True)
         port = self._http.server_address[1]
-        self.base_url = f"http://{HOST}:{port}"
+        # The stage URL, as API Gateway's invoke URL: https://{api}.execute-api.{region}.amazonaws.com/{stage}
+        self.base_url = f"http://{HOST}:{port}{gateway.stage_prefix}"
         for thread in self._threads:
             thread.start()
         self._http_thread = threading.Thread(target=self._http.serve_forever, name="http", daemon=True)
         self._http_thread.start()
         self.info = {
             "base_url": self.base_url,
+            "stage": self.stack.stage_name,
             "api_key": self.api_key,
             "api_key_id": gateway.api_key_id,
             "env": self.stack.env,
@@ -161,7 +163,7 @@ class Emulator:
     # -- test hooks (only with --test-hooks) -----------------------------------------
 
     def _control(self, request: Request) -> Response | None:
-        name = request.path.removeprefix(CONTROL_PREFIX)
+        name = request.path.removeprefix(f"/{self.stack.stage_name}").removeprefix(CONTROL_PREFIX)
         if name == "faults" and request.method == "POST":
             try:
                 spec = json.loads(request.get_data() or b"{}")

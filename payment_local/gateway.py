@@ -1,6 +1,7 @@
 """The HTTP front: what API Gateway does before and after invoking a function.
 
-Driven by the deployed OpenAPI document from the stack: route matching on its paths,
+Served under the stage's path (``/<stage>/...``) like the stage URL of API Gateway, and driven by the
+deployed OpenAPI document from the stack: route matching on its paths,
 the API key check where the operation's security asks for ``x-api-key``, the usage
 plan's throttle and quota, the ``body-and-parameters`` request validator (required
 parameters present, body valid against the JSON schema, draft 4 like API Gateway), the
@@ -24,6 +25,7 @@ from jsonschema import Draft4Validator
 from werkzeug.wrappers import Request, Response
 
 from payment_local.events import api_event
+from payment_local.request_validation import INVALID_BODY, check_body
 from payment_local.stack import Stack, UsagePlan
 
 CONTROL_PREFIX = "/__local/"
@@ -44,7 +46,7 @@ RESPONSE_STATUS = {
 DEFAULT_MESSAGES = {
     "INVALID_API_KEY": "Forbidden",
     "MISSING_AUTHENTICATION_TOKEN": "Missing Authentication Token",  # nosec B105 - a response type
-    "BAD_REQUEST_BODY": "Invalid request body",
+    "BAD_REQUEST_BODY": INVALID_BODY,
     "BAD_REQUEST_PARAMETERS": "Missing required request parameters",
     "THROTTLED": "Too Many Requests",
     "QUOTA_EXCEEDED": "Limit Exceeded",
@@ -215,7 +217,7 @@ class Gateway:
     # -- responses ------------------------------------------------------------------
 
     def gateway_response(self, response_type: str, request_id: str, message: str | None = None,
-                         status: int | None = None) -> Response:
+                         status: int | None = None, validation_errors: str | None = None) -> Response:
         definition = self._responses.get(response_type)
         if definition is None:
             family = "DEFAULT_5XX" if RESPONSE_STATUS.get(response_type, 400) >= 500 else "DEFAULT_4XX"
@@ -226,7 +228,7 @@ class Gateway:
             # messageString renders as a quoted JSON string (as in API Gateway); the others JSON-escaped in place.
             "error.messageString": message,
             "error.message": message,
-            "error.validationErrorString": message,
+            "error.validationErrorString": validation_errors or message,
             "requestId": request_id,
         }
 
@@ -271,9 +273,20 @@ class Gateway:
                 return operation, match.groupdict()
         return None, {}
 
+    @property
+    def stage_prefix(self) -> str:
+        """``/<stage>``: every URL of the API starts with it, as on the stage URL of execute-api."""
+        return f"/{self._stack.stage_name}"
+
     def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
-        path = request.path
+        prefix = self.stage_prefix
+        if request.path != prefix and not request.path.startswith(prefix + "/"):
+            # No stage, no deployment: execute-api answers before any of the API's gateway responses apply.
+            return Response(json.dumps({"message": "Forbidden"}), status=403, headers={
+                "Content-Type": "application/json", "x-amzn-RequestId": request_id,
+                "x-amzn-ErrorType": "ForbiddenException"})
+        path = request.path[len(prefix):] or "/"
         if path.startswith(CONTROL_PREFIX) and self._control is not None:
             if not self._key_ok(request):
                 return self.gateway_response("INVALID_API_KEY", request_id)
@@ -290,8 +303,8 @@ class Gateway:
         body = request.get_data(cache=False)
         rejection = self._validate(operation, request, path_parameters, body)
         if rejection:
-            response_type, message = rejection
-            return self.gateway_response(response_type, request_id, message)
+            response_type, message, details = rejection
+            return self.gateway_response(response_type, request_id, message, validation_errors=details)
         if operation.integration.get("type") == "mock":
             return self._mock(operation)
         if operation.handler is None:
@@ -324,7 +337,8 @@ class Gateway:
         return hmac.compare_digest(given.encode("utf-8", "replace"), self._api_key.encode("utf-8"))
 
     def _validate(self, operation: Operation, request: Request, path_parameters: dict[str, str],
-                  body: bytes) -> tuple[str, str] | None:
+                  body: bytes) -> tuple[str, str, str] | None:
+        """``(gateway response type, $context.error.message, validationErrorString)`` of a rejection, or ``None``."""
         if operation.validate_parameters:
             missing = []
             for location, name in operation.required_parameters:
@@ -336,17 +350,14 @@ class Gateway:
                 if not present:
                     missing.append(name)
             if missing:
-                return "BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{', '.join(missing)}]"
+                message = f"Missing required request parameters: [{', '.join(missing)}]"
+                return "BAD_REQUEST_PARAMETERS", message, message
         if operation.validate_body and operation.body_validator is not None:
             if not body and not operation.body_required:
                 return None
-            try:
-                document = json.loads(body or b"null")
-            except ValueError:
-                return "BAD_REQUEST_BODY", "Invalid request body"
-            errors = sorted(operation.body_validator.iter_errors(document), key=lambda e: list(e.path))
-            if errors:
-                return "BAD_REQUEST_BODY", "[" + ", ".join(e.message for e in errors[:5]) + "]"
+            details = check_body(operation.body_validator, body)
+            if details is not None:
+                return "BAD_REQUEST_BODY", INVALID_BODY, details
         return None
 
     @staticmethod

@@ -26,7 +26,11 @@ class EmulatorStartError(RuntimeError):
 def running_emulator(
     args: Sequence[str], *, env: Mapping[str, str], workdir: Path, timeout: float = 90
 ) -> Iterator[dict[str, Any]]:
-    """Start ``python -m payment_local --port 0 <args>``, yield its ready info (base_url, api_key, …), stop it."""
+    """Start ``python -m payment_local --port 0 <args>``, yield its ready info, stop it.
+
+    The info holds ``base_url``, the stage URL (``http://127.0.0.1:<port>/<stage>``, every API path is below it),
+    ``stage``, ``api_key`` and the emulated resources' names.
+    """
     ready = workdir / "ready.json"
     log_path = workdir / "emulator.log"
     with log_path.open("wb") as log:

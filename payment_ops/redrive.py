@@ -38,8 +38,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from payment_infra.config import ENVIRONMENT_NAMES
+from payment_infra.naming import Naming
+
 DEFAULT_REGION = "ap-northeast-2"
-ENVIRONMENTS = ("dev", "staging", "prod")  # payment_infra.config.ENVIRONMENT_NAMES (not imported: it starts jsii)
+ENVIRONMENTS = ENVIRONMENT_NAMES
 MAX_BATCH = 10  # SQS limit per ReceiveMessage / *Batch call
 DEFAULT_VISIBILITY_TIMEOUT = 120
 DEDUP_NAMESPACE = b"payment-redrive/v1"
@@ -53,11 +56,13 @@ class RedriveError(RuntimeError):
 
 
 def source_queue_name(env: str) -> str:
-    return f"transaction-queue-dlq-{env}.fifo"
+    """The settlement DLQ of ``env``, by the naming code that names it in the stack (payment_infra.naming)."""
+    return Naming(env).settlement_dlq()
 
 
 def target_queue_name(env: str) -> str:
-    return f"transaction-queue-{env}.fifo"
+    """The settlement queue of ``env``, by the same naming code."""
+    return Naming(env).settlement_queue()
 
 
 def resolve_region(cli_region: str | None, environ: Mapping[str, str] | None = None) -> str:

@@ -26,72 +26,111 @@ class FunctionSpec:
     timeout_seconds: int
 
 
-COMMON_ENVIRONMENT: tuple[str, ...] = (
-    "ENVIRONMENT",
+# Function names (``FunctionSpec.name``): every other module refers to a function by these constants.
+TRANSACTIONS = "transactions"
+STATUS = "status"
+HEALTH = "health"
+SETTLEMENT = "settlement"
+BATCH_IMPORT = "batch-import"
+WORKFLOW_VALIDATE = "workflow-validate"
+WORKFLOW_PROCESS = "workflow-process"
+
+# Environment variables, each named once here; ``settings.py`` parses them, the infrastructure sets them.
+ENVIRONMENT_NAME = "ENVIRONMENT"
+#: Read by Powertools itself.
+POWERTOOLS_ENVIRONMENT: tuple[str, ...] = (
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
 )
+SERVICE_NAME, METRICS_NAMESPACE, LOG_LEVEL = POWERTOOLS_ENVIRONMENT
+COMMON_ENVIRONMENT: tuple[str, ...] = (ENVIRONMENT_NAME, *POWERTOOLS_ENVIRONMENT)
+"""Set on every function."""
+
+TRANSACTIONS_TABLE = "TRANSACTIONS_TABLE"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+QUEUE_URL = "QUEUE_URL"
+RECEIPTS_BUCKET = "RECEIPTS_BUCKET"
+IMPORT_BUCKET = "IMPORT_BUCKET"
+STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
+IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
+
+RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        TRANSACTIONS_TABLE: "table",
+        IDEMPOTENCY_TABLE: "table",
+        QUEUE_URL: "queue",
+        RECEIPTS_BUCKET: "bucket",
+        IMPORT_BUCKET: "bucket",
+        STATE_MACHINE_ARN: "state_machine",
+    }
+)
+"""Variables that name a resource, and its kind: the infrastructure sets them and grants on that resource."""
+SETTING_VARIABLES: frozenset[str] = frozenset({IDEMPOTENCY_TTL_SECONDS})
+"""Variables that configure behaviour and name no resource (values from the environment config)."""
+IDEMPOTENCY_TTL_RANGE_SECONDS = (60, 7 * 86_400)
+"""The idempotency TTLs the transactions function accepts (inclusive)."""
+
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
-        name="transactions",
+        name=TRANSACTIONS,
         handler="payments.handlers.transactions.handler",
         description="Payment API: create (idempotent), get and list transactions",
-        environment=("TRANSACTIONS_TABLE", "IDEMPOTENCY_TABLE", "QUEUE_URL", "IDEMPOTENCY_TTL_SECONDS"),
+        environment=(TRANSACTIONS_TABLE, IDEMPOTENCY_TABLE, QUEUE_URL, IDEMPOTENCY_TTL_SECONDS),
         timeout_seconds=15,
     ),
     FunctionSpec(
-        name="status",
+        name=STATUS,
         handler="payments.handlers.status.handler",
         description="Payment API: settlement status of one transaction",
-        environment=("TRANSACTIONS_TABLE",),
+        environment=(TRANSACTIONS_TABLE,),
         timeout_seconds=10,
     ),
     FunctionSpec(
-        name="health",
+        name=HEALTH,
         handler="payments.handlers.health.handler",
         description="Payment API: liveness check (no dependencies, no API key)",
         environment=(),
         timeout_seconds=5,
     ),
     FunctionSpec(
-        name="settlement",
+        name=SETTLEMENT,
         handler="payments.handlers.settlement.handler",
         description="SQS FIFO consumer: starts one workflow execution per transaction (named after its id)",
-        environment=("STATE_MACHINE_ARN",),
+        environment=(STATE_MACHINE_ARN,),
         timeout_seconds=60,
     ),
     FunctionSpec(
-        name="batch-import",
+        name=BATCH_IMPORT,
         handler="payments.handlers.batch_import.handler",
         description="S3 imports/*.csv: one transaction per valid row, report under reports/",
-        environment=("TRANSACTIONS_TABLE", "QUEUE_URL", "IMPORT_BUCKET"),
+        environment=(TRANSACTIONS_TABLE, QUEUE_URL, IMPORT_BUCKET),
         timeout_seconds=300,
     ),
     FunctionSpec(
-        name="workflow-validate",
+        name=WORKFLOW_VALIDATE,
         handler="payments.handlers.workflow.validate_handler",
         description="Step Functions: check a transaction can be processed",
-        environment=("TRANSACTIONS_TABLE",),
+        environment=(TRANSACTIONS_TABLE,),
         timeout_seconds=10,
     ),
     FunctionSpec(
-        name="workflow-process",
+        name=WORKFLOW_PROCESS,
         handler="payments.handlers.workflow.process_handler",
         description="Step Functions: settle a transaction and write its receipt, or mark it failed",
-        environment=("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET"),
+        environment=(TRANSACTIONS_TABLE, RECEIPTS_BUCKET),
         timeout_seconds=30,
     ),
 )
 
 ROUTES: Mapping[tuple[str, str], str] = MappingProxyType(
     {
-        ("POST", "/transactions"): "transactions",
-        ("GET", "/transactions"): "transactions",
-        ("GET", "/transactions/{transaction_id}"): "transactions",
-        ("GET", "/status/{transaction_id}"): "status",
-        ("GET", "/health"): "health",
+        ("POST", "/transactions"): TRANSACTIONS,
+        ("GET", "/transactions"): TRANSACTIONS,
+        ("GET", "/transactions/{transaction_id}"): TRANSACTIONS,
+        ("GET", "/status/{transaction_id}"): STATUS,
+        ("GET", "/health"): HEALTH,
     }
 )
 

@@ -1,8 +1,8 @@
 """Environment variables, parsed once per container into frozen typed objects.
 
-Each function has its own settings class listing exactly the variables it reads;
-``payments.functions`` declares the same names for the infrastructure (a test
-keeps the two equal). A missing or invalid variable raises ``SettingsError``
+Each function has its own settings class listing exactly the variables it reads,
+by the names ``payments.functions`` declares for the infrastructure (a test keeps
+each class equal to its function's ``FunctionSpec.environment``). A missing or invalid variable raises ``SettingsError``
 naming every problem at once, never a silent default of ``""``.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
-T = TypeVar("T", bound="BaseSettings")
+from payments import functions as contract
 
-DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400
+T = TypeVar("T", bound="BaseSettings")
 
 
 class SettingsError(RuntimeError):
@@ -28,14 +28,10 @@ def _env(name: str, *, default: Any = None, kind: type = str) -> Any:
 
 @dataclass(frozen=True)
 class BaseSettings:
-    environment: str = _env("ENVIRONMENT")
+    environment: str = _env(contract.ENVIRONMENT_NAME)
 
     #: Read by Powertools itself; required so a deployment cannot forget them.
-    POWERTOOLS_VARIABLES: ClassVar[tuple[str, ...]] = (
-        "POWERTOOLS_SERVICE_NAME",
-        "POWERTOOLS_METRICS_NAMESPACE",
-        "POWERTOOLS_LOG_LEVEL",
-    )
+    POWERTOOLS_VARIABLES: ClassVar[tuple[str, ...]] = contract.POWERTOOLS_ENVIRONMENT
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:
@@ -78,23 +74,22 @@ class BaseSettings:
 
 @dataclass(frozen=True)
 class TransactionsApiSettings(BaseSettings):
-    transactions_table: str = _env("TRANSACTIONS_TABLE")
-    idempotency_table: str = _env("IDEMPOTENCY_TABLE")
-    queue_url: str = _env("QUEUE_URL")
-    idempotency_ttl_seconds: int = _env(
-        "IDEMPOTENCY_TTL_SECONDS", default=DEFAULT_IDEMPOTENCY_TTL_SECONDS, kind=int
-    )
+    transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
+    idempotency_table: str = _env(contract.IDEMPOTENCY_TABLE)
+    queue_url: str = _env(contract.QUEUE_URL)
+    #: Set by the infrastructure from its environment config (``api.idempotency_ttl_seconds``).
+    idempotency_ttl_seconds: int = _env(contract.IDEMPOTENCY_TTL_SECONDS, kind=int)
 
     def check(self) -> None:
-        if not 60 <= self.idempotency_ttl_seconds <= 7 * 86_400:
-            raise SettingsError(
-                f"IDEMPOTENCY_TTL_SECONDS must be between 60 and 604800, got {self.idempotency_ttl_seconds}"
-            )
+        low, high = contract.IDEMPOTENCY_TTL_RANGE_SECONDS
+        if not low <= self.idempotency_ttl_seconds <= high:
+            name, value = contract.IDEMPOTENCY_TTL_SECONDS, self.idempotency_ttl_seconds
+            raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
 
 
 @dataclass(frozen=True)
 class StatusApiSettings(BaseSettings):
-    transactions_table: str = _env("TRANSACTIONS_TABLE")
+    transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
 
 
 @dataclass(frozen=True)
@@ -104,22 +99,22 @@ class HealthSettings(BaseSettings):
 
 @dataclass(frozen=True)
 class SettlementSettings(BaseSettings):
-    state_machine_arn: str = _env("STATE_MACHINE_ARN")
+    state_machine_arn: str = _env(contract.STATE_MACHINE_ARN)
 
 
 @dataclass(frozen=True)
 class BatchImportSettings(BaseSettings):
-    transactions_table: str = _env("TRANSACTIONS_TABLE")
-    queue_url: str = _env("QUEUE_URL")
-    import_bucket: str = _env("IMPORT_BUCKET")
+    transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
+    queue_url: str = _env(contract.QUEUE_URL)
+    import_bucket: str = _env(contract.IMPORT_BUCKET)
 
 
 @dataclass(frozen=True)
 class WorkflowValidateSettings(BaseSettings):
-    transactions_table: str = _env("TRANSACTIONS_TABLE")
+    transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
 
 
 @dataclass(frozen=True)
 class WorkflowProcessSettings(BaseSettings):
-    transactions_table: str = _env("TRANSACTIONS_TABLE")
-    receipts_bucket: str = _env("RECEIPTS_BUCKET")
+    transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
+    receipts_bucket: str = _env(contract.RECEIPTS_BUCKET)

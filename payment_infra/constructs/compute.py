@@ -22,15 +22,12 @@ from constructs import Construct
 from payment_infra import policies
 from payment_infra.application import functions_module
 from payment_infra.aws import LambdaEventSourceMapping
+from payment_infra.config import METRICS_NAMESPACE, SERVICE_NAME
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.context import DeploymentContext
 from payment_infra.lambda_package import build_lambda_package
-from payment_infra.permissions import NON_RESOURCE_VARIABLES, Resource, function_statements
+from payment_infra.permissions import Resource, function_statements
 
-API_FUNCTIONS = frozenset({"transactions", "status", "health"})
-SETTLEMENT = "settlement"
-SETTLEMENT_BATCH_SIZE = 10
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 CONSUME_ACTIONS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 
 
@@ -58,22 +55,27 @@ class Compute(Construct):
         package_path = asset.path  # the path inside cdktf.out; read once (a round trip to the jsii kernel)
         config = ctx.config
         common = {
-            "ENVIRONMENT": config.name,
-            "POWERTOOLS_SERVICE_NAME": "payment-api",
-            "POWERTOOLS_METRICS_NAMESPACE": "PaymentApi",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
+            app.ENVIRONMENT_NAME: config.name,
+            app.SERVICE_NAME: SERVICE_NAME,
+            app.METRICS_NAMESPACE: METRICS_NAMESPACE,
+            app.LOG_LEVEL: config.lambda_.log_level,
         }
         missing_common = set(app.COMMON_ENVIRONMENT) - set(common)
         if missing_common:
             raise ValueError(
                 f"COMMON_ENVIRONMENT names variables the infrastructure does not set: {sorted(missing_common)}"
             )
-        settings = {"IDEMPOTENCY_TTL_SECONDS": str(IDEMPOTENCY_TTL_SECONDS)}
+        settings = {app.IDEMPOTENCY_TTL_SECONDS: str(config.api.idempotency_ttl_seconds)}
+        missing_settings = app.SETTING_VARIABLES - set(settings)
+        if missing_settings:
+            raise ValueError(f"SETTING_VARIABLES the infrastructure does not set: {sorted(missing_settings)}")
+        api_functions = set(app.ROUTES.values())
 
         self._ctx, self._placement, self._failure_queue, self._settlement_queue = (
             ctx, placement, failure_queue, settlement_queue
         )
-        self._common, self._settings = common, settings
+        self._common, self._settings, self._api_functions = common, settings, api_functions
+        self._app = app
         self._package_path, self._package_hash = package_path, package.content_hash
         self.functions: dict[str, PaymentFunction] = {}
         available = dict(resources)
@@ -87,35 +89,35 @@ class Compute(Construct):
             if missing:
                 raise ValueError(f"function {spec.name!r} names variables no resource is given for: {missing}")
             self._add_function(spec, available)
-        settlement = self.functions[SETTLEMENT]
+        settlement = self.functions[app.SETTLEMENT]
         LambdaEventSourceMapping(
             self,
             "settlement_trigger",
             event_source_arn=settlement_queue.arn,
             function_name=settlement.arn,
-            batch_size=SETTLEMENT_BATCH_SIZE,
+            batch_size=config.messaging.settlement_batch_size,
             # The consumer returns the ids of failed messages; the others are deleted, none is reprocessed.
             function_response_types=["ReportBatchItemFailures"],
             depends_on=[settlement.node.find_child("policy")],
         )
 
     def _add_function(self, spec, resources: Mapping[str, Resource]) -> None:
-        ctx, placement, config = self._ctx, self._placement, self._ctx.config
+        ctx, placement, config, app = self._ctx, self._placement, self._ctx.config, self._app
         environment = dict(self._common)
         for variable in spec.environment:
             environment[variable] = (
-                self._settings[variable] if variable in NON_RESOURCE_VARIABLES else resources[variable].value
+                self._settings[variable] if variable in app.SETTING_VARIABLES else resources[variable].value
             )
         log_group_arn = ctx.arn("logs", f"log-group:/aws/lambda/{ctx.naming.name('payment-' + spec.name)}")
         statements = function_statements(
             spec.name,
-            {v: resources[v] for v in spec.environment if v not in NON_RESOURCE_VARIABLES},
+            {v: resources[v] for v in spec.environment if v in app.RESOURCE_KINDS},
             log_group_arn=log_group_arn,
             failure_queue=self._failure_queue,
             environment_key_arn=placement.environment_key_arn,
             region=ctx.region,
         )
-        if spec.name == SETTLEMENT:
+        if spec.name == app.SETTLEMENT:
             queue = self._settlement_queue
             statements += [
                 policies.allow(list(CONSUME_ACTIONS), [queue.arn], sid="ConsumeSettlementQueue"),
@@ -123,7 +125,7 @@ class Compute(Construct):
             ]
         concurrency = (
             config.lambda_.reserved_concurrency
-            if spec.name in API_FUNCTIONS
+            if spec.name in self._api_functions
             else config.lambda_.worker_reserved_concurrency
         )
         self.functions[spec.name] = PaymentFunction(
@@ -145,4 +147,4 @@ class Compute(Construct):
 
 def _unresolved(spec, resources: Mapping[str, Resource]) -> list[str]:
     """The resource variables of ``spec`` that ``resources`` does not (yet) hold."""
-    return sorted(v for v in spec.environment if v not in NON_RESOURCE_VARIABLES and v not in resources)
+    return sorted(v for v in spec.environment if v in functions_module().RESOURCE_KINDS and v not in resources)

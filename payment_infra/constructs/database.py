@@ -32,7 +32,6 @@ PARTITION_KEY = "transaction_id"
 SORT_KEY = "timestamp"
 CUSTOMER_INDEX = "customer_id-index"
 DATE_INDEX = "transaction_date-index"
-TRANSACTION_TTL_ATTRIBUTE = "expires_at"
 IDEMPOTENCY_KEY = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 _GSIS = ((CUSTOMER_INDEX, "customer_id"), (DATE_INDEX, "transaction_date"))
@@ -80,7 +79,7 @@ class Database(Construct):
                 )
                 for index, attribute in _GSIS
             ],
-            ttl=DynamodbTableTtl(attribute_name=TRANSACTION_TTL_ATTRIBUTE, enabled=True),
+            # No TTL: payment records are never deleted by DynamoDB (TTL is for idempotency records only).
             # Autoscaling owns the live capacity; Terraform must not reset it on every apply.
             lifecycle={"ignore_changes": ["read_capacity", "write_capacity"]} if provisioned else None,
             **capacity,

@@ -16,8 +16,7 @@ from payment_infra.aws import KmsAlias, KmsKey
 from payment_infra.context import DeploymentContext
 
 ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
-# Rotation yearly is the AWS default; keep old material 30 days recoverable unless the env is destroyable.
-DELETION_WINDOW_DAYS = {True: 7, False: 30}
+# Rotation yearly is the AWS default; the deletion window is the config's kms_deletion_window_days.
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class KmsKeys(Construct):
             purpose,
             description=f"payment-api {ctx.config.name}: {description}",
             enable_key_rotation=True,
-            deletion_window_in_days=DELETION_WINDOW_DAYS[ctx.config.destroyable],
+            deletion_window_in_days=ctx.config.kms_deletion_window_days,
             policy=policies.document(
                 [
                     policies.allow(

@@ -14,7 +14,6 @@ from payment_infra.constructs.kms import KeyRef
 from payment_infra.context import DeploymentContext
 
 MAX_RETENTION_SECONDS = 14 * 24 * 3600
-MAX_RECEIVE_COUNT = 3
 # SQS recommends a visibility timeout of at least 6x the consumer's timeout for Lambda event sources.
 VISIBILITY_TIMEOUT_FACTOR = 6
 
@@ -49,7 +48,7 @@ class Messaging(Construct):
         dlq = SqsQueue(
             self,
             "dlq",
-            name=naming.fifo("transaction-queue-dlq"),
+            name=naming.settlement_dlq(),
             fifo_queue=True,
             content_based_deduplication=True,
             message_retention_seconds=MAX_RETENTION_SECONDS,
@@ -59,14 +58,16 @@ class Messaging(Construct):
         queue = SqsQueue(
             self,
             "queue",
-            name=naming.fifo("transaction-queue"),
+            name=naming.settlement_queue(),
             fifo_queue=True,
             content_based_deduplication=True,
             deduplication_scope="messageGroup",
             fifo_throughput_limit="perMessageGroupId",
             message_retention_seconds=MAX_RETENTION_SECONDS,
             visibility_timeout_seconds=VISIBILITY_TIMEOUT_FACTOR * consumer_timeout_seconds,
-            redrive_policy=compact_json({"deadLetterTargetArn": dlq_ref.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+            redrive_policy=compact_json(
+                {"deadLetterTargetArn": dlq_ref.arn, "maxReceiveCount": ctx.config.messaging.max_receive_count}
+            ),
             **encrypted,
         )
         queue_ref = QueueRef.of(queue)

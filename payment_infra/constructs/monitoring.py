@@ -1,12 +1,13 @@
 """CloudWatch dashboard and alarms of one environment; every alarm notifies the alarm topic.
 
-Thresholds (see docs/operations.md for what to do when one fires):
+Thresholds (see docs/operations.md for what to do when one fires; the configurable ones are settings of
+``payment_infra.config``):
 - Lambda errors >= 1 in 5 minutes, per function
-- API 5xx error rate > 1 % over 5 minutes
+- API 5xx error rate > ``config.alarms.api_5xx_rate_percent`` (1 %) over 5 minutes
 - API p99 latency > ``config.api.p99_latency_alarm_ms`` (1,000 ms; prod 500 ms)
 - settlement DLQ and Lambda failure queue not empty
 - DynamoDB read or write throttle events >= 1
-- oldest settlement message older than 5 minutes
+- oldest settlement message older than ``config.alarms.queue_age_seconds`` (5 minutes)
 - settlement workflow executions failed or timed out >= 1 in 5 minutes
 """
 
@@ -29,8 +30,6 @@ from payment_infra.constructs.payment_function import PaymentFunction
 from payment_infra.context import DeploymentContext
 
 PERIOD_SECONDS = 300
-API_5XX_RATE_PERCENT = 1
-QUEUE_AGE_SECONDS = 300
 
 
 class Monitoring(Construct):
@@ -67,7 +66,7 @@ class Monitoring(Construct):
                 threshold=1,
                 comparison="GreaterThanOrEqualToThreshold",
             )
-        self._api_error_rate(api_dims)
+        self._api_error_rate(api_dims, ctx.config.alarms.api_5xx_rate_percent)
         self._alarm(
             "api_latency_p99",
             "payment-api-latency-p99",
@@ -97,9 +96,9 @@ class Monitoring(Construct):
         self._alarm(
             "queue_age",
             "payment-queue-age",
-            "The oldest settlement message waited more than 5 minutes",
+            f"The oldest settlement message waited more than {_duration(ctx.config.alarms.queue_age_seconds)}",
             metric=("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": queue.name}, "Maximum"),
-            threshold=QUEUE_AGE_SECONDS,
+            threshold=ctx.config.alarms.queue_age_seconds,
             comparison="GreaterThanThreshold",
         )
 
@@ -152,7 +151,7 @@ class Monitoring(Construct):
         )
         self.alarm_names.append(alarm_name)
 
-    def _api_error_rate(self, api_dims: dict[str, str]) -> None:
+    def _api_error_rate(self, api_dims: dict[str, str], rate_percent: int) -> None:
         def metric(query_id: str, name: str) -> CloudwatchMetricAlarmMetricQuery:
             return CloudwatchMetricAlarmMetricQuery(
                 id=query_id,
@@ -167,7 +166,7 @@ class Monitoring(Construct):
             self,
             "api_5xx_rate",
             alarm_name=alarm_name,
-            alarm_description=f"More than {API_5XX_RATE_PERCENT} % of API requests failed with 5xx in 5 minutes",
+            alarm_description=f"More than {rate_percent} % of API requests failed with 5xx in 5 minutes",
             metric_query=[
                 metric("errors", "5XXError"),
                 metric("requests", "Count"),
@@ -179,13 +178,21 @@ class Monitoring(Construct):
                 ),
             ],
             evaluation_periods=1,
-            threshold=API_5XX_RATE_PERCENT,
+            threshold=rate_percent,
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
             alarm_actions=[self._topic.arn],
             ok_actions=[self._topic.arn],
         )
         self.alarm_names.append(alarm_name)
+
+
+def _duration(seconds: int) -> str:
+    """``300`` -> ``5 minutes``, ``90`` -> ``90 seconds``, for alarm descriptions."""
+    if seconds % 60:
+        return f"{seconds} seconds"
+    minutes = seconds // 60
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
 def _dashboard(region, functions, api_dims, queue, dlq, failures, table_name, state_machine_arn) -> dict[str, Any]:

@@ -28,6 +28,8 @@ START_TIMEOUT = 60
 
 @dataclass
 class Emulator:
+    #: The stage URL (``http://127.0.0.1:<port>/dev`` here, ``https://…execute-api…/dev`` when deployed): tests
+    #: build every URL from it and take the key from ``api_key``, never from a literal.
     base_url: str
     api_key: str
     info: dict[str, Any]

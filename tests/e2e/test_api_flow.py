@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from openapi_schema_validator import OAS30Validator
@@ -79,7 +80,8 @@ def test_create_get_settle_receipt_and_lists(emulator: Emulator, customer_id: st
     transaction = created.json()
     transaction_id = transaction["transaction_id"]
     assert transaction["status"] == "pending"
-    assert created.headers["Location"] == f"/transactions/{transaction_id}"
+    # The stage URL's path (/dev) is part of Location, so it resolves against the base URL.
+    assert created.headers["Location"] == f"{urlsplit(emulator.base_url).path}/transactions/{transaction_id}"
 
     fetched = emulator.get(f"/transactions/{transaction_id}")
     assert fetched.status_code == 200

@@ -32,7 +32,8 @@ def test_function_settings(stack: dict, env: str, name: str) -> None:
     assert fn["runtime"] == "python3.12" and fn["architectures"] == ["arm64"]
     assert fn["memory_size"] == MEMORY[env]
     assert fn["timeout"] == spec.timeout_seconds
-    expected_concurrency = API_CONCURRENCY[env] if name in {"transactions", "status", "health"} else (20 if env == "prod" else 5)
+    api_functions = set(functions_module().ROUTES.values())
+    expected_concurrency = API_CONCURRENCY[env] if name in api_functions else (20 if env == "prod" else 5)
     assert fn["reserved_concurrent_executions"] == expected_concurrency
     assert fn["tracing_config"] == {"mode": "Active"}
     assert len(fn["vpc_config"]["subnet_ids"]) >= 2 and len(fn["vpc_config"]["security_group_ids"]) == 1

@@ -184,3 +184,52 @@ def test_apigateway_account_toggle_from_environment() -> None:
     assert load_config("dev", environ={"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "false"}).manage_apigateway_account is False
     message = str(_error(load_config, "dev", environ={"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "sometimes"}))
     assert "PAYMENT_MANAGE_APIGATEWAY_ACCOUNT = 'sometimes'" in message
+
+
+# --- settings moved into the config (issue 18) -----------------------------------------------------------------
+
+
+def test_moved_settings_defaults() -> None:
+    for name in ("dev", "staging", "prod"):
+        config = load_config(name, environ={})
+        assert config.lambda_.log_level == "INFO"
+        assert config.api.idempotency_ttl_seconds == 86_400  # the spec's 24 hours
+        assert (config.messaging.settlement_batch_size, config.messaging.max_receive_count) == (10, 3)
+        assert (config.alarms.api_5xx_rate_percent, config.alarms.queue_age_seconds) == (1, 300)
+        assert config.kms_deletion_window_days == 7
+    assert load_config("prod", environ={"PAYMENT_DESTROYABLE": "false"}).kms_deletion_window_days == 30
+
+
+def test_lambda_settings_have_no_dead_timeout() -> None:
+    """The real timeouts are per function (lambdas/payments/functions.py); a shared one was read by nothing."""
+    assert "timeout_seconds" not in {f.name for f in dataclasses.fields(load_config("dev", environ={}).lambda_)}
+
+
+@pytest.mark.parametrize(
+    ("group", "field", "value", "allowed"),
+    [
+        ("lambda_", "log_level", "VERBOSE", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ("api", "idempotency_ttl_seconds", 59, "60 to 604800"),
+        ("api", "idempotency_ttl_seconds", 604_801, "60 to 604800"),
+        ("messaging", "settlement_batch_size", 11, "1 to 10"),
+        ("messaging", "settlement_batch_size", 0, "1 to 10"),
+        ("messaging", "max_receive_count", 1001, "1 to 1000"),
+        ("messaging", "max_receive_count", True, "1 to 1000"),
+        ("alarms", "api_5xx_rate_percent", 0, "1 to 100"),
+        ("alarms", "queue_age_seconds", 30, ">= 60"),
+    ],
+)
+def test_moved_settings_are_validated(group: str, field: str, value, allowed: str) -> None:
+    config = load_config("dev", environ={})
+    changed = dataclasses.replace(getattr(config, group), **{field: value})
+    message = str(_error(with_overrides, config, **{group: changed}))
+    assert f"{group}.{field} = {value!r}" in message and allowed in message
+
+
+def test_idempotency_ttl_bounds_are_the_functions_own() -> None:
+    from payment_infra.application import functions_module
+
+    low, high = functions_module().IDEMPOTENCY_TTL_RANGE_SECONDS
+    config = load_config("dev", environ={})
+    for good in (low, high):
+        assert with_overrides(config, api=dataclasses.replace(config.api, idempotency_ttl_seconds=good))

@@ -146,8 +146,14 @@ def test_transactions_table_keys_indexes_and_protection(stack: dict, env: str) -
     data_key = next(k for k, v in resources(stack, "aws_kms_key").items() if "DynamoDB" in v["description"])
     assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": ref("aws_kms_key", data_key, "arn")}
     assert table["point_in_time_recovery"] == {"enabled": True}
-    assert table["ttl"] == {"attribute_name": "expires_at", "enabled": True}
+    assert "ttl" not in table  # nothing expires payment records
     assert table["deletion_protection_enabled"] is False
+
+
+def test_only_idempotency_records_expire(stack: dict, env: str) -> None:
+    """The spec wants TTL on idempotency records only: a TTL elsewhere would let DynamoDB delete data."""
+    expiring = {t["name"] for t in resources(stack, "aws_dynamodb_table").values() if t.get("ttl", {}).get("enabled")}
+    assert expiring == {f"payment-idempotency-{env}"}
 
 
 def test_idempotency_table_matches_powertools_defaults(stack: dict, env: str) -> None:

@@ -77,9 +77,6 @@ def create_tables(dynamodb: Any, transactions: str, idempotency: str) -> None:
         ],
         GlobalSecondaryIndexes=[gsi("customer_id-index", "customer_id"), gsi("transaction_date-index", "transaction_date")],
     )
-    dynamodb.update_time_to_live(
-        TableName=transactions, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-    )
     dynamodb.create_table(
         TableName=idempotency,
         BillingMode="PAY_PER_REQUEST",

@@ -61,7 +61,8 @@ def test_create_records_pending_and_enqueues_for_the_customer(function_env: Aws,
     assert body["status"] == "pending"
     assert body["amount"] == 1250 and body["currency"] == "USD" and body["amount_display"] == "12.50 USD"
     assert body["created_at"].endswith("Z") and len(body["created_at"]) == len("2026-01-01T00:00:00.000000Z")
-    assert response["multiValueHeaders"]["Location"] == [f"/transactions/{body['transaction_id']}"]
+    # The event's stage is "test": the path the client posted to is /test/transactions.
+    assert response["multiValueHeaders"]["Location"] == [f"/test/transactions/{body['transaction_id']}"]
 
     item = function_env.dynamodb.query(
         TableName=function_env.transactions_table,

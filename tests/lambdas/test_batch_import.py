@@ -126,3 +126,34 @@ def test_keys_with_spaces_and_objects_outside_imports(function_env: Aws, custome
     upload(function_env, "reports/x.csv", "customer_id,amount,currency\n")
     assert run(s3_event(function_env.import_bucket, "reports/x.csv")) == {"imports": []}
     assert run(s3_event(function_env.import_bucket, "imports/notes.txt")) == {"imports": []}
+
+
+def test_rows_with_bytes_that_are_not_utf8_are_rejected_alone(function_env: Aws, queue_url: str, customer_id: str):
+    name = f"imports/bad-bytes-{uuid.uuid4().hex[:8]}.csv"
+    content = (
+        b"customer_id,amount,currency,description\n"
+        + f"{customer_id},100,USD,fine\n".encode()
+        + f"{customer_id},200,USD,caf".encode() + b"\xe9 in Latin-1\n"
+        + f"{customer_id},300,USD,".encode() + b"\xed\xa0\x80 an encoded surrogate\n"
+        + f"{customer_id},400,EUR,also fine\n".encode()
+    )
+    run(s3_event(function_env.import_bucket, name, version_id=upload(function_env, name, content)))
+
+    doc = report(function_env, name.replace("imports/", "reports/") + ".report.json")
+    assert doc["file_error"] is None
+    assert doc["created_count"] == 2
+    rejected = {row["line"]: row for row in doc["rejected"]}
+    assert sorted(rejected) == [3, 4]
+    assert {row["field"] for row in rejected.values()} == {"description"}
+    assert "0xE9" in rejected[3]["reason"] and "0xED" in rejected[4]["reason"]
+    assert sorted(int(item["amount"]["N"]) for item in customer_items(function_env, customer_id)) == [100, 400]
+    assert len(function_env.receive_all(queue_url)) == 2
+
+
+def test_header_that_is_not_utf8_rejects_the_file(function_env: Aws):
+    name = f"imports/bad-header-{uuid.uuid4().hex[:8]}.csv"
+    content = b"customer_id,amount,currency,descr\xefption\nc1,100,USD,x\n"
+    run(s3_event(function_env.import_bucket, name, version_id=upload(function_env, name, content)))
+    doc = report(function_env, name.replace("imports/", "reports/") + ".report.json")
+    assert doc["file_error"] == "header row is not valid UTF-8"
+    json.dumps(doc, ensure_ascii=False).encode("utf-8")  # the report itself is valid Unicode

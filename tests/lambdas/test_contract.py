@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
+from payments import functions as contract
 from payments import settings as settings_module
 from payments.functions import COMMON_ENVIRONMENT, FUNCTIONS, ROUTES
 
@@ -18,13 +19,13 @@ SPEC: dict[str, Any] = json.loads((LAMBDAS / "openapi.json").read_text())
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 SETTINGS_OF = {
-    "transactions": settings_module.TransactionsApiSettings,
-    "status": settings_module.StatusApiSettings,
-    "health": settings_module.HealthSettings,
-    "settlement": settings_module.SettlementSettings,
-    "batch-import": settings_module.BatchImportSettings,
-    "workflow-validate": settings_module.WorkflowValidateSettings,
-    "workflow-process": settings_module.WorkflowProcessSettings,
+    contract.TRANSACTIONS: settings_module.TransactionsApiSettings,
+    contract.STATUS: settings_module.StatusApiSettings,
+    contract.HEALTH: settings_module.HealthSettings,
+    contract.SETTLEMENT: settings_module.SettlementSettings,
+    contract.BATCH_IMPORT: settings_module.BatchImportSettings,
+    contract.WORKFLOW_VALIDATE: settings_module.WorkflowValidateSettings,
+    contract.WORKFLOW_PROCESS: settings_module.WorkflowProcessSettings,
 }
 
 
@@ -54,10 +55,10 @@ def _registered_routes(function_name: str) -> list[Any]:
     from payments.handlers import health, status, transactions
     from payments.settings import HealthSettings, TransactionsApiSettings
 
-    if function_name == "transactions":
+    if function_name == contract.TRANSACTIONS:
         settings = TransactionsApiSettings("x", "t", "i", "q", 86400)
         app = transactions.build_api(settings, dynamodb=object(), sqs=object()).app
-    elif function_name == "status":
+    elif function_name == contract.STATUS:
         app = status.build_app(repository=None)  # type: ignore[arg-type]
     else:
         app = health.build_app(HealthSettings(environment="x"))
@@ -67,7 +68,7 @@ def _registered_routes(function_name: str) -> list[Any]:
 def test_every_route_is_served_by_its_handler_and_nothing_else():
     from tests.lambdas.events import api_event, route_for
 
-    for name in {"transactions", "status", "health"}:
+    for name in set(ROUTES.values()):
         served = {(route.method, route.rule.pattern) for route in _registered_routes(name)}
         expected = {(method, path) for (method, path), owner in ROUTES.items() if owner == name}
         assert len(served) == len(expected), name
@@ -153,9 +154,7 @@ def test_request_schema_matches_the_domain_limits():
 
 def test_function_names_and_handlers():
     names = [spec.name for spec in FUNCTIONS]
-    assert names == [
-        "transactions", "status", "health", "settlement", "batch-import", "workflow-validate", "workflow-process"
-    ]
+    assert names == list(SETTINGS_OF) and len(set(names)) == len(names)
     for spec in FUNCTIONS:
         module_name, _, attr = spec.handler.rpartition(".")
         assert callable(getattr(importlib.import_module(module_name), attr)), spec.handler
@@ -168,6 +167,14 @@ def test_declared_environment_is_exactly_what_the_handler_reads(spec):
     settings_class = SETTINGS_OF[spec.name]
     assert set(COMMON_ENVIRONMENT) | set(spec.environment) == set(settings_class.variables())
     assert not set(COMMON_ENVIRONMENT) & set(spec.environment)
+
+
+def test_every_variable_names_a_resource_or_a_setting():
+    declared = {variable for spec in FUNCTIONS for variable in spec.environment}
+    assert declared == set(contract.RESOURCE_KINDS) | contract.SETTING_VARIABLES
+    assert not set(contract.RESOURCE_KINDS) & contract.SETTING_VARIABLES
+    assert set(contract.RESOURCE_KINDS.values()) <= {"table", "queue", "bucket", "topic", "state_machine"}
+    assert settings_module.BaseSettings.POWERTOOLS_VARIABLES == contract.POWERTOOLS_ENVIRONMENT
 
 
 def test_functions_module_is_pure_data():
@@ -210,14 +217,20 @@ def test_missing_variables_are_all_named():
 
 def _api_env(**overrides: str) -> dict[str, str]:
     env = {name: "x" for name in settings_module.TransactionsApiSettings.variables()}
-    env.pop("IDEMPOTENCY_TTL_SECONDS")
+    env.pop(contract.IDEMPOTENCY_TTL_SECONDS)
     env.update(overrides)
     return env
 
 
-def test_idempotency_ttl_defaults_to_a_day_and_is_validated():
-    assert settings_module.TransactionsApiSettings.from_env(_api_env()).idempotency_ttl_seconds == 86_400
-    for bad in ("abc", "-1", "10", "999999999"):
+def test_idempotency_ttl_is_required_and_validated():
+    """No default in the function: the one value is the environment config's (``api.idempotency_ttl_seconds``)."""
+    with pytest.raises(settings_module.SettingsError, match="IDEMPOTENCY_TTL_SECONDS is not set"):
+        settings_module.TransactionsApiSettings.from_env(_api_env())
+    low, high = contract.IDEMPOTENCY_TTL_RANGE_SECONDS
+    for good in (low, high):
+        settings = settings_module.TransactionsApiSettings.from_env(_api_env(IDEMPOTENCY_TTL_SECONDS=str(good)))
+        assert settings.idempotency_ttl_seconds == good
+    for bad in ("abc", "-1", str(low - 1), str(high + 1)):
         with pytest.raises(settings_module.SettingsError, match="IDEMPOTENCY_TTL_SECONDS"):
             settings_module.TransactionsApiSettings.from_env(_api_env(IDEMPOTENCY_TTL_SECONDS=bad))
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -37,22 +39,43 @@ def sqs(aws_env: None) -> Iterator[Any]:
         yield boto3.client("sqs", region_name=REGION)
 
 
+# Terraform arguments of aws_sqs_queue -> SQS attributes, for the FIFO settings redrive depends on.
+_ATTRIBUTES = {
+    "fifo_queue": "FifoQueue",
+    "content_based_deduplication": "ContentBasedDeduplication",
+    "deduplication_scope": "DeduplicationScope",
+    "fifo_throughput_limit": "FifoThroughputLimit",
+}
+
+
+def settlement_queues(stack: dict) -> tuple[dict, dict]:
+    """(DLQ, queue) of the synthesized stack: the queue with a redrive policy and the DLQ it names."""
+    queues = stack["resource"]["aws_sqs_queue"]
+    # (queue, policy) pairs: the policy inline, or in its own aws_sqs_queue_redrive_policy resource
+    policies = [(q, q["redrive_policy"]) for q in queues.values() if "redrive_policy" in q] + [
+        (next(q for k, q in queues.items() if p["queue_url"] == f"${{aws_sqs_queue.{k}.url}}"), p["redrive_policy"])
+        for p in stack["resource"].get("aws_sqs_queue_redrive_policy", {}).values()
+    ]
+    ((queue, policy),) = policies
+    target = json.loads(policy)["deadLetterTargetArn"]
+    (dlq,) = [q for k, q in queues.items() if target == f"${{aws_sqs_queue.{k}.arn}}"]
+    return dlq, queue
+
+
+def _attributes(queue: dict) -> dict[str, str]:
+    return {
+        attribute: str(queue[argument]).lower() if isinstance(queue[argument], bool) else str(queue[argument])
+        for argument, attribute in _ATTRIBUTES.items()
+        if argument in queue
+    }
+
+
 @pytest.fixture
-def queues(sqs: Any) -> tuple[str, str]:
-    """(dlq url, queue url), configured like payment_infra/constructs/messaging.py."""
-    dlq = sqs.create_queue(
-        QueueName=rd.source_queue_name(ENV),
-        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
-    )["QueueUrl"]
-    queue = sqs.create_queue(
-        QueueName=rd.target_queue_name(ENV),
-        Attributes={
-            "FifoQueue": "true",
-            "ContentBasedDeduplication": "true",
-            "DeduplicationScope": "messageGroup",
-            "FifoThroughputLimit": "perMessageGroupId",
-        },
-    )["QueueUrl"]
+def queues(sqs: Any, stacks: dict[str, dict]) -> tuple[str, str]:
+    """(dlq url, queue url), named and configured as in the synthesized stack (not by redrive's own helpers)."""
+    dlq_spec, queue_spec = settlement_queues(stacks[ENV])
+    dlq = sqs.create_queue(QueueName=dlq_spec["name"], Attributes=_attributes(dlq_spec))["QueueUrl"]
+    queue = sqs.create_queue(QueueName=queue_spec["name"], Attributes=_attributes(queue_spec))["QueueUrl"]
     return dlq, queue
 
 
@@ -255,7 +278,33 @@ def test_cli_resolves_queues_by_name(sqs: Any, queues: tuple[str, str], capsys: 
 def test_cli_missing_queue_is_a_clear_error(sqs: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["redrive", "--env", "staging"]) == 2
     err = capsys.readouterr().err
-    assert "transaction-queue-dlq-staging.fifo" in err and "does not exist" in err and "Traceback" not in err
+    assert rd.source_queue_name("staging") in err and "does not exist" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("env", rd.ENVIRONMENTS)
+def test_queue_names_are_the_stacks(stacks: dict[str, dict], env: str) -> None:
+    dlq, queue = settlement_queues(stacks[env])
+    assert (rd.source_queue_name(env), rd.target_queue_name(env)) == (dlq["name"], queue["name"])
+
+
+def test_a_rename_in_the_queue_naming_reaches_redrive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """messaging.py and redrive read the same constants: renaming them renames what redrive looks for."""
+    from payment_infra import naming
+
+    monkeypatch.setattr(naming, "SETTLEMENT_DLQ", "settlement-dlq")
+    monkeypatch.setattr(naming, "SETTLEMENT_QUEUE", "settlement-queue")
+    assert (rd.source_queue_name("dev"), rd.target_queue_name("dev")) == (
+        "settlement-dlq-dev.fifo",
+        "settlement-queue-dev.fifo",
+    )
+
+
+def test_messaging_names_the_queues_through_the_naming_code() -> None:
+    """No queue name is spelled in messaging.py: it can only name them the way redrive finds them."""
+    from payment_infra.constructs import messaging
+
+    source = Path(messaging.__file__).read_text()
+    assert "transaction-queue" not in source and "settlement_dlq()" in source and "settlement_queue()" in source
 
 
 def test_cli_needs_env_or_urls(capsys: pytest.CaptureFixture[str]) -> None:

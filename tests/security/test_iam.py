@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 import pytest
 
 from payment_infra.application import functions_module
-from payment_infra.constructs.compute import CONSUME_ACTIONS, SETTLEMENT
-from payment_infra.permissions import GRANTS, NON_RESOURCE_VARIABLES
+from payment_infra.constructs.compute import CONSUME_ACTIONS
+from payment_infra.permissions import GRANTS
 from tests.security.support import (
     as_list,
     encryption_key,
@@ -59,6 +59,8 @@ MANAGED_POLICIES_ALLOWED = {
 SOURCE_ACCOUNT_SERVICES = ("states.amazonaws.com", "vpc-flow-logs.amazonaws.com", "apigateway.amazonaws.com")
 KMS_KEY_USE = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
 ACCOUNT_ROOT = re.compile(r"arn:aws:iam::\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}:root")
+
+APP = functions_module()
 
 
 def _is_account_root_statement(stmt: dict) -> bool:
@@ -243,7 +245,7 @@ def _expected_targets(stack: dict, name: str, function: dict) -> tuple[dict, str
     allowed: dict[tuple[str, str], set[str]] = defaultdict(set)
     protected: list[tuple[str, str]] = []  # resources whose CMK the function needs
     for variable in spec.environment:
-        if variable in NON_RESOURCE_VARIABLES:
+        if variable in functions_module().SETTING_VARIABLES:
             continue
         rtype, lid, _ = single_ref(variables[variable])
         allowed[(rtype, lid)] |= set(GRANTS[name][variable])
@@ -251,7 +253,7 @@ def _expected_targets(stack: dict, name: str, function: dict) -> tuple[dict, str
     failure = single_ref(function["dead_letter_config"]["target_arn"])[:2]
     allowed[failure] |= {"sqs:SendMessage"}
     protected.append(failure)
-    if name == SETTLEMENT:
+    if name == APP.SETTLEMENT:
         mappings = [
             m
             for m in resources_of(stack, "aws_lambda_event_source_mapping").values()
@@ -310,7 +312,7 @@ def test_each_function_role_names_only_what_the_function_uses(stack: dict) -> No
 
 def test_grants_cover_exactly_the_resource_variables_of_each_function() -> None:
     for spec in functions_module().FUNCTIONS:
-        assert set(GRANTS[spec.name]) == set(spec.environment) - NON_RESOURCE_VARIABLES, spec.name
+        assert set(GRANTS[spec.name]) == set(spec.environment) - functions_module().SETTING_VARIABLES, spec.name
 
 
 # --- doors: lambda permissions, key policies, trust policies ------------------------------------------------------
@@ -421,7 +423,7 @@ def _variable_ref(stack: dict, function: str, variable: str) -> str:
 
 def test_function_role_check_rejects_a_resource_outside_the_environment(stacks: dict[str, dict]) -> None:
     stack = copy.deepcopy(stacks["dev"])
-    idempotency = _variable_ref(stack, "transactions", "IDEMPOTENCY_TABLE")
+    idempotency = _variable_ref(stack, APP.TRANSACTIONS, APP.IDEMPOTENCY_TABLE)
     _edit_policy(stack, "aws_iam_role_policy", "compute_status_policy", "policy", lambda d: d["Statement"].append(
         {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": [idempotency]}
     ))  # fmt: skip
@@ -430,7 +432,7 @@ def test_function_role_check_rejects_a_resource_outside_the_environment(stacks: 
 
 def test_function_role_check_rejects_an_action_outside_grants(stacks: dict[str, dict]) -> None:
     stack = copy.deepcopy(stacks["dev"])
-    table = _variable_ref(stack, "status", "TRANSACTIONS_TABLE")
+    table = _variable_ref(stack, APP.STATUS, APP.TRANSACTIONS_TABLE)
     _edit_policy(stack, "aws_iam_role_policy", "compute_status_policy", "policy", lambda d: d["Statement"].append(
         {"Effect": "Allow", "Action": ["dynamodb:DeleteItem"], "Resource": [table]}
     ))  # fmt: skip

@@ -33,6 +33,13 @@ def error_code(exc: ClientError) -> str:
 
 
 def dependency_error(service: str, operation: str, exc: ClientError | BotoCoreError) -> DependencyError:
-    """A ``DependencyError`` naming the call but not the payload (it may hold personal data)."""
-    code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
-    return DependencyError(f"{service} {operation} failed ({code})")
+    """A ``DependencyError`` naming the call but not the payload (it may hold personal data).
+
+    The names are for the logs (``detail``); the API answers clients with a generic message.
+    """
+    detail = {"dependency": service, "operation": operation, "exception_class": type(exc).__name__}
+    if isinstance(exc, ClientError):
+        detail["aws_error_code"] = error_code(exc)
+        detail["http_status"] = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+    code = detail.get("aws_error_code") or detail["exception_class"]
+    return DependencyError(f"{service} {operation} failed ({code})", detail=detail)

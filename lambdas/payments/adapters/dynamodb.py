@@ -93,8 +93,9 @@ class DynamoDBTransactionRepository:
         except BotoCoreError as exc:
             raise dependency_error("dynamodb", "PutItem", exc) from exc
 
-    def get(self, transaction_id: str, *, consistent: bool = False) -> Transaction | None:
-        # The sort key is the creation time, so a read by id is a one-item Query.
+    def get(self, transaction_id: str, *, consistent: bool = True) -> Transaction | None:
+        # The sort key is the creation time, so a read by id is a one-item Query on the table's own key,
+        # which (unlike a GSI query) can be strongly consistent: a GET right after a 201 finds the item.
         try:
             response = self._client.query(
                 TableName=self._table,

@@ -50,4 +50,7 @@ class SqsTransactionQueue:
             failed = response.get("Failed") or []
             if failed:
                 codes = sorted({str(entry.get("Code")) for entry in failed})
-                raise DependencyError(f"sqs SendMessageBatch rejected {len(failed)} message(s) ({', '.join(codes)})")
+                raise DependencyError(
+                    f"sqs SendMessageBatch rejected {len(failed)} message(s) ({', '.join(codes)})",
+                    detail={"dependency": "sqs", "operation": "SendMessageBatch", "aws_error_code": ", ".join(codes)},
+                )

@@ -6,7 +6,9 @@ File format (UTF-8, optional BOM, comma-separated, RFC 4180 quoting):
   required, ``description`` is optional, any other column rejects the file;
 * ``amount`` is a plain integer of minor units (``1250`` for 12.50 USD): no sign,
   no decimal point, no spaces;
-* at most ``MAX_ROWS`` data rows and ``MAX_FILE_BYTES`` bytes.
+* at most ``MAX_ROWS`` data rows and ``MAX_FILE_BYTES`` bytes;
+* bytes that are not UTF-8 reject only the row that holds them (naming the column),
+  or the whole file when they are in the header.
 
 Line numbers are physical line numbers of the file (the header is line 1).
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from payments.domain.errors import ValidationError
 from payments.domain.requests import CreateTransactionRequest
+from payments.domain.text import first_invalid_code_point
 
 REQUIRED_COLUMNS = ("customer_id", "amount", "currency")
 OPTIONAL_COLUMNS = ("description",)
@@ -52,12 +55,19 @@ class RejectedRow:
 
 
 def decode_file(data: bytes) -> str:
+    """The file as text; bytes that are not UTF-8 become lone surrogates (``surrogateescape``).
+
+    They are caught per row (see ``_parse_row``), so one bad row does not lose the others.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise ImportFileError(f"file is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError("file is not valid UTF-8") from exc
+    return data.decode("utf-8-sig", errors="surrogateescape")
+
+
+def _invalid_byte(cell: str) -> int | None:
+    """The first byte of ``cell`` that was not UTF-8 (``decode_file`` kept it as U+DC80..U+DCFF)."""
+    code_point = first_invalid_code_point(cell)
+    return None if code_point is None else code_point & 0xFF
 
 
 def parse_rows(text: str) -> list[ParsedRow | RejectedRow]:
@@ -69,6 +79,8 @@ def parse_rows(text: str) -> list[ParsedRow | RejectedRow]:
         raise ImportFileError("file is empty; a header row is required") from exc
     except csv.Error as exc:
         raise ImportFileError(f"header row is not valid CSV: {exc}") from exc
+    if any(_invalid_byte(name) is not None for name in header):
+        raise ImportFileError("header row is not valid UTF-8")
     columns = [name.strip() for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     unknown = [name for name in columns if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
@@ -100,6 +112,10 @@ def _parse_row(line: int, columns: list[str], row: list[str]) -> ParsedRow | Rej
     if len(row) != len(columns):
         return RejectedRow(line, "column_count", f"expected {len(columns)} columns, found {len(row)}")
     cells = dict(zip(columns, row, strict=True))
+    for column, cell in cells.items():
+        byte = _invalid_byte(cell)
+        if byte is not None:
+            return RejectedRow(line, "parameter_invalid", f"{column} is not valid UTF-8 (byte 0x{byte:02X})", column)
     amount_text = cells["amount"].strip()
     if not _AMOUNT_TEXT.match(amount_text):
         return RejectedRow(

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from payments.domain.errors import ValidationError
+from payments.domain.text import first_invalid_code_point
 
 _VERSION = 1
 MAX_CURSOR_LENGTH = 1024
@@ -48,7 +49,8 @@ def decode_cursor(cursor: str, partition_attr: str, partition_value: str, key_at
         raise invalid_cursor()
     key = payload["k"]
     if not isinstance(key, dict) or set(key) != set(key_attrs) or not all(
-        isinstance(value, str) and 0 < len(value) <= 128 for value in key.values()
+        isinstance(value, str) and 0 < len(value) <= 128 and first_invalid_code_point(value) is None
+        for value in key.values()
     ):
         raise invalid_cursor()
     if key[partition_attr] != partition_value:

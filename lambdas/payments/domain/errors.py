@@ -61,10 +61,21 @@ class AlreadyExistsError(ConflictError):
 
 
 class DependencyError(PaymentError):
-    """An AWS dependency failed; the operation may succeed if retried."""
+    """An AWS dependency failed; the operation may succeed if retried.
+
+    ``message`` and ``detail`` (service, operation, AWS error code or exception class) are for
+    operators: logs and Step Functions error causes. The API never returns them to a client.
+    """
 
     type = "api_error"
     code = "dependency_unavailable"
+
+    def __init__(
+        self, message: str, *, param: str | None = None, code: str | None = None,
+        detail: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, param=param, code=code)
+        self.detail = dict(detail or {})
 
 
 class RetryableProcessingError(DependencyError):

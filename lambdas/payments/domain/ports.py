@@ -27,7 +27,12 @@ class TransactionRepository(Protocol):
     def put_new(self, transaction: Transaction) -> None:
         """Store a new item; ``AlreadyExistsError`` if that exact key exists."""
 
-    def get(self, transaction_id: str, *, consistent: bool = False) -> Transaction | None: ...
+    def get(self, transaction_id: str, *, consistent: bool = True) -> Transaction | None:
+        """The transaction or ``None``. Strongly consistent unless ``consistent=False``.
+
+        A read by id usually follows a write (a client's GET right after its 201, a worker
+        right after the enqueue): an eventually consistent read could miss that write.
+        """
 
     def save_transition(self, before: Transaction, after: Transaction) -> Transaction:
         """Persist ``after`` only if the stored status is still ``before.status``.

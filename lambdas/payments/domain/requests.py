@@ -15,6 +15,7 @@ from typing import Any
 
 from payments.domain.errors import PayloadTooLargeError, ValidationError
 from payments.domain.money import Money, parse_amount, parse_currency
+from payments.domain.text import require_valid_text
 from payments.domain.transaction import validate_description, validate_identifier
 
 MAX_BODY_BYTES = 16 * 1024
@@ -31,6 +32,7 @@ class _DuplicateKeyError(ValueError):
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
+        require_valid_text(key, key)
         if key in result:
             raise _DuplicateKeyError(key)
         result[key] = value
@@ -66,6 +68,10 @@ def parse_json_object(body: str | bytes | None) -> dict[str, Any]:
 
 
 def _check_fields(obj: Mapping[str, Any], required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    for name, value in obj.items():
+        require_valid_text(name, name)
+        if isinstance(value, str):
+            require_valid_text(value, name)
     unknown = sorted(set(obj) - set(required) - set(optional))
     if unknown:
         raise ValidationError(f"unknown field {unknown[0]!r}", param=unknown[0], code="parameter_unknown")
@@ -130,6 +136,10 @@ class ListTransactionsQuery:
     @classmethod
     def from_params(cls, params: Mapping[str, str] | None) -> ListTransactionsQuery:
         params = params or {}
+        for name, value in params.items():
+            require_valid_text(name, name)
+            if isinstance(value, str):
+                require_valid_text(value, name)
         unknown = sorted(set(params) - {"customer_id", "date", "limit", "cursor"})
         if unknown:
             raise ValidationError(f"unknown query parameter {unknown[0]!r}", param=unknown[0], code="parameter_unknown")

@@ -118,10 +118,24 @@ class PaymentsResolver(APIGatewayRestResolver):
             headers=headers,
         )
 
+    def server_fault_message(self, what: str) -> str:
+        """A client message for a 5xx: says what to do, carries the request id, names nothing internal."""
+        reference = f"; quote request id {self.request_id} if it persists" if self.request_id else ""
+        return f"{what}{reference}"
+
     def _payment_error(self, exc: PaymentError) -> Response:
         status = _status_for(exc)
-        log = logger.warning if status >= HTTPStatus.INTERNAL_SERVER_ERROR else logger.info
-        log("request rejected", extra={"status": status.value, "code": exc.code, "param": exc.param})
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            # The message and detail name AWS services, operations and error codes: logs only.
+            logger.warning(
+                "dependency failed",
+                extra={"status": status.value, "code": exc.code, "detail": exc.message,
+                       **getattr(exc, "detail", {})},
+            )
+            return self.error(status, exc.type, exc.code, self.server_fault_message(
+                "the service is temporarily unavailable; retry later (a POST with the same Idempotency-Key)"
+            ))
+        logger.info("request rejected", extra={"status": status.value, "code": exc.code, "param": exc.param})
         return self.error(status, exc.type, exc.code, exc.message, exc.param)
 
     def _in_progress(self, exc: IdempotencyAlreadyInProgressError) -> Response:
@@ -146,10 +160,11 @@ class PaymentsResolver(APIGatewayRestResolver):
         )
 
     def _idempotency_store_down(self, exc: IdempotencyPersistenceLayerError) -> Response:
-        logger.warning("idempotency store unavailable", extra={"error_type": type(exc).__name__})
+        logger.warning("idempotency store unavailable", extra={"exception_class": type(exc).__name__,
+                                                               "detail": str(exc)})
         return self.error(
             HTTPStatus.SERVICE_UNAVAILABLE, "api_error", "dependency_unavailable",
-            "the service is temporarily unavailable; retry with the same Idempotency-Key",
+            self.server_fault_message("the service is temporarily unavailable; retry with the same Idempotency-Key"),
         )
 
     def _route_not_found(self, exc: RouteNotFoundError) -> Response:
@@ -171,8 +186,8 @@ class PaymentsResolver(APIGatewayRestResolver):
         return self.error(HTTPStatus.NOT_FOUND, "invalid_request_error", "route_not_found", "no such route")
 
     def _unexpected(self, exc: Exception) -> Response:
-        logger.exception("unhandled error")
+        logger.exception("unhandled error", extra={"exception_class": type(exc).__name__})
         return self.error(
             HTTPStatus.INTERNAL_SERVER_ERROR, "api_error", "internal_error",
-            "an unexpected error occurred; quote the request_id when reporting it",
+            self.server_fault_message("an unexpected error occurred"),
         )

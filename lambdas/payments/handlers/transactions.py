@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -57,6 +58,22 @@ IDEMPOTENCY_KEY_PREFIX = "payments.create_transaction"
 def _client_id(event: dict[str, Any]) -> str:
     identity = (event.get("requestContext") or {}).get("identity") or {}
     return identity.get("apiKeyId") or NO_API_KEY
+
+
+def location_of(event: dict[str, Any], transaction_id: str) -> str:
+    """The created transaction's URL path, built from the path the client posted to.
+
+    ``requestContext.path`` is that path as the client sent it: ``/dev/transactions`` behind
+    the stage URL, ``/payments/transactions`` behind a custom domain with base path
+    ``payments``; the event's ``path`` lacks the stage, so a ``Location`` built from it would
+    miss it. Events without a request context (direct invocations) fall back to ``path``.
+    Leading slashes are collapsed so the value can never become a network-path reference
+    (``//host/...``) pointing at another host, and anything not allowed in a URL path is
+    percent-encoded.
+    """
+    context = event.get("requestContext") or {}
+    posted = context.get("path") or event.get("path") or "/transactions"
+    return quote(f"/{posted.strip('/')}/{transaction_id}", safe="/%")
 
 
 @dataclass
@@ -128,7 +145,7 @@ def build_api(
             status_code=HTTPStatus.CREATED.value,
             content_type=content_types.APPLICATION_JSON,
             body=body,
-            headers={"Location": f"/transactions/{body['transaction_id']}"},
+            headers={"Location": location_of(event.raw_event, body["transaction_id"])},
         )
 
     @app.get("/transactions")
