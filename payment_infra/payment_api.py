@@ -6,6 +6,8 @@ Every sub-construct is exposed as a typed attribute so stacks, tests and outputs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from constructs import Construct
 
 from payment_infra.application import functions_module
@@ -19,7 +21,7 @@ from payment_infra.constructs.kms import KmsKeys
 from payment_infra.constructs.messaging import Messaging, QueueRef
 from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
-from payment_infra.constructs.payment_function import Placement
+from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.constructs.storage import Storage
 from payment_infra.constructs.waf import ApiFirewall
 from payment_infra.constructs.workflow import PaymentWorkflow
@@ -28,7 +30,7 @@ from payment_infra.permissions import Resource
 
 
 class PaymentApiConstruct(Construct):
-    """KMS keys → storage, database, network, messaging → functions → API, workflow, batch import → monitoring."""
+    """KMS keys → storage, database, network, messaging → functions + workflow → API, batch import → monitoring."""
 
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
         super().__init__(scope, id_)
@@ -59,23 +61,13 @@ class PaymentApiConstruct(Construct):
             failure_queue=self._queue(self.messaging.failures),
             settlement_queue=self._queue(self.messaging.queue),
             client_directory=self.client_keys.directory_json,
+            late_resources=self._workflow_resources,
         )
         functions = self.compute.functions
         self.api = PaymentRestApi(
             self, "api", self.context, functions=functions, logs_key=self.keys.logs, client_keys=self.client_keys
         )
         self.firewall = ApiFirewall(self, "waf", self.context, stage_arn=self.api.stage_arn, logs_key=self.keys.logs)
-        self.workflow = PaymentWorkflow(
-            self,
-            "workflow",
-            self.context,
-            validate=functions[app.WORKFLOW_VALIDATE],
-            process=functions[app.WORKFLOW_PROCESS],
-            topic=self.messaging.notifications,
-            messaging_key=self.keys.messaging,
-            data_key=self.keys.data,
-            logs_key=self.keys.logs,
-        )
         BatchImportTrigger(
             self,
             "batch_import",
@@ -96,7 +88,25 @@ class PaymentApiConstruct(Construct):
             failures=self.messaging.failures,
             table_name=self.database.transactions.name,
             alarm_topic=self.messaging.alarms,
+            state_machine_arn=self.workflow.state_machine_arn,
         )
+
+    def _workflow_resources(self, functions: Mapping[str, PaymentFunction]) -> dict[str, Resource]:
+        """The settlement workflow, built from its two functions; the consumer's ``STATE_MACHINE_ARN`` names it."""
+        self.workflow = PaymentWorkflow(
+            self,
+            "workflow",
+            self.context,
+            validate=functions[functions_module().WORKFLOW_VALIDATE],
+            process=functions[functions_module().WORKFLOW_PROCESS],
+            topic=self.messaging.notifications,
+            messaging_key=self.keys.messaging,
+            data_key=self.keys.data,
+            logs_key=self.keys.logs,
+        )
+        app, arn = functions_module(), self.workflow.state_machine_arn
+        variable = app.STATE_MACHINE_ARN
+        return {variable: Resource(arn, arn, self.keys.data.arn, app.RESOURCE_KINDS[variable])}
 
     def _queue(self, queue: QueueRef) -> Resource:
         return Resource(value=queue.url, arn=queue.arn, key_arn=self.keys.messaging.arn, kind="queue")
@@ -108,7 +118,7 @@ class PaymentApiConstruct(Construct):
         """
         app = functions_module()
         data, storage, messaging = self.keys.data.arn, self.keys.storage.arn, self.keys.messaging.arn
-        tables, buckets, topic, queue = self.database, self.storage, self.messaging.notifications, self.messaging.queue
+        tables, buckets, queue = self.database, self.storage, self.messaging.queue
         # (value, ARN, key) of each variable's resource
         named = {
             app.TRANSACTIONS_TABLE: (tables.transactions.name, tables.transactions.arn, data),
@@ -116,10 +126,11 @@ class PaymentApiConstruct(Construct):
             app.QUEUE_URL: (queue.url, queue.arn, messaging),
             app.RECEIPTS_BUCKET: (buckets.receipts.name, buckets.receipts.arn, storage),
             app.IMPORT_BUCKET: (buckets.imports.name, buckets.imports.arn, storage),
-            app.NOTIFICATIONS_TOPIC_ARN: (topic.arn, topic.arn, messaging),
         }
-        if set(named) != set(app.RESOURCE_KINDS):
+        late = {app.STATE_MACHINE_ARN}  # built from functions: see _workflow_resources
+        if set(named) | late != set(app.RESOURCE_KINDS):
             raise ValueError(
-                f"resources for {sorted(named)} but the application's RESOURCE_KINDS are {sorted(app.RESOURCE_KINDS)}"
+                f"resources for {sorted(named | late)} but the application's RESOURCE_KINDS are "
+                f"{sorted(app.RESOURCE_KINDS)}"
             )
-        return {variable: Resource(*named[variable], kind) for variable, kind in app.RESOURCE_KINDS.items()}
+        return {variable: Resource(*named[variable], app.RESOURCE_KINDS[variable]) for variable in named}

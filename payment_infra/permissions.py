@@ -24,11 +24,7 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     _app.STATUS: {_app.TRANSACTIONS_TABLE: TABLE_READ},
     _app.HEALTH: {},
-    _app.SETTLEMENT: {
-        _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:UpdateItem"),
-        _app.RECEIPTS_BUCKET: ("s3:PutObject",),
-        _app.NOTIFICATIONS_TOPIC_ARN: ("sns:Publish",),
-    },
+    _app.SETTLEMENT: {_app.STATE_MACHINE_ARN: ("states:StartExecution",)},
     _app.BATCH_IMPORT: {
         _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:PutItem"),
         _app.QUEUE_URL: ("sqs:SendMessage",),
@@ -79,7 +75,7 @@ class Resource:
     value: str
     arn: str
     key_arn: str
-    kind: str  # "table", "queue", "bucket", "topic" (the application's RESOURCE_KINDS)
+    kind: str  # "table", "queue", "bucket", "topic", "state_machine" (the application's RESOURCE_KINDS)
 
 
 def function_statements(
@@ -130,6 +126,17 @@ def function_statements(
                     )
                 )
             statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))
+        elif resource.kind == "state_machine":
+            statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
+            # StartExecution stores the input encrypted with the state machine's CMK: a data key, via states only.
+            statements.append(
+                policies.allow(
+                    ["kms:GenerateDataKey"],
+                    [resource.key_arn],
+                    sid=f"{sid}Kms",
+                    conditions={"StringEquals": {"kms:ViaService": f"states.{region}.amazonaws.com"}},
+                )
+            )
         else:
             statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
             statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))

@@ -30,6 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-throttle", action="store_true", help="ignore the usage plan's throttle and quota")
     parser.add_argument("--retry-delay", type=int, default=1,
                         help="seconds before a failed settlement message is redelivered (default: 1)")
+    parser.add_argument("--workflow-time-scale", type=float, default=1.0,
+                        help="multiply the workflow's retry intervals by this (default: 1, the definition's own)")
     parser.add_argument("--log-level", help="POWERTOOLS_LOG_LEVEL for the handlers (default: the stack's)")
     parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
                         "once serving")
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator = Emulator(Options(
         env=args.env, port=args.port, api_keys=args.api_keys, stack_file=args.stack_file,
         throttle=not args.no_throttle, test_hooks=args.test_hooks, retry_delay=args.retry_delay,
-        log_level=args.log_level,
+        log_level=args.log_level, workflow_time_scale=args.workflow_time_scale,
     ))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     for client in info["clients"]:
         print(f"  API key of client {client['name']}:  {client['api_key']}", file=sys.stderr)
     print(f"  AWS (moto) endpoint: {info['aws_endpoint_url']}  region {info['region']}", file=sys.stderr)
+    print(f"  Step Functions endpoint: {info['sfn_endpoint_url']}  state machine {info['state_machine_arn']}",
+          file=sys.stderr)
     print(f"  try: curl -s -H 'x-api-key: {info['api_key']}' '{info['base_url']}/transactions?customer_id=cust_1'",
           file=sys.stderr)
     for warning in emulator.warnings:

@@ -23,6 +23,7 @@ from payment_local.moto_server import MotoServer
 from payment_local.provision import provision
 from payment_local.runtime import Runtime, function_environment
 from payment_local.stack import load_stack
+from payment_local.stepfunctions import StepFunctions, StepFunctionsServer
 from payment_local.workers import ImportTrigger, SettlementPoller
 
 log = logging.getLogger("payment_local")
@@ -39,6 +40,7 @@ class Options:
     throttle: bool = True
     test_hooks: bool = False
     retry_delay: int = 1
+    workflow_time_scale: float = 1.0
     log_level: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -50,6 +52,7 @@ class Emulator:
         self.clients = assign_clients(self.stack, options.api_keys or [secrets.token_urlsafe(24)])
         self.api_key = self.clients[0].api_key
         self._moto = MotoServer()
+        self._sfn = StepFunctionsServer()
         self._threads: list[Any] = []
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
@@ -66,16 +69,23 @@ class Emulator:
 
     def start(self) -> None:
         endpoint = self._moto.start()
+        sfn_endpoint = self._sfn.start(HOST)
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
         provisioned = provision(self.stack, clients, import_clients=[client.name for client in self.clients])
 
         overrides = {CLIENTS_VARIABLE: directory(self.clients), **self.options.extra_env}
         if self.options.log_level:
             overrides["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
-        environment = function_environment(self.stack, endpoint_url=endpoint, overrides=overrides)
+        environment = function_environment(
+            self.stack, endpoint_url=endpoint, sfn_endpoint_url=sfn_endpoint, overrides=overrides
+        )
         Runtime.install_environment(environment)
         runtime = Runtime(self.stack)
         runtime.warm_up()
+        self.workflows = StepFunctions(
+            self.stack, invoke=runtime.invoke_arn, sns=clients["sns"], time_scale=self.options.workflow_time_scale
+        )
+        self._sfn.service = self.workflows
 
         faults = None
         if self.options.test_hooks:
@@ -83,7 +93,10 @@ class Emulator:
 
             faults = Faults(environment["TRANSACTIONS_TABLE"])
             # The handlers' clients are cached per process; hooking them hooks every handler.
-            faults.install(handler_clients.client("dynamodb"), handler_clients.client("s3"))
+            faults.install(
+                handler_clients.client("dynamodb"), handler_clients.client("s3"),
+                handler_clients.client("stepfunctions"),
+            )
         self.faults = faults
 
         settlement = SettlementPoller(
@@ -126,6 +139,8 @@ class Emulator:
             "region": self.stack.region,
             "account_id": self.stack.account_id,
             "aws_endpoint_url": endpoint,
+            "sfn_endpoint_url": sfn_endpoint,
+            "state_machine_arn": environment.get("STATE_MACHINE_ARN"),
             "settlement_queue_url": provisioned.settlement_queue_url,
             "dlq_url": provisioned.dlq_url,
             "max_receive_count": provisioned.max_receive_count,
@@ -135,6 +150,7 @@ class Emulator:
             "idempotency_table": environment.get("IDEMPOTENCY_TABLE"),
             "receipts_bucket": environment.get("RECEIPTS_BUCKET"),
             "resources": provisioned.resources,
+            "stack_file": str(self.stack.path),
             "pid": os.getpid(),
         }
 
@@ -145,6 +161,7 @@ class Emulator:
             self._http.shutdown()
         for thread in self._threads:
             thread.join(timeout=10)
+        self._sfn.stop()
         self._moto.stop()
 
     # -- test hooks (only with --test-hooks) -----------------------------------------

@@ -2,14 +2,18 @@
 
 A rule names a customer; the settlement poller tells this module which transaction
 belongs to which customer before invoking the consumer. A matching request to the
-transactions table (``UpdateItem``) or to the receipts prefix (``PutObject``) gets a
-canned AWS error response instead of reaching moto, so botocore's own retry logic,
-the handler's error mapping and the queue's redelivery all run as they would in AWS.
+transactions table (``UpdateItem``), to the receipts prefix (``PutObject``) or to Step
+Functions (``StartExecution`` of that transaction) gets a canned AWS error response
+instead of reaching the service, so botocore's own retry logic, the handler's error
+mapping, the workflow's Retry and the queue's redelivery all run as they would in AWS.
 
 Kinds:
 ``dynamodb_throttle``  ``ProvisionedThroughputExceededException`` (botocore retries it)
 ``s3_error``           S3 ``500 InternalError`` on the receipt write (botocore retries it)
-``settlement_error``   ``AccessDeniedException`` on ``UpdateItem`` (not retried: the message fails)
+``settlement_error``   ``AccessDeniedException`` on ``UpdateItem`` (botocore does not retry it: the workflow's
+                       process step fails and Step Functions retries it)
+``start_error``        ``AccessDeniedException`` on the consumer's ``StartExecution`` (the message fails and
+                       is redelivered, then dead-lettered)
 
 ``times`` bounds how many requests fail (``None``: all of them). Enabled only with
 ``--test-hooks``; never part of ``make local``.
@@ -26,7 +30,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-KINDS = ("dynamodb_throttle", "s3_error", "settlement_error")
+KINDS = ("dynamodb_throttle", "s3_error", "settlement_error", "start_error")
 _TXN = re.compile(r"txn_[0-9a-f]{32}")
 
 
@@ -81,9 +85,10 @@ class Faults:
 
     # -- hooks -------------------------------------------------------------------
 
-    def install(self, dynamodb: Any, s3: Any) -> None:
+    def install(self, dynamodb: Any, s3: Any, sfn: Any) -> None:
         dynamodb.meta.events.register("before-send.dynamodb.UpdateItem", self._dynamodb_hook)
         s3.meta.events.register("before-send.s3.PutObject", self._s3_hook)
+        sfn.meta.events.register("before-send.sfn.StartExecution", self._sfn_hook)
 
     def _fire(self, kinds: tuple[str, ...], transaction_id: str | None) -> str | None:
         if transaction_id is None:
@@ -114,6 +119,20 @@ class Faults:
             else ("AccessDeniedException", "injected fault: settlement_error")
         )
         payload = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{error[0]}", "message": error[1]})
+        return AWSResponse(
+            request.url, 400,
+            {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": str(uuid.uuid4())},
+            _Raw(payload.encode()),
+        )
+
+    def _sfn_hook(self, request: Any, **_: Any) -> AWSResponse | None:
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return None
+        if self._fire(("start_error",), body.get("name")) is None:
+            return None
+        payload = json.dumps({"__type": "AccessDeniedException", "message": "injected fault: start_error"})
         return AWSResponse(
             request.url, 400,
             {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": str(uuid.uuid4())},

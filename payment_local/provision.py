@@ -165,6 +165,11 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
             "arn": arn, "invoke_arn": arn, "function_name": spec["function_name"], "id": spec["function_name"],
         }
 
+    # Step Functions runs in the emulator itself (payment_local.stepfunctions); only the ARNs are known here.
+    for logical_id, spec in stack.resources("aws_sfn_state_machine").items():
+        arn = f"arn:aws:states:{region}:{account}:stateMachine:{spec['name']}"
+        stack.attributes[("aws_sfn_state_machine", logical_id)] = {"arn": arn, "id": arn, "name": spec["name"]}
+
     # Settlement: the SQS event source mapping of the stack.
     mappings = list(stack.resources("aws_lambda_event_source_mapping").values())
     if len(mappings) != 1:

@@ -45,9 +45,14 @@ class LambdaContext:
 
 
 def function_environment(
-    stack: Stack, *, endpoint_url: str, overrides: Mapping[str, str] | None = None
+    stack: Stack, *, endpoint_url: str, sfn_endpoint_url: str | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The union of every function's resolved variables plus the local AWS settings."""
+    """The union of every function's resolved variables plus the local AWS settings.
+
+    Step Functions is served by the emulator, not moto: ``AWS_ENDPOINT_URL_SFN`` (botocore's
+    service-specific endpoint variable) points the handlers' ``stepfunctions`` clients there.
+    """
     merged: dict[str, str] = {}
     conflicts = []
     for handler in stack.functions:
@@ -68,6 +73,8 @@ def function_environment(
             "POWERTOOLS_DEV": "0",
         }
     )
+    if sfn_endpoint_url:
+        merged["AWS_ENDPOINT_URL_SFN"] = sfn_endpoint_url
     merged.setdefault("POWERTOOLS_METRICS_NAMESPACE", "PaymentApiLocal")
     merged.update(overrides or {})
     return merged
@@ -99,6 +106,14 @@ class Runtime:
     def warm_up(self) -> None:
         for handler in self._stack.functions:
             self.handler(handler)
+
+    def invoke_arn(self, function_arn: str, event: Any) -> Any:
+        """Invoke the function an ARN (optionally with ``:qualifier``) names; ``KeyError`` if none."""
+        base = function_arn.split(":function:", 1)[-1].split(":", 1)[0]
+        for handler, function in self._stack.functions.items():
+            if function.function_name == base:
+                return self.invoke(handler, event)
+        raise KeyError(function_arn)
 
     def invoke(self, handler: str, event: dict[str, Any]) -> Any:
         function = self._stack.functions[handler]

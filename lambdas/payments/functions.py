@@ -52,7 +52,7 @@ IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 QUEUE_URL = "QUEUE_URL"
 RECEIPTS_BUCKET = "RECEIPTS_BUCKET"
 IMPORT_BUCKET = "IMPORT_BUCKET"
-NOTIFICATIONS_TOPIC_ARN = "NOTIFICATIONS_TOPIC_ARN"
+STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
 API_CLIENTS = "API_CLIENTS"
 """JSON ``{client name: [API key id, ...]}``: who owns which key (set by the stack from the config's clients)."""
@@ -64,7 +64,7 @@ RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(
         QUEUE_URL: "queue",
         RECEIPTS_BUCKET: "bucket",
         IMPORT_BUCKET: "bucket",
-        NOTIFICATIONS_TOPIC_ARN: "topic",
+        STATE_MACHINE_ARN: "state_machine",
     }
 )
 """Variables that name a resource, and its kind: the infrastructure sets them and grants on that resource."""
@@ -99,8 +99,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name=SETTLEMENT,
         handler="payments.handlers.settlement.handler",
-        description="SQS FIFO consumer: settles transactions, writes receipts, notifies",
-        environment=(TRANSACTIONS_TABLE, RECEIPTS_BUCKET, NOTIFICATIONS_TOPIC_ARN),
+        description="SQS FIFO consumer: starts one workflow execution per transaction (named after its id)",
+        environment=(STATE_MACHINE_ARN,),
         timeout_seconds=60,
     ),
     FunctionSpec(
@@ -120,7 +120,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name=WORKFLOW_PROCESS,
         handler="payments.handlers.workflow.process_handler",
-        description="Step Functions: settle a transaction and write its receipt",
+        description="Step Functions: settle a transaction and write its receipt, or mark it failed",
         environment=(TRANSACTIONS_TABLE, RECEIPTS_BUCKET),
         timeout_seconds=30,
     ),

@@ -107,9 +107,7 @@ class HealthSettings(BaseSettings):
 
 @dataclass(frozen=True)
 class SettlementSettings(BaseSettings):
-    transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
-    receipts_bucket: str = _env(contract.RECEIPTS_BUCKET)
-    notifications_topic_arn: str = _env(contract.NOTIFICATIONS_TOPIC_ARN)
+    state_machine_arn: str = _env(contract.STATE_MACHINE_ARN)
 
 
 @dataclass(frozen=True)

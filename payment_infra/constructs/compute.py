@@ -4,11 +4,17 @@ The package is ``lambdas/`` zipped deterministically (``lambda_package``) as a T
 function gets the environment variables its spec asks for (resolved to this environment's resources) and a role
 granting exactly those resources (``payment_infra.permissions``). The settlement consumer is wired to the FIFO
 queue here.
+
+Some resources a function's environment names are built from other functions: the settlement consumer starts
+the state machine that runs the two workflow functions. Functions whose variables are all in ``resources`` are
+created first; ``late_resources`` then receives them and returns the remaining resources (creating the state
+machine), and the functions that name those are created last. Terraform references point one way only
+(consumer -> state machine -> workflow functions), so no cycle can arise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from cdktf import AssetType, TerraformAsset
 from constructs import Construct
@@ -39,6 +45,7 @@ class Compute(Construct):
         failure_queue: Resource,
         settlement_queue: Resource,
         client_directory: str,
+        late_resources: Callable[[Mapping[str, PaymentFunction]], Mapping[str, Resource]],
     ):
         super().__init__(scope, id_)
         app = functions_module()
@@ -68,48 +75,24 @@ class Compute(Construct):
             raise ValueError(f"SETTING_VARIABLES the infrastructure does not set: {sorted(missing_settings)}")
         api_functions = set(app.ROUTES.values())
 
+        self._ctx, self._placement, self._failure_queue, self._settlement_queue = (
+            ctx, placement, failure_queue, settlement_queue
+        )
+        self._common, self._settings, self._api_functions = common, settings, api_functions
+        self._app = app
+        self._package_path, self._package_hash = package_path, package.content_hash
         self.functions: dict[str, PaymentFunction] = {}
+        available = dict(resources)
+        late = [spec for spec in app.FUNCTIONS if _unresolved(spec, available)]
         for spec in app.FUNCTIONS:
-            environment = dict(common)
-            for variable in spec.environment:
-                environment[variable] = (
-                    settings[variable] if variable in app.SETTING_VARIABLES else resources[variable].value
-                )
-            log_group_arn = ctx.arn("logs", f"log-group:/aws/lambda/{ctx.naming.name('payment-' + spec.name)}")
-            statements = function_statements(
-                spec.name,
-                {v: resources[v] for v in spec.environment if v in app.RESOURCE_KINDS},
-                log_group_arn=log_group_arn,
-                failure_queue=failure_queue,
-                environment_key_arn=placement.environment_key_arn,
-                region=ctx.region,
-                clients=[client.name for client in config.clients],
-            )
-            if spec.name == app.SETTLEMENT:
-                statements += [
-                    policies.allow(list(CONSUME_ACTIONS), [settlement_queue.arn], sid="ConsumeSettlementQueue"),
-                    policies.allow(["kms:Decrypt"], [settlement_queue.key_arn], sid="DecryptSettlementQueue"),
-                ]
-            concurrency = (
-                config.lambda_.reserved_concurrency
-                if spec.name in api_functions
-                else config.lambda_.worker_reserved_concurrency
-            )
-            self.functions[spec.name] = PaymentFunction(
-                self,
-                spec.name.replace("-", "_"),
-                ctx,
-                short_name=spec.name,
-                handler=spec.handler,
-                description=spec.description,
-                timeout_seconds=spec.timeout_seconds,
-                reserved_concurrency=concurrency,
-                package_path=package_path,
-                package_hash=package.content_hash,
-                environment=environment,
-                statements=statements,
-                placement=placement,
-            )
+            if spec not in late:
+                self._add_function(spec, available)
+        available.update(late_resources(dict(self.functions)))
+        for spec in late:
+            missing = _unresolved(spec, available)
+            if missing:
+                raise ValueError(f"function {spec.name!r} names variables no resource is given for: {missing}")
+            self._add_function(spec, available)
         settlement = self.functions[app.SETTLEMENT]
         LambdaEventSourceMapping(
             self,
@@ -121,3 +104,52 @@ class Compute(Construct):
             function_response_types=["ReportBatchItemFailures"],
             depends_on=[settlement.node.find_child("policy")],
         )
+
+    def _add_function(self, spec, resources: Mapping[str, Resource]) -> None:
+        ctx, placement, config, app = self._ctx, self._placement, self._ctx.config, self._app
+        environment = dict(self._common)
+        for variable in spec.environment:
+            environment[variable] = (
+                self._settings[variable] if variable in app.SETTING_VARIABLES else resources[variable].value
+            )
+        log_group_arn = ctx.arn("logs", f"log-group:/aws/lambda/{ctx.naming.name('payment-' + spec.name)}")
+        statements = function_statements(
+            spec.name,
+            {v: resources[v] for v in spec.environment if v in app.RESOURCE_KINDS},
+            log_group_arn=log_group_arn,
+            failure_queue=self._failure_queue,
+            environment_key_arn=placement.environment_key_arn,
+            region=ctx.region,
+            clients=[client.name for client in config.clients],
+        )
+        if spec.name == app.SETTLEMENT:
+            queue = self._settlement_queue
+            statements += [
+                policies.allow(list(CONSUME_ACTIONS), [queue.arn], sid="ConsumeSettlementQueue"),
+                policies.allow(["kms:Decrypt"], [queue.key_arn], sid="DecryptSettlementQueue"),
+            ]
+        concurrency = (
+            config.lambda_.reserved_concurrency
+            if spec.name in self._api_functions
+            else config.lambda_.worker_reserved_concurrency
+        )
+        self.functions[spec.name] = PaymentFunction(
+            self,
+            spec.name.replace("-", "_"),
+            ctx,
+            short_name=spec.name,
+            handler=spec.handler,
+            description=spec.description,
+            timeout_seconds=spec.timeout_seconds,
+            reserved_concurrency=concurrency,
+            package_path=self._package_path,
+            package_hash=self._package_hash,
+            environment=environment,
+            statements=statements,
+            placement=placement,
+        )
+
+
+def _unresolved(spec, resources: Mapping[str, Resource]) -> list[str]:
+    """The resource variables of ``spec`` that ``resources`` does not (yet) hold."""
+    return sorted(v for v in spec.environment if v in functions_module().RESOURCE_KINDS and v not in resources)

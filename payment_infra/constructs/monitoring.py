@@ -8,6 +8,7 @@ Thresholds (see docs/operations.md for what to do when one fires; the configurab
 - settlement DLQ and Lambda failure queue not empty
 - DynamoDB read or write throttle events >= 1
 - oldest settlement message older than ``config.alarms.queue_age_seconds`` (5 minutes)
+- settlement workflow executions failed or timed out >= 1 in 5 minutes
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Monitoring(Construct):
         failures: QueueRef,
         table_name: str,
         alarm_topic: TopicRef,
+        state_machine_arn: str,
     ):
         super().__init__(scope, id_)
         self._ctx = ctx
@@ -100,12 +102,26 @@ class Monitoring(Construct):
             comparison="GreaterThanThreshold",
         )
 
+        workflow_dims = {"StateMachineArn": state_machine_arn}
+        for metric_name, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
+            self._alarm(
+                f"workflow_executions_{what.replace(' ', '_')}",
+                f"payment-workflow-executions-{what.replace(' ', '-')}",
+                f"At least one settlement workflow execution {what} in 5 minutes: find and re-run it as "
+                "docs/operations.md says",
+                metric=("AWS/States", metric_name, workflow_dims, "Sum"),
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+            )
+
         self.dashboard_name = ctx.naming.name("payment-api")
         CloudwatchDashboard(
             self,
             "dashboard",
             dashboard_name=self.dashboard_name,
-            dashboard_body=json.dumps(_dashboard(ctx.region, functions, api_dims, queue, dlq, failures, table_name)),
+            dashboard_body=json.dumps(
+                _dashboard(ctx.region, functions, api_dims, queue, dlq, failures, table_name, state_machine_arn)
+            ),
         )
         self.dashboard_url = (
             f"https://{ctx.region}.console.aws.amazon.com/cloudwatch/home?region={ctx.region}"
@@ -179,7 +195,7 @@ def _duration(seconds: int) -> str:
     return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
-def _dashboard(region, functions, api_dims, queue, dlq, failures, table_name) -> dict[str, Any]:
+def _dashboard(region, functions, api_dims, queue, dlq, failures, table_name, state_machine_arn) -> dict[str, Any]:
     def widget(title: str, metrics: list[list[Any]], stat: str = "Sum", x: int = 0, y: int = 0) -> dict[str, Any]:
         return {
             "type": "metric",
@@ -237,6 +253,22 @@ def _dashboard(region, functions, api_dims, queue, dlq, failures, table_name) ->
                 [["AWS/DynamoDB", f"{k}ThrottleEvents", "TableName", table_name] for k in ("Read", "Write")],
                 x=12,
                 y=18,
+            ),
+            widget(
+                "Settlement workflow executions",
+                [
+                    ["AWS/States", m, "StateMachineArn", state_machine_arn]
+                    for m in ("ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut")
+                ],
+                x=0,
+                y=24,
+            ),
+            widget(
+                "Settlement workflow execution time p99 (ms)",
+                [["AWS/States", "ExecutionTime", "StateMachineArn", state_machine_arn]],
+                "p99",
+                12,
+                24,
             ),
         ]
     }

@@ -1,5 +1,8 @@
 """Step Functions payment-processing workflow: validate → process (retry, catch) → notify via SNS.
 
+The only settlement path: the settlement queue consumer starts one execution per transaction (named after its
+id) and may do nothing else with this state machine (``states:StartExecution`` on its ARN).
+
 The definition comes from the application (``payments/workflow_definition.py``); this construct deploys it
 with its own role (invoke exactly the two step functions, publish to the notifications topic), logging of
 every event to a CMK-encrypted log group, and X-Ray tracing.

@@ -8,11 +8,12 @@ emulator always matches the infrastructure code under test.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,60 @@ class Emulator:
     info: dict[str, Any]
     http: requests.Session
     client_name: str = ""
+    _notifications: list[dict[str, Any]] = field(default_factory=list)
 
     def client(self, service: str) -> Any:
         import boto3
 
+        endpoint = self.info["sfn_endpoint_url" if service == "stepfunctions" else "aws_endpoint_url"]
         return boto3.session.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=self.info["region"]
-        ).client(service, endpoint_url=self.info["aws_endpoint_url"])
+        ).client(service, endpoint_url=endpoint)
+
+    # -- the settlement workflow ---------------------------------------------------------------------------
+
+    def executions(self, transaction_id: str) -> list[dict[str, Any]]:
+        """Executions of the state machine named after the transaction (its settlement)."""
+        listed = self.client("stepfunctions").list_executions(stateMachineArn=self.info["state_machine_arn"])
+        return [e for e in listed["executions"] if e["name"] == transaction_id]
+
+    def wait_execution(self, transaction_id: str, timeout: float = 30) -> dict[str, Any]:
+        """The transaction's execution once it has closed (described, with input/output/error)."""
+        sfn = self.client("stepfunctions")
+
+        def closed() -> dict[str, Any] | None:
+            found = self.executions(transaction_id)
+            if not found:
+                return None
+            described = sfn.describe_execution(executionArn=found[0]["executionArn"])
+            return described if described["status"] != "RUNNING" else None
+
+        return self.wait_for(closed, timeout, f"the execution of {transaction_id} to close")
+
+    def task_failures(self, execution_arn: str) -> list[tuple[str, str]]:
+        """``(state, error)`` of every failed task attempt, in order (from the execution history)."""
+        events = self.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
+        failures, state = [], ""
+        for event in events:
+            if "stateEnteredEventDetails" in event:
+                state = event["stateEnteredEventDetails"]["name"]
+            if event["type"] == "TaskFailed":
+                failures.append((state, event["taskFailedEventDetails"]["error"]))
+        return failures
+
+    def notifications(self, transaction_id: str) -> list[dict[str, Any]]:
+        """Messages published to the notifications topic about the transaction (read from a tap queue)."""
+        sqs = self.client("sqs")
+        while True:
+            batch = sqs.receive_message(
+                QueueUrl=self.info["notifications_tap_url"], MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                self._notifications.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.info["notifications_tap_url"], ReceiptHandle=message["ReceiptHandle"])
+        return [n for n in self._notifications if n.get("transaction_id") == transaction_id]
 
     def post(self, body: dict[str, Any], key: str | None = None, **kwargs: Any) -> requests.Response:
         headers = {"Idempotency-Key": key or uuid.uuid4().hex}
@@ -111,6 +159,7 @@ def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
         "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
         "--api-key", f"key-a-{uuid.uuid4().hex}", "--api-key", f"key-b-{uuid.uuid4().hex}",
+        "--workflow-time-scale", "0.05",
     ]
     try:
         with running_emulator(args, env=_clean_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:

@@ -1,8 +1,8 @@
 """Concurrency and failure handling, end to end: idempotency, redrive to the DLQ, retried faults.
 
 Faults are injected in the emulator process on the wire (botocore hooks, ``--test-hooks``),
-scoped to one customer, so the real handlers, botocore's retries and the queue's
-redelivery all take part.
+scoped to one customer, so the real handlers, botocore's retries, the workflow's Retry and
+the queue's redelivery all take part.
 """
 
 from __future__ import annotations
@@ -39,11 +39,13 @@ def test_50_concurrent_posts_with_one_key_make_one_transaction(emulator: Emulato
     assert emulator.wait_settled(transaction_id) == "succeeded"
     assert len(_items_of(emulator, customer_id)) == 1
     assert len({d["message_id"] for d in emulator.deliveries(transaction_id)}) == 1
+    assert len(emulator.executions(transaction_id)) == 1
     assert len(emulator.receipt_versions(transaction_id)) == 1
 
 
 def test_message_failing_three_times_goes_to_dlq_others_settle(emulator: Emulator, customer_id: str) -> None:
-    emulator.fault("settlement_error", customer_id, times=None)
+    # The consumer cannot start the workflow for this customer: the message fails on every receive.
+    emulator.fault("start_error", customer_id, times=None)
     poisoned = emulator.post({"customer_id": customer_id, "amount": 100, "currency": "USD"}).json()["transaction_id"]
     others = [
         emulator.post({"customer_id": f"{customer_id}_ok{i}", "amount": 100 + i, "currency": "USD"}).json()
@@ -66,13 +68,14 @@ def test_message_failing_three_times_goes_to_dlq_others_settle(emulator: Emulato
     attempts = emulator.deliveries(poisoned, settled=False)
     assert [d["outcome"] for d in attempts] == ["failed"] * max_receives
     # Not lost: the record is still there, unsettled, for the redrive tool.
-    assert emulator.get(f"/transactions/{poisoned}").json()["status"] in ("pending", "processing")
+    assert emulator.get(f"/transactions/{poisoned}").json()["status"] == "pending"
+    assert emulator.executions(poisoned) == []
     assert emulator.receipt_versions(poisoned) == []
 
 
 def test_dynamodb_throttle_during_settlement_is_retried(emulator: Emulator, customer_id: str) -> None:
     # 1 throttle: botocore's own retries absorb it. 4: the handler's client makes 4 attempts (1 + max_attempts=3
-    # retries), so one invocation fails and SQS redelivers the message.
+    # retries), so one process invocation fails and the workflow retries it (the message is delivered once).
     results = {}
     for times in (1, 4):
         customer = f"{customer_id}_t{times}"
@@ -84,11 +87,12 @@ def test_dynamodb_throttle_during_settlement_is_retried(emulator: Emulator, cust
     for times, transaction_id in results.items():
         assert emulator.wait_settled(transaction_id, timeout=30) == "succeeded"
         assert len(emulator.receipt_versions(transaction_id)) == 1
-        outcomes = [d["outcome"] for d in emulator.deliveries(transaction_id)]
-        assert outcomes[-1] == "succeeded"
-        assert outcomes.count("succeeded") == 1
-        if times == 4:
-            assert "failed" in outcomes
+        assert [d["outcome"] for d in emulator.deliveries(transaction_id)] == ["succeeded"]
+        execution = emulator.wait_execution(transaction_id)
+        failures = emulator.task_failures(execution["executionArn"])
+        assert failures == ([("Process", "RetryableProcessingError")] if times == 4 else [])
+        notified = emulator.wait_for(lambda t=transaction_id: emulator.notifications(t), 10, "the notification")
+        assert len(notified) == 1
 
 
 def test_s3_failure_writing_the_receipt_is_retried_without_double_receipt(
@@ -100,7 +104,10 @@ def test_s3_failure_writing_the_receipt_is_retried_without_double_receipt(
     ]
     assert emulator.wait_settled(transaction_id, timeout=30) == "succeeded"
     emulator.wait_for(lambda: emulator.receipt_versions(transaction_id), 20, "the receipt")
-    outcomes = [d["outcome"] for d in emulator.deliveries(transaction_id)]
-    assert outcomes[0] == "failed" and outcomes[-1] == "succeeded"
+    execution = emulator.wait_execution(transaction_id)
+    # The first process attempt settled but could not write the receipt; the retry resumed at the receipt.
+    assert emulator.task_failures(execution["executionArn"]) == [("Process", "RetryableProcessingError")]
+    assert [d["outcome"] for d in emulator.deliveries(transaction_id)] == ["succeeded"]
     assert len(emulator.receipt_versions(transaction_id)) == 1
+    assert len(emulator.wait_for(lambda: emulator.notifications(transaction_id), 10, "the notification")) == 1
     assert len(_items_of(emulator, customer_id)) == 1

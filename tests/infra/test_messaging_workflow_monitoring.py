@@ -118,3 +118,120 @@ def test_outputs_are_described(stack: dict) -> None:
             "s3_imports_bucket_name", "s3_logs_bucket_name", "sqs_transaction_queue_url", "sns_notifications_topic_arn",
             "sns_alarms_topic_arn", "cloudwatch_dashboard_url"} <= set(outputs)  # fmt: skip
     assert all(o["description"] for o in outputs.values())
+
+
+# --- the settlement workflow: started by the consumer, least privilege, watched ------------------------------
+
+
+def _machine(stack: dict) -> tuple[str, dict]:
+    (item,) = resources(stack, "aws_sfn_state_machine").items()
+    return item
+
+
+def _function_key(stack: dict, env: str, short: str) -> str:
+    return next(k for k, f in resources(stack, "aws_lambda_function").items() if f["function_name"] == f"payment-{short}-{env}")
+
+
+def test_consumer_starts_the_state_machine_and_nothing_else(stack: dict, env: str) -> None:
+    machine_key, _ = _machine(stack)
+    consumer = resources(stack, "aws_lambda_function")[_function_key(stack, env, "settlement")]
+    assert consumer["environment"]["variables"]["STATE_MACHINE_ARN"] == ref("aws_sfn_state_machine", machine_key, "arn")
+    role_key = consumer["role"].split(".")[1]
+    (attached,) = [p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key)]
+    statements = policy(attached)["Statement"]
+    named = [s for s in statements if any("aws_sfn_state_machine" in r for r in _as_list(s["Resource"]))]
+    assert [(s["Action"], s["Resource"]) for s in named] == [
+        (["states:StartExecution"], [ref("aws_sfn_state_machine", machine_key, "arn")])
+    ]
+    actions = {a for s in statements for a in _as_list(s["Action"])}
+    assert not {a for a in actions if a.split(":")[0] in ("dynamodb", "s3", "sns", "lambda")}
+    assert "states:StartExecution" in actions and not {a for a in actions if a.startswith("states:") and a != "states:StartExecution"}
+    kms = next(s for s in statements if s.get("Sid") == "StateMachineArnKms")
+    assert kms["Action"] == ["kms:GenerateDataKey"] and kms["Resource"] == [_machine(stack)[1]["encryption_configuration"]["kms_key_id"]]
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": f"states.{stack['provider']['aws'][0]['region']}.amazonaws.com"}}
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_state_machine_role_invokes_its_two_functions_and_publishes_to_its_topic_only(stack: dict, env: str) -> None:
+    _, machine = _machine(stack)
+    role_key = machine["role_arn"].split(".")[1]
+    (attached,) = [p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key)]
+    statements = {s["Sid"]: s for s in policy(attached)["Statement"]}
+    validate, process = (_function_key(stack, env, n) for n in ("workflow-validate", "workflow-process"))
+    invoke = statements["InvokeStepFunctions"]
+    assert invoke["Action"] == ["lambda:InvokeFunction"]
+    assert set(invoke["Resource"]) == {
+        ref("aws_lambda_function", k, "arn") + suffix for k in (validate, process) for suffix in ("", ":*")
+    }
+    topic = next(k for k, t in resources(stack, "aws_sns_topic").items() if t["name"] == f"payment-notifications-{env}")
+    assert statements["PublishOutcome"]["Resource"] == [ref("aws_sns_topic", topic, "arn")]
+    lambda_or_sns = [s for s in statements.values() if any(a.startswith(("lambda:", "sns:")) for a in _as_list(s["Action"]))]
+    assert len(lambda_or_sns) == 2
+    definition = json.loads(machine["definition"])
+    used = {s["Parameters"].get("FunctionName") for s in definition["States"].values() if s.get("Resource", "").endswith("lambda:invoke")}
+    assert used == {ref("aws_lambda_function", validate, "arn"), ref("aws_lambda_function", process, "arn")}
+    topics = {s["Parameters"]["TopicArn"] for s in definition["States"].values() if s.get("Resource", "").endswith("sns:publish")}
+    assert topics == {ref("aws_sns_topic", topic, "arn")}
+
+
+def _reachable(stack: dict, start: str) -> set[str]:
+    """Every resource ``start`` depends on, directly or not, through ``${type.name...}`` references."""
+    import re
+
+    pattern = re.compile(r"\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)[.}]")
+    nodes = {f"{t}.{k}": r for t, group in stack["resource"].items() for k, r in group.items()}
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for t, k in pattern.findall(json.dumps(nodes[todo.pop()])):
+            target = f"{t}.{k}"
+            if target in nodes and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def test_consumer_state_machine_and_workflow_functions_form_no_reference_cycle(stack: dict, env: str) -> None:
+    # The whole-graph cycle rule lives in tests/apply_rules; this pins the edges this wiring added.
+    machine = f"aws_sfn_state_machine.{_machine(stack)[0]}"
+    consumer = f"aws_lambda_function.{_function_key(stack, env, 'settlement')}"
+    workflow = {f"aws_lambda_function.{_function_key(stack, env, n)}" for n in ("workflow-validate", "workflow-process")}
+    assert machine in _reachable(stack, consumer)
+    assert workflow <= _reachable(stack, machine)
+    for node in (machine, consumer, *workflow):
+        assert node not in _reachable(stack, node), f"{node} depends on itself"
+    assert consumer not in _reachable(stack, machine)
+    broken = json.loads(json.dumps(stack))
+    _machine(broken)[1]["tags"] = {"consumer": ref("aws_lambda_function", consumer.split(".")[1], "arn")}
+    assert machine in _reachable(broken, machine)  # the check catches a state machine that names its own starter
+
+
+def test_failed_and_timed_out_executions_alarm(stack: dict, env: str) -> None:
+    machine_key, _ = _machine(stack)
+    alarms = _alarms(stack)
+    for metric, name in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed-out")):
+        alarm = alarms[f"payment-workflow-executions-{name}-{env}"]
+        assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"], alarm["threshold"]) == ("AWS/States", metric, "Sum", 1)
+        assert alarm["dimensions"] == {"StateMachineArn": ref("aws_sfn_state_machine", machine_key, "arn")}
+        assert alarm["comparison_operator"] == "GreaterThanOrEqualToThreshold"
+        assert "docs/operations.md" in alarm["alarm_description"]
+
+
+def test_dashboard_shows_workflow_executions(stack: dict) -> None:
+    machine_key, _ = _machine(stack)
+    widgets = json.loads(only(stack, "aws_cloudwatch_dashboard")["dashboard_body"])["widgets"]
+    (executions,) = [w for w in widgets if w["properties"]["title"] == "Settlement workflow executions"]
+    metrics = {m[1]: m for m in executions["properties"]["metrics"]}
+    assert set(metrics) == {"ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"}
+    assert all(m[2:] == ["StateMachineArn", ref("aws_sfn_state_machine", machine_key, "arn")] for m in metrics.values())
+
+
+def test_consumer_reaches_step_functions_through_the_vpc_interface_endpoint(stack: dict, env: str) -> None:
+    region = stack["provider"]["aws"][0]["region"]
+    consumer = resources(stack, "aws_lambda_function")[_function_key(stack, env, "settlement")]
+    (endpoint,) = [e for e in resources(stack, "aws_vpc_endpoint").values() if e["service_name"] == f"com.amazonaws.{region}.states"]
+    assert endpoint["vpc_endpoint_type"] == "Interface" and endpoint["private_dns_enabled"] is True
+    assert set(endpoint["subnet_ids"]) == set(consumer["vpc_config"]["subnet_ids"])

@@ -111,7 +111,6 @@ def function_env(aws: Aws, queue_url: str, monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setenv("QUEUE_URL", queue_url)
     monkeypatch.setenv("RECEIPTS_BUCKET", aws.receipts_bucket)
     monkeypatch.setenv("IMPORT_BUCKET", aws.import_bucket)
-    monkeypatch.setenv("NOTIFICATIONS_TOPIC_ARN", aws.topic_arn)
     monkeypatch.setenv("IDEMPOTENCY_TTL_SECONDS", "86400")
     monkeypatch.setenv("API_CLIENTS", json.dumps(API_CLIENTS))
     from payments.handlers import batch_import, health, settlement, status, transactions, workflow

@@ -175,7 +175,7 @@ def test_every_variable_names_a_resource_or_a_setting():
     declared = {variable for spec in FUNCTIONS for variable in spec.environment}
     assert declared == set(contract.RESOURCE_KINDS) | contract.SETTING_VARIABLES
     assert not set(contract.RESOURCE_KINDS) & contract.SETTING_VARIABLES
-    assert set(contract.RESOURCE_KINDS.values()) <= {"table", "queue", "bucket", "topic"}
+    assert set(contract.RESOURCE_KINDS.values()) <= {"table", "queue", "bucket", "topic", "state_machine"}
     assert settings_module.BaseSettings.POWERTOOLS_VARIABLES == contract.POWERTOOLS_ENVIRONMENT
 
 
@@ -211,9 +211,9 @@ def test_package_holds_only_runtime_code():
 
 def test_missing_variables_are_all_named():
     with pytest.raises(settings_module.SettingsError) as raised:
-        settings_module.SettlementSettings.from_env({"ENVIRONMENT": "dev"})
+        settings_module.WorkflowProcessSettings.from_env({"ENVIRONMENT": "dev"})
     message = str(raised.value)
-    for name in ("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET", "NOTIFICATIONS_TOPIC_ARN", "POWERTOOLS_SERVICE_NAME"):
+    for name in ("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"):
         assert name in message
 
 

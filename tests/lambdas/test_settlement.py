@@ -1,190 +1,173 @@
-"""Settlement consumer on moto: transitions, receipts, notifications, partial batch failures."""
+"""Settlement consumer on moto: one workflow execution per transaction, partial batch failures.
+
+The consumer only starts executions; what the workflow does with them is tested in
+``test_workflow.py`` (steps) and ``tests/e2e`` (the state machine from the synthesized stack).
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from payments.adapters.dynamodb import DynamoDBTransactionRepository
-from payments.domain.errors import ConcurrentModificationError, InvalidTransitionError
-from payments.domain.money import Money, parse_currency
-from payments.domain.services import receipt_key
-from payments.domain.transaction import Status, Transaction, new_pending, new_transaction_id
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from payments.adapters.stepfunctions import (
+    StepFunctionsSettlementStarter,
+    execution_input,
+    execution_name,
+)
+from payments.domain.errors import DependencyError, ValidationError
 from payments.handlers import settlement
-from payments.settings import SettlementSettings
 
 from tests.lambdas.events import LambdaContext, sqs_event
-from tests.lambdas.moto_resources import Aws
+from tests.lambdas.moto_resources import ACCOUNT_ID, REGION, Aws
+
+DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
 
 
-def pending(aws: Aws, customer_id: str, amount: int = 700, currency: str = "KWD") -> Transaction:
-    transaction = new_pending(
-        transaction_id=new_transaction_id(),
-        customer_id=customer_id,
-        money=Money(amount, parse_currency(currency)),
-        description="secret description",
-        created_at=datetime.now(UTC),
-        source="api",
-        client_id="checkout",
-    )
-    DynamoDBTransactionRepository(aws.dynamodb, aws.transactions_table).put_new(transaction)
-    return transaction
+@pytest.fixture
+def state_machine(function_env: Aws, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    sfn = boto3.session.Session(region_name=REGION).client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name=f"payment-settlement-{uuid.uuid4().hex[:8]}",
+        definition=DEFINITION,
+        roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/payment-workflow-test",
+        type="STANDARD",
+    )["stateMachineArn"]
+    monkeypatch.setenv("STATE_MACHINE_ARN", arn)
+    settlement._consumer.cache_clear()
+    return sfn, arn
 
 
-def message(transaction: Transaction) -> tuple[str, str]:
-    body = json.dumps({"transaction_id": transaction.transaction_id, "customer_id": transaction.customer_id})
-    return body, transaction.customer_id
+def txn_id() -> str:
+    return "txn_" + uuid.uuid4().hex
+
+
+def message(transaction_id: str, customer_id: str) -> tuple[str, str]:
+    return json.dumps({"transaction_id": transaction_id, "customer_id": customer_id}), customer_id
 
 
 def run(event: dict[str, Any]) -> dict[str, Any]:
     return settlement.handler(event, LambdaContext(function_name="payment-settlement-test"))
 
 
-def stored(aws: Aws, transaction_id: str) -> Transaction:
-    found = DynamoDBTransactionRepository(aws.dynamodb, aws.transactions_table).get(transaction_id, consistent=True)
-    assert found is not None
-    return found
+def executions(sfn: Any, arn: str) -> dict[str, dict[str, Any]]:
+    return {e["name"]: e for e in sfn.list_executions(stateMachineArn=arn)["executions"]}
 
 
-def notifications_for(aws: Aws, transaction_id: str) -> list[dict[str, Any]]:
-    return [n for n in aws.notifications() if n["transaction_id"] == transaction_id]
+def test_each_message_starts_one_execution_named_after_the_transaction(state_machine, customer_id: str):
+    sfn, arn = state_machine
+    ids = [txn_id() for _ in range(3)]
+
+    assert run(sqs_event([message(i, customer_id) for i in ids])) == {"batchItemFailures": []}
+
+    started = executions(sfn, arn)
+    assert set(started) == set(ids)
+    for transaction_id in ids:
+        described = sfn.describe_execution(executionArn=started[transaction_id]["executionArn"])
+        assert json.loads(described["input"]) == {"transaction_id": transaction_id}
 
 
-def test_settles_writes_receipt_and_notifies(function_env: Aws, customer_id: str):
-    transaction = pending(function_env, customer_id)
+def test_redelivered_or_duplicated_message_starts_nothing_new(state_machine, customer_id: str):
+    sfn, arn = state_machine
+    transaction_id = txn_id()
+    run(sqs_event([message(transaction_id, customer_id)]))
 
-    assert run(sqs_event([message(transaction)])) == {"batchItemFailures": []}
+    # moto answers a repeated name with ExecutionAlreadyExists, as AWS does once the first has closed.
+    duplicate = sqs_event([message(transaction_id, customer_id), message(transaction_id, customer_id)])
+    assert run(duplicate) == {"batchItemFailures": []}
 
-    settled = stored(function_env, transaction.transaction_id)
-    assert settled.status is Status.SUCCEEDED and settled.settled_at is not None
-    day = settled.settled_at[:10].replace("-", "/")
-    assert settled.receipt_key == f"receipts/{day}/{transaction.transaction_id}.json"
-    receipt = json.loads(
-        function_env.s3.get_object(Bucket=function_env.receipts_bucket, Key=settled.receipt_key)["Body"].read()
-    )
-    assert receipt["status"] == "succeeded" and receipt["amount"] == 700 and receipt["amount_display"] == "0.700 KWD"
-    assert "description" not in receipt
-    [notification] = notifications_for(function_env, transaction.transaction_id)
-    assert notification["status"] == "succeeded" and notification["currency"] == "KWD"
-    assert "secret" not in json.dumps(notification)
+    assert list(executions(sfn, arn)) == [transaction_id]
 
 
-def test_redelivery_of_a_settled_transaction_does_nothing_twice(function_env: Aws, customer_id: str):
-    transaction = pending(function_env, customer_id)
-    run(sqs_event([message(transaction)]))
-    first = stored(function_env, transaction.transaction_id)
-    versions_before = function_env.s3.list_object_versions(
-        Bucket=function_env.receipts_bucket, Prefix=first.receipt_key
-    ).get("Versions", [])
-
-    assert run(sqs_event([message(transaction)])) == {"batchItemFailures": []}
-
-    assert stored(function_env, transaction.transaction_id) == first
-    versions_after = function_env.s3.list_object_versions(
-        Bucket=function_env.receipts_bucket, Prefix=first.receipt_key
-    ).get("Versions", [])
-    assert len(versions_after) == len(versions_before) == 1
-    assert len(notifications_for(function_env, transaction.transaction_id)) == 1
-
-
-@pytest.mark.parametrize("poison", ["not json", '{"transaction_id": 5}', '{"transaction_id": "txn_' + "0" * 32 + '"}'])
-def test_poisoned_message_is_the_only_failure(function_env: Aws, poison: str):
-    good = [pending(function_env, f"cust_{uuid.uuid4().hex[:8]}") for _ in range(3)]
-    event = sqs_event([message(good[0]), (poison, "poison-group"), message(good[1]), message(good[2])])
+@pytest.mark.parametrize("poison", ["not json", '{"transaction_id": 5}', '{"transaction_id": "txn_nothex"}'])
+def test_poisoned_message_is_the_only_failure(state_machine, poison: str):
+    sfn, arn = state_machine
+    good = [(txn_id(), f"cust_{uuid.uuid4().hex[:8]}") for _ in range(3)]
+    event = sqs_event([message(*good[0]), (poison, "poison-group"), message(*good[1]), message(*good[2])])
 
     result = run(event)
 
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
-    for transaction in good:
-        assert stored(function_env, transaction.transaction_id).status is Status.SUCCEEDED
+    assert set(executions(sfn, arn)) == {transaction_id for transaction_id, _ in good}
 
 
-def test_failure_holds_back_later_messages_of_the_same_customer_only(function_env: Aws, customer_id: str):
-    later_same_customer = pending(function_env, customer_id)
-    other_customer = pending(function_env, f"cust_{uuid.uuid4().hex[:8]}")
-    event = sqs_event([("not json", customer_id), message(later_same_customer), message(other_customer)])
+def test_failure_holds_back_later_messages_of_the_same_customer_only(state_machine, customer_id: str):
+    sfn, arn = state_machine
+    later_same_customer, other_customer = txn_id(), txn_id()
+    event = sqs_event(
+        [("not json", customer_id), message(later_same_customer, customer_id), message(other_customer, "cust_other")]
+    )
 
     result = run(event)
 
     failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
     assert failed == {event["Records"][0]["messageId"], event["Records"][1]["messageId"]}
-    assert stored(function_env, later_same_customer.transaction_id).status is Status.PENDING
-    assert stored(function_env, other_customer.transaction_id).status is Status.SUCCEEDED
+    assert set(executions(sfn, arn)) == {other_customer}
 
 
-class Decline:
-    def decide(self, transaction: Transaction) -> tuple[Status, str | None]:
-        return (Status.FAILED, "insufficient_funds")
+def test_unreachable_state_machine_fails_every_message_for_retry(state_machine, monkeypatch, customer_id: str):
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-
-def test_declined_transaction_ends_failed_with_receipt_and_notification(function_env: Aws, customer_id: str):
-    consumer = settlement.build_consumer(
-        SettlementSettings.from_env(),
-        dynamodb=function_env.dynamodb,
-        s3=function_env.s3,
-        sns=function_env.sns,
-        policy=Decline(),
-    )
-    transaction = pending(function_env, customer_id, amount=1, currency="BHD")
-
-    assert consumer.handle(sqs_event([message(transaction)]), None) == {"batchItemFailures": []}
-
-    failed = stored(function_env, transaction.transaction_id)
-    assert failed.status is Status.FAILED and failed.failure_reason == "insufficient_funds"
-    assert failed.receipt_key == receipt_key(failed)
-    [notification] = notifications_for(function_env, transaction.transaction_id)
-    assert notification["status"] == "failed"
-
-
-def test_resumes_side_effects_after_a_crash(function_env: Aws, customer_id: str):
-    """Crash after the final transition but before the receipt: redelivery finishes the job once."""
-    repository = DynamoDBTransactionRepository(function_env.dynamodb, function_env.transactions_table)
-    transaction = pending(function_env, customer_id)
-    processing = repository.save_transition(transaction, transaction.transition(Status.PROCESSING, datetime.now(UTC)))
-    repository.save_transition(processing, processing.transition(Status.SUCCEEDED, datetime.now(UTC)))
-
-    run(sqs_event([message(transaction)]))
-    run(sqs_event([message(transaction)]))
-
-    done = stored(function_env, transaction.transaction_id)
-    assert done.receipt_key is not None and done.notified_at is not None
-    assert len(notifications_for(function_env, transaction.transaction_id)) == 1
-
-
-def test_status_never_moves_backwards_or_twice(function_env: Aws, customer_id: str):
-    repository = DynamoDBTransactionRepository(function_env.dynamodb, function_env.transactions_table)
-    transaction = pending(function_env, customer_id)
-    now = datetime.now(UTC)
-    processing = repository.save_transition(transaction, transaction.transition(Status.PROCESSING, now))
-    succeeded = repository.save_transition(processing, processing.transition(Status.SUCCEEDED, now))
-
-    # A stale writer that still believes the transaction is processing loses.
-    with pytest.raises(ConcurrentModificationError):
-        repository.save_transition(processing, processing.transition(Status.FAILED, now))
-    # A stale writer that still believes it is pending loses too.
-    with pytest.raises(ConcurrentModificationError):
-        repository.save_transition(transaction, transaction.transition(Status.PROCESSING, now))
-    # The domain refuses backwards and repeated moves before any write.
-    for target in (Status.PENDING, Status.PROCESSING, Status.SUCCEEDED, Status.FAILED):
-        with pytest.raises(InvalidTransitionError):
-            succeeded.transition(target, now)
-    assert stored(function_env, transaction.transaction_id).status is Status.SUCCEEDED
-
-
-def test_unavailable_bucket_fails_the_message_for_retry(function_env: Aws, customer_id: str, monkeypatch):
-    monkeypatch.setenv("RECEIPTS_BUCKET", "no-such-bucket")
+    monkeypatch.setenv("STATE_MACHINE_ARN", f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:missing")
     settlement._consumer.cache_clear()
-    first, second = pending(function_env, customer_id), pending(function_env, f"cust_{uuid.uuid4().hex[:8]}")
-    event = sqs_event([message(first), message(second)])
-
     # Every record failed: Powertools fails the invocation so Lambda retries the whole batch.
     with pytest.raises(BatchProcessingError):
-        run(event)
+        run(sqs_event([message(txn_id(), customer_id), message(txn_id(), "cust_other")]))
 
-    # The transition happened; the retry will resume at the receipt.
-    assert stored(function_env, first.transaction_id).status is Status.SUCCEEDED
-    assert stored(function_env, first.transaction_id).receipt_key is None
+
+# --- the starter's treatment of StartExecution answers (stubbed: exact AWS semantics) --------------------------
+
+
+def _stubbed(arn: str = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:payment") -> tuple[Any, Stubber]:
+    client = boto3.session.Session(region_name=REGION).client("stepfunctions")
+    return client, Stubber(client)
+
+
+def _expected(transaction_id: str, arn: str) -> dict[str, str]:
+    return {"stateMachineArn": arn, "name": transaction_id, "input": json.dumps({"transaction_id": transaction_id},
+                                                                                 separators=(",", ":"))}
+
+
+def test_running_execution_with_the_same_input_is_returned_and_counts_as_started_once():
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:payment"
+    client, stub = _stubbed(arn)
+    transaction_id = txn_id()
+    response = {"executionArn": f"{arn.replace('stateMachine', 'execution')}:{transaction_id}", "startDate": 0}
+    # AWS returns the original execution (no error) for a repeat while it runs: idempotent by itself.
+    stub.add_response("start_execution", response, _expected(transaction_id, arn))
+    stub.add_response("start_execution", response, _expected(transaction_id, arn))
+    with stub:
+        starter = StepFunctionsSettlementStarter(client, arn)
+        assert starter.start(transaction_id) == "started"
+        assert starter.start(transaction_id) == "started"
+    stub.assert_no_pending_responses()
+
+
+def test_execution_already_exists_counts_as_success_other_errors_do_not():
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:payment"
+    client, stub = _stubbed(arn)
+    transaction_id = txn_id()
+    stub.add_client_error("start_execution", "ExecutionAlreadyExists", "Execution Already Exists", 400)
+    stub.add_client_error("start_execution", "ThrottlingException", "Rate exceeded", 400)
+    stub.add_client_error("start_execution", "StateMachineDoesNotExist", "no such state machine", 400)
+    with stub:
+        starter = StepFunctionsSettlementStarter(client, arn)
+        assert starter.start(transaction_id) == "already_started"
+        for code in ("ThrottlingException", "StateMachineDoesNotExist"):
+            with pytest.raises(DependencyError, match=code) as raised:
+                starter.start(transaction_id)
+            assert isinstance(raised.value.__cause__, ClientError)
+
+
+def test_execution_name_follows_the_api_rules():
+    transaction_id = txn_id()
+    assert execution_name(transaction_id) == transaction_id
+    assert execution_input(transaction_id) == f'{{"transaction_id":"{transaction_id}"}}'
+    for bad in ("", "a" * 81, "has space", "a/b", "a:b", "a#b", "a{b}", "tab\there", "x\x7f"):
+        with pytest.raises(ValidationError, match="execution name"):
+            execution_name(bad)
+    assert execution_name("a" * 80) == "a" * 80

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
-from payments.domain.errors import RetryableProcessingError
+from payments.domain.errors import ConcurrentModificationError, InvalidTransitionError, RetryableProcessingError
 from payments.domain.money import Money, parse_currency
-from payments.domain.transaction import Status, new_pending, new_transaction_id
+from payments.domain.services import receipt_key
+from payments.domain.transaction import Status, Transaction, new_pending, new_transaction_id
 from payments.handlers import workflow
 from payments.workflow_definition import RETRYABLE_ERROR, build_state_machine_definition
 
@@ -48,8 +49,22 @@ def test_process_retries_with_backoff_and_catches(definition: dict[str, Any]):
     retried = {error for rule in process["Retry"] for error in rule["ErrorEquals"]}
     assert {"Lambda.ServiceException", "Lambda.TooManyRequestsException", RETRYABLE_ERROR} <= retried
     assert all(rule["BackoffRate"] > 1 and rule["MaxAttempts"] >= 2 for rule in process["Retry"])
-    assert process["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}]
+    assert process["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}]
     assert definition["States"]["Validate"]["Parameters"]["FunctionName"] == VALIDATE
+    assert definition["States"]["Validate"]["Catch"][0]["Next"] == "NotifyFailure"
+    assert RETRYABLE_ERROR in {e for rule in definition["States"]["Validate"]["Retry"] for e in rule["ErrorEquals"]}
+
+
+def test_permanent_failure_marks_failed_then_notifies(definition: dict[str, Any]):
+    states = definition["States"]
+    mark = states["MarkFailed"]
+    assert mark["Parameters"]["FunctionName"] == PROCESS
+    assert mark["Parameters"]["Payload"] == {"transaction_id.$": "$.transaction_id", "abandon": {"error.$": "$.error.Error"}}
+    assert mark["ResultPath"] == "$.marked" and mark["Catch"][0]["Next"] == "Incomplete"
+    assert states["CheckMarkedFailed"]["Choices"][0] == {
+        "Variable": "$.marked.status", "StringEquals": "failed", "Next": "NotifyFailure"
+    }
+    assert states["CheckMarkedFailed"]["Default"] == "Incomplete" and states["Incomplete"]["Type"] == "Fail"
 
 
 def test_every_transition_target_exists_and_tokens_are_verbatim(definition: dict[str, Any]):
@@ -66,12 +81,12 @@ def test_every_transition_target_exists_and_tokens_are_verbatim(definition: dict
         assert text.count(token) >= 1
 
 
-def _pending(aws: Aws, customer_id: str) -> str:
+def _pending(aws: Aws, customer_id: str, description: str | None = None) -> str:
     transaction = new_pending(
         transaction_id=new_transaction_id(),
         customer_id=customer_id,
         money=Money(999, parse_currency("JPY")),
-        description=None,
+        description=description,
         created_at=datetime.now(UTC),
         source="api",
         client_id="checkout",
@@ -122,3 +137,124 @@ def test_process_is_idempotent(function_env: Aws, customer_id: str):
     assert first == again
     stored = DynamoDBTransactionRepository(function_env.dynamodb, function_env.transactions_table).get(transaction_id)
     assert stored is not None and stored.status is Status.SUCCEEDED
+
+
+def _repository(aws: Aws) -> DynamoDBTransactionRepository:
+    return DynamoDBTransactionRepository(aws.dynamodb, aws.transactions_table)
+
+
+def _stored(aws: Aws, transaction_id: str) -> Transaction:
+    found = _repository(aws).get(transaction_id, consistent=True)
+    assert found is not None
+    return found
+
+
+def _receipt_versions(aws: Aws, key: str) -> list[dict[str, Any]]:
+    return aws.s3.list_object_versions(Bucket=aws.receipts_bucket, Prefix=key).get("Versions", [])
+
+
+def test_process_writes_the_receipt_without_the_description(function_env: Aws, customer_id: str):
+    transaction_id = _pending(function_env, customer_id, description="secret description")
+    processed = workflow.process_handler({"transaction_id": transaction_id}, LambdaContext())
+    settled = _stored(function_env, transaction_id)
+    assert processed == {
+        "transaction_id": transaction_id, "status": "succeeded", "amount": 999, "currency": "JPY",
+        "settled_at": settled.settled_at, "failure_reason": None, "receipt_key": settled.receipt_key,
+    }
+    day = settled.settled_at[:10].replace("-", "/")
+    assert settled.receipt_key == f"receipts/{day}/{transaction_id}.json"
+    receipt = json.loads(function_env.s3.get_object(Bucket=function_env.receipts_bucket, Key=settled.receipt_key)["Body"].read())
+    assert receipt["status"] == "succeeded" and receipt["amount"] == 999 and receipt["amount_display"] == "999 JPY"
+    assert "description" not in receipt and "secret" not in json.dumps(processed)
+    assert len(_receipt_versions(function_env, settled.receipt_key)) == 1
+
+
+class Decline:
+    def decide(self, transaction: Transaction) -> tuple[Status, str | None]:
+        return (Status.FAILED, "insufficient_funds")
+
+
+def test_declined_transaction_ends_failed_with_receipt(function_env: Aws, customer_id: str):
+    steps = workflow.build_steps(
+        dynamodb=function_env.dynamodb, transactions_table=function_env.transactions_table, s3=function_env.s3,
+        receipts_bucket=function_env.receipts_bucket, policy=Decline(),
+    )
+    transaction_id = _pending(function_env, customer_id)
+    assert steps.process({"transaction_id": transaction_id})["status"] == "failed"
+    failed = _stored(function_env, transaction_id)
+    assert failed.status is Status.FAILED and failed.failure_reason == "insufficient_funds"
+    assert failed.receipt_key == receipt_key(failed)
+
+
+def test_process_resumes_the_receipt_after_a_crash(function_env: Aws, customer_id: str):
+    """Crash after the final transition but before the receipt: a retry writes it once."""
+    repository = _repository(function_env)
+    transaction = _stored(function_env, _pending(function_env, customer_id))
+    processing = repository.save_transition(transaction, transaction.transition(Status.PROCESSING, datetime.now(UTC)))
+    repository.save_transition(processing, processing.transition(Status.SUCCEEDED, datetime.now(UTC)))
+
+    for _ in range(2):
+        workflow.process_handler({"transaction_id": transaction.transaction_id}, LambdaContext())
+
+    done = _stored(function_env, transaction.transaction_id)
+    assert done.status is Status.SUCCEEDED and done.receipt_key is not None
+    assert len(_receipt_versions(function_env, done.receipt_key)) == 1
+
+
+def test_status_never_moves_backwards_or_twice(function_env: Aws, customer_id: str):
+    repository = _repository(function_env)
+    transaction = _stored(function_env, _pending(function_env, customer_id))
+    now = datetime.now(UTC)
+    processing = repository.save_transition(transaction, transaction.transition(Status.PROCESSING, now))
+    succeeded = repository.save_transition(processing, processing.transition(Status.SUCCEEDED, now))
+
+    # A stale writer that still believes the transaction is processing loses.
+    with pytest.raises(ConcurrentModificationError):
+        repository.save_transition(processing, processing.transition(Status.FAILED, now))
+    # A stale writer that still believes it is pending loses too.
+    with pytest.raises(ConcurrentModificationError):
+        repository.save_transition(transaction, transaction.transition(Status.PROCESSING, now))
+    # The domain refuses backwards and repeated moves before any write.
+    for target in (Status.PENDING, Status.PROCESSING, Status.SUCCEEDED, Status.FAILED):
+        with pytest.raises(InvalidTransitionError):
+            succeeded.transition(target, now)
+    # Abandoning a settled transaction changes nothing.
+    abandoned = workflow.process_handler(
+        {"transaction_id": transaction.transaction_id, "abandon": {"error": "X"}}, LambdaContext()
+    )
+    assert abandoned["status"] == "succeeded"
+    assert _stored(function_env, transaction.transaction_id).status is Status.SUCCEEDED
+
+
+@pytest.mark.parametrize("start", ["pending", "processing"])
+def test_abandon_marks_an_unsettled_transaction_failed_without_receipt(function_env: Aws, customer_id: str, start: str):
+    repository = _repository(function_env)
+    transaction = _stored(function_env, _pending(function_env, customer_id))
+    if start == "processing":
+        repository.save_transition(transaction, transaction.transition(Status.PROCESSING, datetime.now(UTC)))
+
+    result = workflow.process_handler(
+        {"transaction_id": transaction.transaction_id, "abandon": {"error": "RetryableProcessingError"}}, LambdaContext()
+    )
+
+    assert result["status"] == "failed" and result["receipt_key"] is None
+    failed = _stored(function_env, transaction.transaction_id)
+    assert failed.status is Status.FAILED and failed.failure_reason == workflow.ABANDONED_REASON
+    assert failed.receipt_key is None
+    keys = [v["Key"] for v in _receipt_versions(function_env, "receipts/")]
+    assert not [key for key in keys if key.endswith(f"/{transaction.transaction_id}.json")]
+
+
+def test_unavailable_bucket_is_retryable_and_resumes_at_the_receipt(function_env: Aws, customer_id: str):
+    steps = workflow.build_steps(
+        dynamodb=function_env.dynamodb, transactions_table=function_env.transactions_table, s3=function_env.s3,
+        receipts_bucket="no-such-bucket",
+    )
+    transaction_id = _pending(function_env, customer_id)
+    with pytest.raises(RetryableProcessingError):
+        steps.process({"transaction_id": transaction_id})
+    # The transition happened; the retry resumes at the receipt.
+    assert _stored(function_env, transaction_id).status is Status.SUCCEEDED
+    assert _stored(function_env, transaction_id).receipt_key is None
+    workflow.process_handler({"transaction_id": transaction_id}, LambdaContext())
+    assert _stored(function_env, transaction_id).receipt_key is not None

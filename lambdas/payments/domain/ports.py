@@ -64,10 +64,6 @@ class ReportStore(Protocol):
     def put_report(self, key: str, report: dict[str, object]) -> None: ...
 
 
-class Notifier(Protocol):
-    def transaction_settled(self, transaction: Transaction) -> None: ...
-
-
 class SettlementPolicy(Protocol):
     def decide(self, transaction: Transaction) -> tuple[Status, str | None]:
         """Return ``(SUCCEEDED, None)`` or ``(FAILED, reason)`` for a processing transaction."""

@@ -12,7 +12,6 @@ from payments.domain.csv_import import ImportFileError, ParsedRow, RejectedRow, 
 from payments.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
 from payments.domain.ports import (
     Clock,
-    Notifier,
     Page,
     ReceiptStore,
     ReportStore,
@@ -100,8 +99,9 @@ class TransactionService:
 @dataclass(frozen=True)
 class SettlementResult:
     transaction: Transaction
-    #: ``settled`` (this call decided the outcome), ``resumed`` (finished the side
-    #: effects of an earlier attempt) or ``skipped`` (nothing left to do).
+    #: ``settled`` (this call decided the outcome), ``resumed`` (finished the receipt of an
+    #: earlier attempt), ``abandoned`` (marked failed after processing failed for good) or
+    #: ``skipped`` (nothing left to do).
     action: str
 
 
@@ -137,32 +137,29 @@ def receipt_key(transaction: Transaction) -> str:
 
 
 class SettlementService:
-    """Drives ``pending -> processing -> succeeded | failed`` and its side effects.
+    """Drives ``pending -> processing -> succeeded | failed`` and writes the receipt.
 
-    Safe to call again for the same transaction (SQS redelivery, Step Functions
-    retry): each step is a conditional write, and the receipt and notification are
-    recorded on the item so a settled transaction is never receipted or announced
-    twice. A crash between a side effect and its marker repeats only that effect.
+    Run by the workflow's process step, which Step Functions may retry: each step is a
+    conditional write and the receipt is recorded on the item, so a settled transaction is
+    never settled or receipted twice; a crash between the receipt and its marker repeats only
+    the receipt write (same key, same content). The workflow, not this service, announces the
+    outcome on the notifications topic.
     """
 
     def __init__(
         self,
         repository: TransactionRepository,
         receipts: ReceiptStore,
-        notifier: Notifier | None,
         policy: SettlementPolicy,
         clock: Clock,
     ) -> None:
         self._repository = repository
         self._receipts = receipts
-        self._notifier = notifier
         self._policy = policy
         self._clock = clock
 
     def settle(self, transaction_id: str) -> SettlementResult:
-        transaction = self._repository.get(transaction_id, consistent=True)
-        if transaction is None:
-            raise NotFoundError("no transaction with this id", param="transaction_id")
+        transaction = self._load(transaction_id)
         action = "resumed" if transaction.status is Status.PROCESSING else "skipped"
         if transaction.status is Status.PENDING:
             transaction = self._repository.save_transition(
@@ -178,11 +175,31 @@ class SettlementService:
             key = self._receipts.put_receipt(transaction, build_receipt(transaction))
             transaction = self._repository.mark_receipt(transaction, key)
             action = "resumed" if action == "skipped" else action
-        if self._notifier is not None and transaction.notified_at is None:
-            self._notifier.transaction_settled(transaction)
-            transaction = self._repository.mark_notified(transaction, self._clock())
-            action = "resumed" if action == "skipped" else action
         return SettlementResult(transaction, action)
+
+    def abandon(self, transaction_id: str, reason: str) -> SettlementResult:
+        """Settle as ``failed`` (no receipt: nothing was processed) after processing failed for good.
+
+        Only a transaction that is still ``pending`` or ``processing`` changes; one that already
+        reached a final status is returned as it is (``skipped``), never moved backwards.
+        """
+        transaction = self._load(transaction_id)
+        if transaction.status.is_final:
+            return SettlementResult(transaction, "skipped")
+        if transaction.status is Status.PENDING:
+            transaction = self._repository.save_transition(
+                transaction, transaction.transition(Status.PROCESSING, self._clock())
+            )
+        transaction = self._repository.save_transition(
+            transaction, transaction.transition(Status.FAILED, self._clock(), failure_reason=reason)
+        )
+        return SettlementResult(transaction, "abandoned")
+
+    def _load(self, transaction_id: str) -> Transaction:
+        transaction = self._repository.get(transaction_id, consistent=True)
+        if transaction is None:
+            raise NotFoundError("no transaction with this id", param="transaction_id")
+        return transaction
 
 
 @dataclass(frozen=True)

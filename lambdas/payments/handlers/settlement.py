@@ -1,17 +1,17 @@
-"""``settlement`` function: consumes the transactions FIFO queue.
+"""``settlement`` function: consumes the transactions FIFO queue and starts the settlement workflow.
 
-Each message settles one transaction (``pending -> processing -> succeeded |
-failed``), writes its receipt and publishes to SNS. Failures are reported per
-message (``ReportBatchItemFailures``); because the queue is FIFO with one group
-per customer, a failed message also holds back the later messages of the same
-customer in that batch (``skip_group_on_error``), and nothing else.
+A thin starter, not a second settlement: each message starts one execution of the Standard
+state machine, named after the transaction id (``adapters.stepfunctions``), and the workflow
+validates, settles, writes the receipt and notifies. A redelivered or duplicated message finds
+the execution already there and is done. Failures are reported per message
+(``ReportBatchItemFailures``); because the queue is FIFO with one group per customer, a failed
+message also holds back the later messages of the same customer in that batch
+(``skip_group_on_error``), and nothing else. A message that keeps failing goes to the DLQ.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -22,12 +22,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments.adapters import aws
-from payments.adapters.dynamodb import DynamoDBTransactionRepository
-from payments.adapters.s3 import S3ReceiptStore
-from payments.adapters.sns import SnsNotifier
+from payments.adapters.stepfunctions import StepFunctionsSettlementStarter
 from payments.domain.errors import ValidationError
-from payments.domain.ports import SettlementPolicy
-from payments.domain.services import AcceptAllPolicy, SettlementService
 from payments.domain.transaction import TRANSACTION_ID_PATTERN
 from payments.settings import SettlementSettings
 
@@ -49,8 +45,8 @@ def parse_message(body: str) -> str:
 
 
 class SettlementConsumer:
-    def __init__(self, service: SettlementService) -> None:
-        self._service = service
+    def __init__(self, starter: StepFunctionsSettlementStarter) -> None:
+        self._starter = starter
 
     @tracer.capture_method
     def process_record(self, record: SQSRecord) -> None:
@@ -60,22 +56,13 @@ class SettlementConsumer:
             logger.error("poison settlement message", extra={"message_id": record.message_id})
             metrics.add_metric(name="SettlementPoisonMessage", unit=MetricUnit.Count, value=1)
             raise
-        result = self._service.settle(transaction_id)
+        outcome = self._starter.start(transaction_id)
         logger.info(
-            "settlement processed",
-            extra={
-                "transaction_id": transaction_id,
-                "status": result.transaction.status.value,
-                "action": result.action,
-                "message_id": record.message_id,
-            },
+            "settlement workflow " + outcome.replace("_", " "),
+            extra={"transaction_id": transaction_id, "message_id": record.message_id, "outcome": outcome},
         )
-        if result.action == "settled":
-            metrics.add_metric(
-                name=f"Transaction{result.transaction.status.value.capitalize()}", unit=MetricUnit.Count, value=1
-            )
-        elif result.action == "skipped":
-            metrics.add_metric(name="SettlementDuplicateSkipped", unit=MetricUnit.Count, value=1)
+        metric = "SettlementWorkflowStarted" if outcome == "started" else "SettlementDuplicateSkipped"
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
 
     def handle(self, event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
         processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -84,31 +71,13 @@ class SettlementConsumer:
         )
 
 
-def build_consumer(
-    settings: SettlementSettings,
-    *,
-    dynamodb: Any,
-    s3: Any,
-    sns: Any,
-    policy: SettlementPolicy | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> SettlementConsumer:
-    return SettlementConsumer(
-        SettlementService(
-            repository=DynamoDBTransactionRepository(dynamodb, settings.transactions_table),
-            receipts=S3ReceiptStore(s3, settings.receipts_bucket),
-            notifier=SnsNotifier(sns, settings.notifications_topic_arn),
-            policy=policy or AcceptAllPolicy(),
-            clock=clock,
-        )
-    )
+def build_consumer(settings: SettlementSettings, *, sfn: Any) -> SettlementConsumer:
+    return SettlementConsumer(StepFunctionsSettlementStarter(sfn, settings.state_machine_arn))
 
 
 @cache
 def _consumer() -> SettlementConsumer:
-    return build_consumer(
-        SettlementSettings.from_env(), dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sns=aws.client("sns")
-    )
+    return build_consumer(SettlementSettings.from_env(), sfn=aws.client("stepfunctions"))
 
 
 @logger.inject_lambda_context

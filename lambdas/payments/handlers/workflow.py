@@ -6,7 +6,9 @@ or already settled.
 ``process_handler``: ``ValidateOutput -> ProcessOutput``; settles the
 transaction and writes its receipt (the state machine sends the notification).
 Transient failures surface as ``RetryableProcessingError``, which the state
-machine retries with backoff.
+machine retries with backoff. With ``AbandonInput`` (``{"transaction_id", "abandon":
+{"error": ...}}``, sent by the workflow once processing failed for good) it marks
+the transaction ``failed`` instead, without a receipt, unless it is already final.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from payments.domain.errors import (
     RetryableProcessingError,
 )
 from payments.domain.ports import SettlementPolicy, TransactionRepository
-from payments.domain.services import AcceptAllPolicy, SettlementService
+from payments.domain.services import AcceptAllPolicy, SettlementResult, SettlementService
 from payments.domain.transaction import TRANSACTION_ID_PATTERN, Status
 from payments.settings import WorkflowProcessSettings, WorkflowValidateSettings
 
@@ -51,11 +53,23 @@ class ValidateOutput(TypedDict):
     status: str
 
 
+class AbandonInput(TypedDict):
+    transaction_id: str
+    abandon: dict[str, str]
+
+
 class ProcessOutput(TypedDict):
     transaction_id: str
     status: str
+    amount: int
+    currency: str
     settled_at: str | None
+    failure_reason: str | None
     receipt_key: str | None
+
+
+#: ``failure_reason`` of a transaction the workflow gave up on (processing failed for good).
+ABANDONED_REASON = "processing_error"
 
 
 class TransactionNotProcessableError(PaymentError):
@@ -103,18 +117,42 @@ class WorkflowSteps:
             result = self._settlement.settle(transaction_id)
         except (DependencyError, ConcurrentModificationError) as exc:
             raise RetryableProcessingError(exc.message) from exc
+        return self._outcome(result)
+
+    def abandon(self, event: AbandonInput) -> ProcessOutput:
+        if self._settlement is None:
+            raise RuntimeError("process step is not configured")
+        transaction_id = _transaction_id(event)
+        abandon = event.get("abandon")
+        error = abandon.get("error") if isinstance(abandon, dict) else None
+        logger.warning("workflow abandons transaction", extra={"transaction_id": transaction_id, "error": error})
+        try:
+            result = self._settlement.abandon(transaction_id, ABANDONED_REASON)
+        except (DependencyError, ConcurrentModificationError) as exc:
+            raise RetryableProcessingError(exc.message) from exc
+        return self._outcome(result)
+
+    @staticmethod
+    def _outcome(result: SettlementResult) -> ProcessOutput:
         transaction = result.transaction
         logger.info(
             "workflow processed transaction",
-            extra={"transaction_id": transaction_id, "status": transaction.status.value, "action": result.action},
+            extra={
+                "transaction_id": transaction.transaction_id,
+                "status": transaction.status.value,
+                "action": result.action,
+            },
         )
-        if result.action == "settled":
+        if result.action in ("settled", "abandoned"):
             metric = "TransactionSucceeded" if transaction.status is Status.SUCCEEDED else "TransactionFailed"
             metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
         return {
             "transaction_id": transaction.transaction_id,
             "status": transaction.status.value,
+            "amount": transaction.money.amount,
+            "currency": transaction.money.currency.code,
             "settled_at": transaction.settled_at,
+            "failure_reason": transaction.failure_reason,
             "receipt_key": transaction.receipt_key,
         }
 
@@ -134,7 +172,6 @@ def build_steps(
         settlement = SettlementService(
             repository=repository,
             receipts=S3ReceiptStore(s3, receipts_bucket),
-            notifier=None,  # the state machine publishes the outcome
             policy=policy or AcceptAllPolicy(),
             clock=clock,
         )
@@ -168,5 +205,8 @@ def validate_handler(event: ValidateInput, context: LambdaContext) -> ValidateOu
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
-def process_handler(event: ValidateOutput, context: LambdaContext) -> ProcessOutput:
-    return _process_steps().process(event)
+def process_handler(event: ValidateOutput | AbandonInput, context: LambdaContext) -> ProcessOutput:
+    steps = _process_steps()
+    if isinstance(event, dict) and "abandon" in event:
+        return steps.abandon(event)  # type: ignore[arg-type]
+    return steps.process(event)  # type: ignore[arg-type]
