@@ -33,9 +33,13 @@ def test_request_validation_and_api_keys(stack: dict) -> None:
     assert body["x-amazon-apigateway-request-validators"]["body-and-parameters"] == {
         "validateRequestBody": True, "validateRequestParameters": True,
     }  # fmt: skip
-    assert body["security"] == [{"api_key": []}]
+    # API Gateway ignores a document-level `security` on import: the key requirement is on each operation.
+    assert "security" not in body
     assert body["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
     assert body["paths"]["/health"]["get"]["security"] == []
+    for method, path in functions_module().ROUTES:
+        if (method, path) != ("GET", "/health"):
+            assert body["paths"][path][method.lower()]["security"] == [{"api_key": []}], (method, path)
     post = body["paths"]["/transactions"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CreateTransactionRequest"}
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post["parameters"])
