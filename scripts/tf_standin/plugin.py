@@ -15,6 +15,7 @@ client certificate Terraform generates, and the server listens on 127.0.0.1 only
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -91,19 +92,25 @@ def schema_response_bytes(pb: Any, schema: dict[str, Any]) -> bytes:
     return response.SerializeToString()
 
 
-def _servicer(pb: Any, services: Any, schema: dict[str, Any], schema_bytes: bytes, stop: threading.Event) -> Any:
+def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) -> Any:
+    from . import schema as schema_module
     from . import values
 
-    resources = schema["resource_schemas"]
-    data_sources = schema["data_source_schemas"]
     schema_response = pb.GetProviderSchema.Response.FromString(schema_bytes)
+
+    @functools.cache
+    def schema() -> dict[str, Any]:
+        """The JSON form, read only by the plugin instances that plan or read (not by those that validate)."""
+        return schema_module.load(schema_path)
 
     class Provider(services.ProviderServicer):
         def GetMetadata(self, request: Any, context: Any) -> Any:
             return pb.GetMetadata.Response(
                 server_capabilities=schema_response.server_capabilities,
-                resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in resources],
-                data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=n) for n in data_sources],
+                resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in schema_response.resource_schemas],
+                data_sources=[
+                    pb.GetMetadata.DataSourceMetadata(type_name=n) for n in schema_response.data_source_schemas
+                ],
             )
 
         def GetProviderSchema(self, request: Any, context: Any) -> Any:
@@ -131,12 +138,25 @@ def _servicer(pb: Any, services: Any, schema: dict[str, Any], schema_bytes: byte
             return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
 
         def PlanResourceChange(self, request: Any, context: Any) -> Any:
+            try:
+                return self._plan(request)
+            except Exception as err:  # a bug here must name the resource type, not just "Plugin error"
+                import traceback
+
+                failure = pb.Diagnostic(
+                    severity=pb.Diagnostic.Severity.ERROR,
+                    summary=f"stand-in provider failed to plan {request.type_name}",
+                    detail="".join(traceback.format_exception(err)),
+                )
+                return pb.PlanResourceChange.Response(diagnostics=[failure])
+
+        def _plan(self, request: Any) -> Any:
             proposed = values.decode(request.proposed_new_state.msgpack)
             prior = values.decode(request.prior_state.msgpack)
             if proposed is None or prior is not None:  # destroy, or an update: Terraform's proposal as is
                 planned = proposed
             else:
-                planned = values.plan_create(resources[request.type_name]["block"], proposed)
+                planned = values.plan_create(schema()["resource_schemas"][request.type_name]["block"], proposed)
             return pb.PlanResourceChange.Response(
                 planned_state=pb.DynamicValue(msgpack=values.encode(planned)), legacy_type_system=True
             )
@@ -154,7 +174,7 @@ def _servicer(pb: Any, services: Any, schema: dict[str, Any], schema_bytes: byte
 
         def ReadDataSource(self, request: Any, context: Any) -> Any:
             config = values.decode(request.config.msgpack)
-            state = values.read_data(data_sources[request.type_name]["block"], config)
+            state = values.read_data(schema()["data_source_schemas"][request.type_name]["block"], config)
             return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=values.encode(state)))
 
         def GetFunctions(self, request: Any, context: Any) -> Any:
@@ -180,11 +200,12 @@ def _go_plugin_handlers(stop: threading.Event) -> list[Any]:
     def stdio(request: bytes, context: Any) -> Any:
         return iter(())
 
-    return [
-        grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": grpc.unary_unary_rpc_method_handler(check)}),
-        grpc.method_handlers_generic_handler("plugin.GRPCController", {"Shutdown": grpc.unary_unary_rpc_method_handler(shutdown)}),
-        grpc.method_handlers_generic_handler("plugin.GRPCStdio", {"StreamStdio": grpc.unary_stream_rpc_method_handler(stdio)}),
-    ]
+    handlers = {
+        "grpc.health.v1.Health": {"Check": grpc.unary_unary_rpc_method_handler(check)},
+        "plugin.GRPCController": {"Shutdown": grpc.unary_unary_rpc_method_handler(shutdown)},
+        "plugin.GRPCStdio": {"StreamStdio": grpc.unary_stream_rpc_method_handler(stdio)},
+    }
+    return [grpc.method_handlers_generic_handler(service, methods) for service, methods in handlers.items()]
 
 
 def serve(schema_path: Path) -> int:
@@ -201,12 +222,15 @@ def serve(schema_path: Path) -> int:
     from . import schema as schema_module
 
     pb, services = load_protocol()
-    schema = schema_module.load(schema_path)
     pb_path = schema_path.with_suffix(".pb")
-    schema_bytes = pb_path.read_bytes() if pb_path.exists() else schema_response_bytes(pb, schema)
+    if pb_path.exists():
+        schema_bytes = pb_path.read_bytes()
+    else:
+        schema_bytes = schema_response_bytes(pb, schema_module.load(schema_path))
     stop = threading.Event()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=[("grpc.max_receive_message_length", 256 << 20)])
-    services.add_ProviderServicer_to_server(_servicer(pb, services, schema, schema_bytes, stop), server)
+    options = [("grpc.max_receive_message_length", 256 << 20)]
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
+    services.add_ProviderServicer_to_server(_servicer(pb, services, schema_path, schema_bytes), server)
     server.add_generic_rpc_handlers(_go_plugin_handlers(stop))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()

@@ -76,6 +76,10 @@ class SchemaError(RuntimeError):
     """The provider package does not have the shape this generator reads."""
 
 
+class _RecursiveStruct(Exception):
+    """A struct that contains itself (cdktn's wafv2 statements): served as a ``dynamic`` attribute."""
+
+
 @dataclass
 class _Entry:
     """One row of a ``ToHclTerraform`` table."""
@@ -140,7 +144,8 @@ def _class_fields(body: str) -> dict[str, _Field]:
     # getters of names without a flags comment (provider class)
     for match in _GETTER.finditer(body):
         if match.group(2) not in fields:
-            _read_accessors(body[match.start() - 40 : match.end() + 1], match.group(2), fields.setdefault(match.group(2), _Field()))
+            name = match.group(2)
+            _read_accessors(body[match.start() - 40 : match.end() + 1], name, fields.setdefault(name, _Field()))
     return fields
 
 
@@ -214,6 +219,7 @@ class _Builder:
     def __init__(self, module: _Module, where: str) -> None:
         self.module = module
         self.where = where
+        self.open: list[str] = []
 
     def block(self, entries: list[_Entry], fields: dict[str, _Field]) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -222,10 +228,13 @@ class _Builder:
         for entry in entries:
             seen.add(entry.name)
             flags = fields.get(entry.name, _Field()).flags or (False, True, False)
-            if entry.is_block:
-                block_types[entry.name] = self.nested_block(entry, flags)
-            else:
-                attributes[entry.name] = self.attribute(entry, flags)
+            try:
+                if entry.is_block:
+                    block_types[entry.name] = self.nested_block(entry, flags)
+                else:
+                    attributes[entry.name] = self.attribute(entry, flags)
+            except _RecursiveStruct:
+                attributes[entry.name] = {"type": "dynamic", **self._flag_dict(flags)}
         for name, info in fields.items():
             if name in seen or info.flags is None or not info.flags[0] or info.flags[1] or info.flags[2]:
                 continue
@@ -254,7 +263,13 @@ class _Builder:
         fields = self.module.classes.get(base + "OutputReference")
         if entries is None and fields is None:
             raise SchemaError(f"{self.where}: no table or class for struct {base}")
-        return self.block(entries or [], fields or {})
+        if base in self.open:
+            raise _RecursiveStruct(base)
+        self.open.append(base)
+        try:
+            return self.block(entries or [], fields or {})
+        finally:
+            self.open.pop()
 
     def _struct_of(self, entry: _Entry) -> str:
         match = _REFERENCED_STRUCT.search(entry.value)
@@ -344,24 +359,28 @@ def installed_provider_package(distribution: str = "cdktf-cdktf-provider-aws") -
 def generate(tarball: Path) -> dict[str, Any]:
     """The whole provider schema from a provider package's jsii tarball."""
     schema: dict[str, Any] = {"provider": None, "resource_schemas": {}, "data_source_schemas": {}}
+    sources: dict[str, list[str]] = {}  # lib/<name>/ -> sources of index.js and index-structs/*.js
     with tarfile.open(tarball, "r:gz") as archive:
         for member in archive:
-            if not (member.isfile() and member.name.startswith("package/lib/") and member.name.endswith("/index.js")):
+            parts = member.name.split("/")
+            if not (member.isfile() and member.name.endswith(".js") and parts[:2] == ["package", "lib"]):
                 continue
-            if member.name.count("/") != 3:  # package/lib/<name>/index.js only
+            if not (len(parts) == 4 or (len(parts) == 5 and parts[3] == "index-structs")):
                 continue
             handle = archive.extractfile(member)
             assert handle is not None
-            javascript = handle.read().decode()
-            if "tfResourceType" not in javascript:
-                continue
-            for kind, tf_type, type_schema in schema_from_module(module_source(javascript)):
-                if kind == "TerraformProvider":
-                    schema["provider"] = type_schema
-                elif kind == "TerraformResource":
-                    schema["resource_schemas"][tf_type] = type_schema
-                else:
-                    schema["data_source_schemas"][tf_type] = type_schema
+            sources.setdefault(parts[2], []).append(module_source(handle.read().decode()))
+    for texts in sources.values():
+        source = "\n".join(texts)
+        if "tfResourceType" not in source:
+            continue
+        for kind, tf_type, type_schema in schema_from_module(source):
+            if kind == "TerraformProvider":
+                schema["provider"] = type_schema
+            elif kind == "TerraformResource":
+                schema["resource_schemas"][tf_type] = type_schema
+            else:
+                schema["data_source_schemas"][tf_type] = type_schema
     if schema["provider"] is None or not schema["resource_schemas"]:
         raise SchemaError(f"{tarball}: no provider class or no resources found")
     return schema

@@ -54,16 +54,22 @@ def plan_create(block: dict[str, Any], proposed: Any) -> Any:
         if attr.get("computed") and out.get(name) is None:
             out[name] = UNKNOWN
         elif "nested_type" in attr and out.get(name) is not None:
-            out[name] = _each(attr["nested_type"]["nesting_mode"], out[name], lambda v, a=attr: plan_create(a["nested_type"], v))
+            nested_type = attr["nested_type"]
+            out[name] = _each(nested_type["nesting_mode"], out[name], lambda v, t=nested_type: plan_create(t, v))
     for name, nested in block.get("block_types", {}).items():
         if out.get(name) is not None:
             out[name] = _each(nested["nesting_mode"], out[name], lambda v, n=nested: plan_create(n["block"], v))
     return out
 
 
+def _is_dynamic_wrapper(value: Any) -> bool:
+    """A block holding ``dynamic`` values travels as ``[type JSON, value]`` (its implied type is dynamic)."""
+    return isinstance(value, list) and len(value) == 2 and isinstance(value[0], bytes)
+
+
 def _each(nesting: str, value: Any, fn: Any) -> Any:
-    if isinstance(value, Unknown):
-        return value
+    if isinstance(value, Unknown) or _is_dynamic_wrapper(value):
+        return value  # left as configured: its computed attributes stay null, which a plan accepts
     if nesting == "single":
         return fn(value)
     if nesting == "map":
