@@ -1,4 +1,4 @@
-"""``python -m scripts.tf_standin``: ``require`` (is Terraform there?), ``schema``, ``check <stack dir>...``, ``plugin``.
+"""``python -m scripts.tf_standin``: ``require`` (Terraform there?), ``schema``, ``check <stack dir>...``, ``plugin``.
 
 ``check`` is for developers (``make terraform-check``); ``make test`` runs the same through tests/terraform/.
 """

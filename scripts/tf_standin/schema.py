@@ -76,7 +76,7 @@ class SchemaError(RuntimeError):
     """The provider package does not have the shape this generator reads."""
 
 
-class _RecursiveStruct(Exception):
+class _RecursiveStructError(Exception):
     """A struct that contains itself (cdktn's wafv2 statements): served as a ``dynamic`` attribute."""
 
 
@@ -233,7 +233,7 @@ class _Builder:
                     block_types[entry.name] = self.nested_block(entry, flags)
                 else:
                     attributes[entry.name] = self.attribute(entry, flags)
-            except _RecursiveStruct:
+            except _RecursiveStructError:
                 attributes[entry.name] = {"type": "dynamic", **self._flag_dict(flags)}
         for name, info in fields.items():
             if name in seen or info.flags is None or not info.flags[0] or info.flags[1] or info.flags[2]:
@@ -264,7 +264,7 @@ class _Builder:
         if entries is None and fields is None:
             raise SchemaError(f"{self.where}: no table or class for struct {base}")
         if base in self.open:
-            raise _RecursiveStruct(base)
+            raise _RecursiveStructError(base)
         self.open.append(base)
         try:
             return self.block(entries or [], fields or {})

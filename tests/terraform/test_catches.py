@@ -138,7 +138,7 @@ def broken_results(
 
 def test_the_base_of_the_broken_copies_is_valid(broken_results: dict) -> None:
     """Without a breakage the base validates: each case fails for its own reason only."""
-    address, result = broken_results["unbroken"]
+    _, result = broken_results["unbroken"]
 
     assert result.validate.returncode == 0, result.output
 
