@@ -50,3 +50,20 @@ def test_new_enough_terraform_is_accepted(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
 
     assert terraform.terraform_binary() == (str(tmp_path / "terraform"), (1, 11, 0))
+
+
+def test_the_plugin_refuses_to_run_outside_terraform_and_with_plugin_tls(tmp_path: Path) -> None:
+    def plugin(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "scripts.tf_standin", "plugin", str(tmp_path / "schema.json.gz")],
+            cwd=REPO_ROOT, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, timeout=60,
+            check=False,
+        )
+
+    alone = plugin({})
+    assert alone.returncode == 1 and "Terraform starts it" in alone.stderr
+
+    from scripts.tf_standin.plugin import MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE
+
+    with_tls = plugin({MAGIC_COOKIE_KEY: MAGIC_COOKIE_VALUE, "PLUGIN_CLIENT_CERT": "pem"})
+    assert with_tls.returncode == 1 and "set TF_DISABLE_PLUGIN_TLS=1" in with_tls.stderr

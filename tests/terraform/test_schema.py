@@ -82,3 +82,19 @@ def test_a_package_without_a_provider_is_an_error(tmp_path: Path) -> None:
 def test_unknown_provider_package_is_named() -> None:
     with pytest.raises(schema.SchemaError, match="unknown provider package 'cdktf-provider-gcp'"):
         schema.installed_provider_package("cdktf-provider-gcp")
+
+
+@pytest.mark.parametrize("distribution", sorted(schema.PROVIDER_PACKAGES))
+def test_the_generator_reads_every_installed_provider_package(distribution: str, stacks: dict[str, dict]) -> None:
+    """cdktf's package and cdktn's (the optional engine) share the generator; each installed one is read whole."""
+    try:
+        package = schema.installed_provider_package(distribution)
+    except schema.SchemaError as err:
+        pytest.skip(f"{distribution} is not installed: {err}")
+
+    generated = schema.load(schema.cached_schema(package))
+
+    for stack in stacks.values():
+        assert set(stack["resource"]) <= set(generated["resource_schemas"])
+    function = generated["resource_schemas"]["aws_lambda_function"]["block"]
+    assert function["attributes"]["function_name"] == {"type": "string", "required": True}
