@@ -303,8 +303,6 @@ class _Builder:
     def computed_type(self, info: _Field) -> Any:
         if info.complex:
             base, kind, is_set = info.complex
-            if kind == "OutputReference":
-                base = base  # single object
             obj = ["object", self.object_attributes(base)]
             if kind == "OutputReference":
                 return obj
