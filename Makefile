@@ -59,9 +59,19 @@ checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only in
 security-lint: install ## bandit on lambdas/ and payment_infra/: any medium or high finding fails
 	$(VENV)/bin/bandit -q -r lambdas payment_infra payment_ops -ll
 
-test: install lint-workflows lint security-lint unit checkov ## Install, lint, run the whole test suite and the checkov gate
+test: install lint-workflows lint security-lint terraform-prereq unit checkov ## Install, lint, run the whole test suite and the checkov gate
 
-.PHONY: lint-workflows redrive bench security-lint
+.PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check
+
+# Terraform core validates and plans every stack in pytest (tests/terraform/) through the stand-in provider
+# (scripts/tf_standin/). PAYMENT_SKIP_TERRAFORM_CHECK=1 skips that check, and says so.
+terraform-prereq: install ## Fail with one message naming what to install when Terraform is missing or too old
+	@if [ "$${PAYMENT_SKIP_TERRAFORM_CHECK:-}" = 1 ]; then \
+	  echo '!!! WARNING: PAYMENT_SKIP_TERRAFORM_CHECK=1: Terraform validate/plan of the stacks is SKIPPED !!!' >&2; \
+	else $(VENV_PY) -m scripts.tf_standin require; fi
+
+terraform-check: synth ## terraform validate + plan -refresh=false of cdktf.out/stacks/* with the stand-in provider
+	$(VENV_PY) -m scripts.tf_standin check $(addprefix cdktf.out/stacks/,$(STACKS))
 
 $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error </dev/null

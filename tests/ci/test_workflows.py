@@ -95,6 +95,23 @@ def test_ci_runs_tests_synth_artifact_and_posts_a_plan() -> None:
     assert "head.repo.full_name == github.repository" in plan["if"]
 
 
+def test_every_make_test_job_installs_the_pinned_terraform_first() -> None:
+    """`make test` runs Terraform core on every stack (tests/terraform/): the job installs the pinned version."""
+    from scripts.tf_standin.terraform import TERRAFORM_PINNED_VERSION
+
+    jobs = [(name, job_id, job) for name, wf in all_workflows().items() for job_id, job in wf["jobs"].items()]
+    testing = [(name, job_id, job) for name, job_id, job in jobs if "make test" in runs(job)]
+    assert {(name, job_id) for name, job_id, _ in testing} == {("ci.yml", "test"), ("deploy.yml", "test")}
+    for name, job_id, job in testing:
+        assert load(name)["env"]["TERRAFORM_VERSION"] == TERRAFORM_PINNED_VERSION, name
+        names = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in steps(job)]
+        setup = names.index("hashicorp/setup-terraform")
+        assert setup < next(i for i, n in enumerate(names) if "make test" in n), f"{name}:{job_id}"
+        assert steps(job)[setup]["with"] == {
+            "terraform_version": "${{ env.TERRAFORM_VERSION }}", "terraform_wrapper": False
+        }
+
+
 def deploy_jobs() -> dict[str, dict[str, Any]]:
     jobs = load("deploy.yml")["jobs"]
     return {env: jobs[f"deploy-{env}"] for env in DEPLOY_ENVS}
