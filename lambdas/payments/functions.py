@@ -3,8 +3,8 @@
 Pure data (no AWS imports) so that the CDKTF code can import it. The
 infrastructure creates one Lambda per ``FunctionSpec``, sets ``COMMON_ENVIRONMENT``
 plus ``environment`` on it and grants IAM per variable, and routes API Gateway
-methods by ``ROUTES``. Tests check this file against ``openapi.json`` and against
-the settings each handler reads.
+methods by ``ROUTES``. Tests check this file against ``openapi.json``, against
+the settings each handler reads and against the AWS clients each handler creates.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ class FunctionSpec:
     environment: tuple[str, ...]
     """Variables this handler requires beyond ``COMMON_ENVIRONMENT``."""
     timeout_seconds: int
+    aws_services: tuple[str, ...] = ()
+    """AWS services this function's code calls (boto3 service names): the VPC gets an endpoint for each."""
 
+
+# The largest request body the API accepts (413 above it); the WAF's body-size rule enforces the same limit.
+MAX_REQUEST_BODY_BYTES = 16 * 1024
 
 COMMON_ENVIRONMENT: tuple[str, ...] = (
     "ENVIRONMENT",
@@ -40,6 +45,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Payment API: create (idempotent), get and list transactions",
         environment=("TRANSACTIONS_TABLE", "IDEMPOTENCY_TABLE", "QUEUE_URL", "IDEMPOTENCY_TTL_SECONDS"),
         timeout_seconds=15,
+        aws_services=("dynamodb", "sqs"),
     ),
     FunctionSpec(
         name="status",
@@ -47,6 +53,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Payment API: settlement status of one transaction",
         environment=("TRANSACTIONS_TABLE",),
         timeout_seconds=10,
+        aws_services=("dynamodb",),
     ),
     FunctionSpec(
         name="health",
@@ -61,6 +68,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="SQS FIFO consumer: settles transactions, writes receipts, notifies",
         environment=("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET", "NOTIFICATIONS_TOPIC_ARN"),
         timeout_seconds=60,
+        aws_services=("dynamodb", "s3", "sns"),
     ),
     FunctionSpec(
         name="batch-import",
@@ -68,6 +76,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="S3 imports/*.csv: one transaction per valid row, report under reports/",
         environment=("TRANSACTIONS_TABLE", "QUEUE_URL", "IMPORT_BUCKET"),
         timeout_seconds=300,
+        aws_services=("dynamodb", "sqs", "s3"),
     ),
     FunctionSpec(
         name="workflow-validate",
@@ -75,6 +84,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Step Functions: check a transaction can be processed",
         environment=("TRANSACTIONS_TABLE",),
         timeout_seconds=10,
+        aws_services=("dynamodb",),
     ),
     FunctionSpec(
         name="workflow-process",
@@ -82,6 +92,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Step Functions: settle a transaction and write its receipt",
         environment=("TRANSACTIONS_TABLE", "RECEIPTS_BUCKET"),
         timeout_seconds=30,
+        aws_services=("dynamodb", "s3"),
     ),
 )
 

@@ -21,7 +21,6 @@ from payment_infra.context import DeploymentContext
 from payment_infra.lambda_package import build_lambda_package
 from payment_infra.permissions import NON_RESOURCE_VARIABLES, Resource, function_statements
 
-API_FUNCTIONS = frozenset({"transactions", "status", "health"})
 SETTLEMENT = "settlement"
 SETTLEMENT_BATCH_SIZE = 10
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -84,11 +83,7 @@ class Compute(Construct):
                     policies.allow(list(CONSUME_ACTIONS), [settlement_queue.arn], sid="ConsumeSettlementQueue"),
                     policies.allow(["kms:Decrypt"], [settlement_queue.key_arn], sid="DecryptSettlementQueue"),
                 ]
-            concurrency = (
-                config.lambda_.reserved_concurrency
-                if spec.name in API_FUNCTIONS
-                else config.lambda_.worker_reserved_concurrency
-            )
+            concurrency = config.reserved_concurrency_of(spec.name)
             self.functions[spec.name] = PaymentFunction(
                 self,
                 spec.name.replace("-", "_"),

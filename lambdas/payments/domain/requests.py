@@ -16,8 +16,9 @@ from typing import Any
 from payments.domain.errors import PayloadTooLargeError, ValidationError
 from payments.domain.money import Money, parse_amount, parse_currency
 from payments.domain.transaction import validate_description, validate_identifier
+from payments.functions import MAX_REQUEST_BODY_BYTES
 
-MAX_BODY_BYTES = 16 * 1024
+MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES  # the WAF's body-size rule enforces the same limit
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
