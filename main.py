@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CDKTF app: one ``PaymentStack`` per environment (payment-dev, payment-staging, payment-prod)."""
+"""CDKTF app: the account baseline ``payment-account`` and one ``PaymentStack`` per environment (dev, staging, prod)."""
 
 import sys
 

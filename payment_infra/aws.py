@@ -249,6 +249,9 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
+    Wafv2WebAclAssociationConfig,
+    Wafv2WebAclAssociationConfigRequestBody,
+    Wafv2WebAclAssociationConfigRequestBodyApiGateway,
     Wafv2WebAclDefaultAction,
     Wafv2WebAclRule,
     Wafv2WebAclRuleVisibilityConfig,
@@ -355,6 +358,9 @@ __all__ = [
     "VpcSecurityGroupIngressRule",
     "Wafv2WebAcl",
     "Wafv2WebAclAssociation",
+    "Wafv2WebAclAssociationConfig",
+    "Wafv2WebAclAssociationConfigRequestBody",
+    "Wafv2WebAclAssociationConfigRequestBodyApiGateway",
     "Wafv2WebAclDefaultAction",
     "Wafv2WebAclLoggingConfiguration",
     "Wafv2WebAclLoggingConfigurationRedactedFields",

@@ -16,6 +16,7 @@ import payment_infra  # noqa: F401  (first: sets up the jsii kernel environment)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("dev", "staging", "prod")
+ACCOUNT_STACK = "payment-account"  # the account baseline, synthesized beside the environments
 
 # Synth must not depend on the developer's shell: no remote backend, default region.
 _SYNTH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
@@ -37,6 +38,12 @@ def stacks(synth_dir: Path) -> dict[str, dict]:
     return {
         env: json.loads((synth_dir / "stacks" / f"payment-{env}" / "cdk.tf.json").read_text()) for env in ENVIRONMENTS
     }
+
+
+@pytest.fixture(scope="session")
+def account_stack(synth_dir: Path) -> dict:
+    """The parsed ``payment-account`` stack (account singletons)."""
+    return json.loads((synth_dir / "stacks" / ACCOUNT_STACK / "cdk.tf.json").read_text())
 
 
 @pytest.fixture(scope="session", params=ENVIRONMENTS)

@@ -73,12 +73,11 @@ class Compute(Construct):
         missing_settings = app.SETTING_VARIABLES - set(settings)
         if missing_settings:
             raise ValueError(f"SETTING_VARIABLES the infrastructure does not set: {sorted(missing_settings)}")
-        api_functions = set(app.ROUTES.values())
 
         self._ctx, self._placement, self._failure_queue, self._settlement_queue = (
             ctx, placement, failure_queue, settlement_queue
         )
-        self._common, self._settings, self._api_functions = common, settings, api_functions
+        self._common, self._settings = common, settings
         self._app = app
         self._package_path, self._package_hash = package_path, package.content_hash
         self.functions: dict[str, PaymentFunction] = {}
@@ -128,11 +127,7 @@ class Compute(Construct):
                 policies.allow(list(CONSUME_ACTIONS), [queue.arn], sid="ConsumeSettlementQueue"),
                 policies.allow(["kms:Decrypt"], [queue.key_arn], sid="DecryptSettlementQueue"),
             ]
-        concurrency = (
-            config.lambda_.reserved_concurrency
-            if spec.name in self._api_functions
-            else config.lambda_.worker_reserved_concurrency
-        )
+        concurrency = config.reserved_concurrency_of(spec.name)
         self.functions[spec.name] = PaymentFunction(
             self,
             spec.name.replace("-", "_"),

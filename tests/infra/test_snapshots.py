@@ -13,3 +13,7 @@ def snapshot_json(snapshot):
 
 def test_stack_snapshot(stack: dict, env: str, snapshot_json) -> None:
     assert stack == snapshot_json(name=f"payment-{env}")
+
+
+def test_account_stack_snapshot(account_stack: dict, snapshot_json) -> None:
+    assert account_stack == snapshot_json(name="payment-account")
