@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from cdktf import App
-
 from payment_infra.config import ENVIRONMENT_NAMES, load_config
+from payment_infra.framework import App
 from payment_infra.stack import PaymentStack
 
 

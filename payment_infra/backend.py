@@ -13,9 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from cdktf import LocalBackend, S3Backend, TerraformStack
-
 from payment_infra.config import EnvironmentConfig
+from payment_infra.framework import LocalBackend, S3Backend, TerraformStack
 
 
 def configure_backend(

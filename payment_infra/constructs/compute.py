@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdktf import AssetType, TerraformAsset
 from constructs import Construct
 
 from payment_infra import policies
@@ -18,6 +17,7 @@ from payment_infra.application import functions_module
 from payment_infra.aws import LambdaEventSourceMapping
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.context import DeploymentContext
+from payment_infra.framework import AssetType, TerraformAsset
 from payment_infra.lambda_package import build_lambda_package
 from payment_infra.permissions import NON_RESOURCE_VARIABLES, Resource, function_statements
 

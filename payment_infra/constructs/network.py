@@ -26,7 +26,6 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
-from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
 from constructs import Construct
 
 from payment_infra import policies
@@ -49,6 +48,7 @@ from payment_infra.aws import (
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
+from payment_infra.framework import Fn, Op, Precondition, TerraformResourceLifecycle
 
 # Not in config.py on purpose: the range only has to be unique among VPCs that may ever be peered or
 # attached to a transit gateway, and changing it replaces the whole network. 10.40.0.0/16 leaves room for
