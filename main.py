@@ -4,7 +4,7 @@
 import sys
 
 try:
-    from payment_infra import accelerate
+    import payment_infra.accelerate as accelerate
 except ModuleNotFoundError as missing:  # the accelerator folder was deleted: synth works, slower
     if missing.name != "payment_infra.accelerate":
         raise

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 try:
-    from payment_infra import accelerate
+    import payment_infra.accelerate as accelerate
 except ModuleNotFoundError as missing:  # the accelerator folder was deleted: the app works, slower
     if missing.name != "payment_infra.accelerate":
         raise
