@@ -66,10 +66,13 @@ class _AliasLoader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self.target_spec = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        """Nothing to run: the target module was executed by its own import."""
+        """Nothing to run (the target executed on its own import); give back the spec the import machinery replaced."""
+        module.__spec__ = self.target_spec
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder):

@@ -24,8 +24,8 @@ ACCELERATION = accelerate.enable() if accelerate is not None else None
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("dev", "staging", "prod")
 
-# Synth must not depend on the developer's shell: no remote backend, default region.
-_SYNTH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+# Synth must not depend on the developer's shell: no remote backend, default region (the engine is kept).
+_SYNTH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_") or k == "PAYMENT_ENGINE"}
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 
 from payment_infra import accelerate
 from payment_infra.accelerate import node_options
-from payment_infra.engine import ENGINE, ENGINES
+from payment_infra.engine import ENGINE, ENGINE_VARIABLE, ENGINES
 from tests.conftest import REPO_ROOT
 
 NODE = shutil.which("node")
@@ -178,7 +178,7 @@ def test_the_namespaces_come_from_this_modules_imports() -> None:
 
 
 def _real_provider_root() -> str:
-    package_dir = Path(importlib.util.find_spec(ENGINE.provider_module).submodule_search_locations[0])
+    package_dir = Path(importlib.util.find_spec(ENGINE.provider_module).origin).parent
     (tarball,) = (package_dir / "_jsii").glob("*.jsii.tgz")
     with tarfile.open(tarball) as archive:
         return archive.extractfile("package/lib/index.js").read().decode()
@@ -244,7 +244,7 @@ def test_eager_synth_output_is_byte_identical(synth_dir: Path, tmp_path: Path) -
     It runs under ``python -OO`` like `make synth`, while the session synth runs without it, so the same
     comparison also proves that skipping the provider's runtime type checks changes nothing.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_") or k == ENGINE_VARIABLE}
     env.update({accelerate.LAZY_SWITCH: "0", "NODE_OPTIONS": ""})
     script = "import sys; from payment_infra.app import build_app; build_app(outdir=sys.argv[1]).synth()"
     subprocess.run([sys.executable, "-OO", "-c", script, str(tmp_path)], cwd=REPO_ROOT, env=env, check=True, timeout=300)

@@ -114,3 +114,15 @@ def test_the_freeze_can_be_switched_off_for_comparisons() -> None:
     env = {**os.environ, "PAYMENT_GC_FREEZE": "0"}
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert result.stdout.split() == ["0", "True"], result.stderr
+
+
+def test_the_door_name_is_the_engines_provider_module_itself() -> None:
+    """On cdktn, ``cdktf_cdktf_provider_aws.<module>`` is an alias: the same module object, keeping its own spec."""
+    import importlib
+
+    from payment_infra import aws
+
+    door = importlib.import_module("cdktf_cdktf_provider_aws.s3_bucket")
+    real = importlib.import_module(f"{PROVIDER}.s3_bucket")
+    assert door is real and aws.S3Bucket is real.S3Bucket
+    assert real.__spec__.name == f"{PROVIDER}.s3_bucket" and real.__spec__.origin is not None
