@@ -457,7 +457,7 @@ def tool_versions() -> str:
 
     return (
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {first_line([str(VENV_PY), '--version'])[7:]}, "
-        f"Node {first_line(['node', '--version'])}"
+        f"Node {first_line([os.environ.get('JSII_NODE', 'node'), '--version'])} (jsii kernel)"
     )
 
 
