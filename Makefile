@@ -95,7 +95,7 @@ test: install lint-workflows lint security-lint unit checkov ## Install, lint, r
 test-cdktn: $(CDKTN_STAMP) $(NODE22_STAMP) install ## The infra tests on the cdktn engine, and its cdktf.out compared with cdktf's
 	@rc=0; PAYMENT_ENGINE=cdktn $(CDKTN_DIR)/.venv/bin/pytest tests/infra -p no:cacheprovider || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; test $$rc -eq 0
-	$(VENV)/bin/pytest tests/engines -p no:cacheprovider
+	REQUIRE_CDKTN=1 $(VENV)/bin/pytest tests/engines -p no:cacheprovider
 
 $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error </dev/null
