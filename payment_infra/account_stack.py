@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdktf import TerraformOutput, TerraformStack
+from payment_infra.framework import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from payment_infra.aws import AwsProvider, AwsProviderDefaultTags

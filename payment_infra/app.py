@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from cdktf import App
-
 from payment_infra.account_stack import AccountBaselineStack
 from payment_infra.config import ENVIRONMENT_NAMES, check_deployments, load_account_config, load_config
+from payment_infra.framework import App
 from payment_infra.stack import PaymentStack
 
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from cdktf import LocalBackend, S3Backend, TerraformStack
-
 from payment_infra.config import AccountConfig, EnvironmentConfig
+from payment_infra.framework import LocalBackend, S3Backend, TerraformStack
 
 
 def state_key(name: str, environ: Mapping[str, str] | None = None) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from cdktf import AssetType, TerraformAsset
 from constructs import Construct
 
 from payment_infra import policies
@@ -25,6 +24,7 @@ from payment_infra.aws import LambdaEventSourceMapping
 from payment_infra.config import METRICS_NAMESPACE, SERVICE_NAME
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.context import DeploymentContext
+from payment_infra.framework import AssetType, TerraformAsset
 from payment_infra.lambda_package import build_lambda_package
 from payment_infra.permissions import Resource, function_statements
 

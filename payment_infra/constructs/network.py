@@ -29,7 +29,6 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
-from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
 from constructs import Construct
 
 from payment_infra import policies
@@ -54,6 +53,7 @@ from payment_infra.config import VPC_AZ_COUNT, VPC_SUBNET_PREFIX
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
+from payment_infra.framework import Fn, Op, Precondition, TerraformResourceLifecycle
 
 # The subnet plan lives in config.py (validated with each deployment's vpc_cidr): a /16 holds 16 /20 subnets
 # (4,091 usable addresses each; Lambda ENIs are shared per subnet + security group).

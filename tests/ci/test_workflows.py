@@ -241,3 +241,25 @@ def test_actionlint_accepts_our_workflows() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Checking 3 workflow file(s)" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+def test_every_job_with_node_sets_up_node_22_with_a_pinned_action(name: str) -> None:
+    """jsii no longer supports Node 20; cdktn's provider declares Node >= 22.11."""
+    workflow = load(name)
+    assert str(workflow["env"]["NODE_VERSION"]) == "22"
+    assert "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in workflow["env"]
+    for job_id, job in workflow["jobs"].items():
+        node_steps = [step for step in steps(job) if step.get("uses", "").startswith("actions/setup-node@")]
+        for step in node_steps:
+            assert FULL_SHA.match(step["uses"]), f"{name}:{job_id} {step['uses']}"
+            assert step["with"]["node-version"] == "${{ env.NODE_VERSION }}", f"{name}:{job_id}"
+        if "make" in runs(job):
+            assert node_steps, f"{name}:{job_id} runs make without setting up Node 22"
+
+
+def test_ci_runs_the_cdktn_engine_after_make_test() -> None:
+    commands = [step.get("run", "") for step in steps(load("ci.yml")["jobs"]["test"])]
+    assert commands.index("make test-cdktn </dev/null") > commands.index("make test </dev/null")
+    ci_run = (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+    assert ci_run.index("make test-cdktn </dev/null") > ci_run.index("make test </dev/null")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import Testing as CdktfTesting
 
 from payment_infra.config import load_config
+from payment_infra.framework import Testing as CdktfTesting
 from payment_infra.naming import Naming
 from payment_infra.stack import PaymentStack
 
