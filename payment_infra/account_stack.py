@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payment_infra.framework import TerraformOutput, TerraformStack
 from constructs import Construct
 
 from payment_infra.aws import AwsProvider, AwsProviderDefaultTags
@@ -17,6 +16,7 @@ from payment_infra.backend import configure_backend
 from payment_infra.checkov_skips import apply_checkov_skips
 from payment_infra.config import AccountConfig
 from payment_infra.constructs.apigateway_account import ApiGatewayCloudWatchRole
+from payment_infra.framework import TerraformOutput, TerraformStack
 
 
 class AccountBaselineStack(TerraformStack):

@@ -24,7 +24,6 @@ CLIENTS = (
 def two_clients(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The dev stack with two clients, synthesized once for this module."""
     from payment_infra.framework import App
-
     from payment_infra.stack import PaymentStack
 
     outdir: Path = tmp_path_factory.mktemp("clients.out")
