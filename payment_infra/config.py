@@ -11,16 +11,20 @@ Environment variables (all optional):
     PAYMENT_FALLBACK_REGION   fallback/DR region (default ap-northeast-1)
     PAYMENT_ALERT_EMAIL       address subscribed to the notifications topic (default admin@example.com)
     PAYMENT_DESTROYABLE       true/false: allow `cdktf destroy` (force_destroy, no deletion protection)
-    PAYMENT_MANAGE_APIGATEWAY_ACCOUNT  true/false (default true): this stack sets the account's API Gateway
-                              CloudWatch role; set false on all but one stack of environments sharing an account
     PAYMENT_OWNER, PAYMENT_COST_CENTER   tag values
+    PAYMENT_LAMBDA_CONCURRENCY_QUOTA     the account's Lambda concurrency quota in the region (default 1000)
+
+Account-wide settings (``AccountConfig``) belong to the account baseline stack ``payment-account``; what all
+deployments of one account must respect together (reserved concurrency within the quota, distinct CIDRs, one
+region) is checked by ``check_deployments`` before anything is synthesized.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from enum import Enum, StrEnum
 from typing import Any
@@ -62,15 +66,38 @@ _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
+# Lambda keeps this much of the account's concurrency quota unreserved; a reservation that would leave less fails.
+UNRESERVED_CONCURRENCY_MINIMUM = 100
+DEFAULT_LAMBDA_CONCURRENCY_QUOTA = 1_000  # a new account's quota per region; raise it after a quota increase
+# Functions sized by the product matrix (lambda_.reserved_concurrency); health and workers have their own knobs.
+MATRIX_SIZED_FUNCTIONS = frozenset({"transactions", "status"})
+HEALTH_FUNCTION = "health"
+# WAFv2 rate-based statements: evaluation windows AWS accepts, and the limit's range (AWS WAF developer guide,
+# "Rate-based rule high-level settings", and the provider's validation of rate_based_statement.limit).
+WAF_EVALUATION_WINDOWS_SECONDS = (60, 120, 300, 600)
+WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
+# The VPC plan: AZ_COUNT private subnets of /SUBNET_PREFIX each, carved from the deployment's vpc_cidr. Two AZs
+# is the spec's minimum and what Lambda needs for AZ resilience; each extra AZ adds one ENI (and its hourly
+# charge) per interface endpoint.
+VPC_AZ_COUNT = 2
+VPC_SUBNET_PREFIX = 20
+VPC_PREFIX_RANGE = (16, 28)  # what AWS allows for a VPC's primary CIDR block
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
 
 class ConfigError(ValueError):
-    """Raised once per invalid configuration; ``problems`` lists every (field, value, allowed) found."""
+    """Raised once per invalid configuration; ``problems`` lists every (field, value, allowed) found.
 
-    def __init__(self, environment: str, problems: list[tuple[str, Any, str]]):
+    ``scope`` says what was invalid: ``environment`` (one deployment's settings) or ``account`` (what the
+    deployments of one account must respect together).
+    """
+
+    def __init__(self, environment: str, problems: list[tuple[str, Any, str]], scope: str = "environment"):
         self.environment = environment
         self.problems = problems
         lines = [f"  - {name} = {value!r}: allowed {allowed}" for name, value, allowed in problems]
-        super().__init__(f"invalid configuration for environment {environment!r}:\n" + "\n".join(lines))
+        subject = f"environment {environment!r}" if scope == "environment" else f"{scope} {environment!r}"
+        super().__init__(f"invalid configuration for {subject}:\n" + "\n".join(lines))
 
 
 class BillingMode(StrEnum):
@@ -80,13 +107,20 @@ class BillingMode(StrEnum):
 
 @dataclass(frozen=True)
 class LambdaSettings:
-    """Sizing of the API functions (memory, reserved concurrency) and the runtime they share."""
+    """Sizing of the functions (memory, reserved concurrency) and the runtime they share.
+
+    Reserved concurrency is per function: ``reserved_concurrency`` for the transactions and status functions
+    (the product matrix), ``health_reserved_concurrency`` for the health check, ``worker_reserved_concurrency``
+    for each of settlement, batch import and the workflow steps. Together, over every deployment in the
+    account, they must leave ``UNRESERVED_CONCURRENCY_MINIMUM`` of the account quota free (``check_deployments``).
+    """
 
     memory_mb: int
     """Memory of every function (MB); Lambda scales CPU with it."""
     reserved_concurrency: int
-    """Reserved concurrency of each API function (transactions, status, health)."""
-    worker_reserved_concurrency: int = 5  # settlement, batch import and workflow steps
+    """Reserved concurrency of each matrix-sized function (transactions, status)."""
+    health_reserved_concurrency: int = 1  # a liveness probe: one at a time is plenty
+    worker_reserved_concurrency: int = 2  # the queue consumer and the workflow steps run at the queue's pace
     runtime: str = "python3.12"
     """Python runtime of every function and of the Powertools layer."""
     architecture: str = "arm64"
@@ -131,9 +165,18 @@ class ApiSettings:
     """Stage and usage-plan burst (requests)."""
     quota_per_day: int
     """Usage-plan quota of the API key (requests per day)."""
+    # WAF per-IP rate limit, requests per evaluation window. Never below what one client may send under its
+    # usage plan in that window (rate x window + burst): one merchant backend behind one IP is not blocked.
+    waf_rate_limit_per_ip: int
+    waf_evaluation_window_seconds: int = 300  # the WAF rate rule's evaluation window (seconds)
     p99_latency_alarm_ms: int = 1000  # alarm when the stage's p99 latency exceeds this
     # How long a create's Idempotency-Key is remembered (IDEMPOTENCY_TTL_SECONDS of the transactions function).
     idempotency_ttl_seconds: int = 86_400
+
+    @property
+    def usage_plan_requests_per_window(self) -> int:
+        """The most one API key may send in one WAF evaluation window: the token bucket's rate and burst."""
+        return self.throttle_rate_limit * self.waf_evaluation_window_seconds + self.throttle_burst_limit
 
 
 @dataclass(frozen=True)
@@ -209,6 +252,8 @@ class EnvironmentConfig:
     dynamodb: DynamoDbSettings
     api: ApiSettings
     retention: RetentionSettings
+    # One per deployment, distinct within the account (peering, transit gateway): changing it replaces the VPC.
+    vpc_cidr: str
     messaging: MessagingSettings = field(default_factory=MessagingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     destroyable: bool = True
@@ -225,8 +270,6 @@ class EnvironmentConfig:
     """`Owner` tag (PAYMENT_OWNER)."""
     cost_center: str = "payments"
     """`CostCenter` tag (PAYMENT_COST_CENTER)."""
-    # The region-wide API Gateway logging role is one per account: manage it from one stack per account.
-    manage_apigateway_account: bool = True
     extra_tags: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     """More (key, value) tags on every taggable resource."""
     # Who may call the API: one API key (per version) and usage plan each; each sees only its own transactions.
@@ -270,31 +313,115 @@ class EnvironmentConfig:
         """Days a scheduled KMS key deletion waits: short while destroyable, the KMS maximum once protected."""
         return KMS_DELETION_WINDOW_DAYS_DESTROYABLE if self.destroyable else KMS_DELETION_WINDOW_DAYS_PROTECTED
 
+    def reserved_concurrency_of(self, function_name: str) -> int:
+        """The reserved concurrency of one function of this deployment."""
+        if function_name in MATRIX_SIZED_FUNCTIONS:
+            return self.lambda_.reserved_concurrency
+        if function_name == HEALTH_FUNCTION:
+            return self.lambda_.health_reserved_concurrency
+        return self.lambda_.worker_reserved_concurrency
+
+    @property
+    def reserved_concurrency_total(self) -> int:
+        """What this deployment reserves of the account's concurrency quota, over every function it deploys."""
+        from payment_infra.application import functions_module  # pure data from lambdas/ (no AWS, no jsii)
+
+        return sum(self.reserved_concurrency_of(spec.name) for spec in functions_module().FUNCTIONS)
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """The account baseline: what exists once per AWS account and region, whatever the deployments.
+
+    Build it with ``load_account_config``. Its stack ``payment-account`` is applied before any environment and
+    never destroyed by the pipeline.
+    """
+
+    region: str = "ap-northeast-2"
+    lambda_concurrency_quota: int = DEFAULT_LAMBDA_CONCURRENCY_QUOTA
+    project: str = "payment-api"
+    owner: str = "payments-team"
+    cost_center: str = "payments"
+    name: str = "account"
+
+    def __post_init__(self) -> None:
+        problems: list[tuple[str, Any, str]] = []
+        if self.region not in AWS_REGIONS:
+            problems.append(("region", self.region, "an AWS region, one of " + ", ".join(AWS_REGIONS)))
+        quota = self.lambda_concurrency_quota
+        if not (_is_int(quota) and quota > UNRESERVED_CONCURRENCY_MINIMUM):
+            problems.append(
+                (
+                    "lambda_concurrency_quota",
+                    quota,
+                    f"an integer above {UNRESERVED_CONCURRENCY_MINIMUM} (the account's Lambda concurrency quota)",
+                )
+            )
+        for tag, value in self.tags.items():
+            if not (isinstance(value, str) and _TAG_VALUE.match(value)):
+                problems.append((f"tags.{tag}", value, "1-256 characters of letters, digits, spaces and _.:/=+-@"))
+        if problems:
+            raise ConfigError(self.name, problems, scope="account")
+
+    @property
+    def stack_id(self) -> str:
+        return f"payment-{self.name}"
+
+    @property
+    def reservable_concurrency(self) -> int:
+        """The most all deployments together may reserve: the quota minus what Lambda keeps unreserved."""
+        return self.lambda_concurrency_quota - UNRESERVED_CONCURRENCY_MINIMUM
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {
+            "Environment": self.name,
+            "Project": self.project,
+            "Owner": self.owner,
+            "CostCenter": self.cost_center,
+            "ManagedBy": "cdktf",
+        }
+
 
 ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
     "dev": dict(
         lambda_=LambdaSettings(memory_mb=512, reserved_concurrency=10),
         dynamodb=DynamoDbSettings(billing_mode=BillingMode.PAY_PER_REQUEST),
-        api=ApiSettings(throttle_rate_limit=100, throttle_burst_limit=200, quota_per_day=10_000),
+        api=ApiSettings(
+            throttle_rate_limit=100, throttle_burst_limit=200, quota_per_day=10_000, waf_rate_limit_per_ip=50_000
+        ),
         retention=RetentionSettings(s3_expiration_days=7, log_retention_days=7),
+        vpc_cidr="10.40.0.0/16",
         destroyable=True,
     ),
     "staging": dict(
-        lambda_=LambdaSettings(memory_mb=1024, reserved_concurrency=50),
+        lambda_=LambdaSettings(
+            memory_mb=1024, reserved_concurrency=50, health_reserved_concurrency=2, worker_reserved_concurrency=5
+        ),
         dynamodb=DynamoDbSettings(billing_mode=BillingMode.PROVISIONED, read=Capacity(5, 100), write=Capacity(5, 100)),
-        api=ApiSettings(throttle_rate_limit=1_000, throttle_burst_limit=2_000, quota_per_day=100_000),
+        api=ApiSettings(
+            throttle_rate_limit=1_000, throttle_burst_limit=2_000, quota_per_day=100_000, waf_rate_limit_per_ip=500_000
+        ),
         retention=RetentionSettings(s3_expiration_days=30, log_retention_days=14),
+        vpc_cidr="10.41.0.0/16",
         destroyable=True,
     ),
     "prod": dict(
-        lambda_=LambdaSettings(memory_mb=2048, reserved_concurrency=200, worker_reserved_concurrency=20),
+        lambda_=LambdaSettings(
+            memory_mb=2048, reserved_concurrency=200, health_reserved_concurrency=5, worker_reserved_concurrency=20
+        ),
         dynamodb=DynamoDbSettings(
             billing_mode=BillingMode.PROVISIONED, read=Capacity(25, 2_000), write=Capacity(25, 2_000)
         ),
         api=ApiSettings(
-            throttle_rate_limit=10_000, throttle_burst_limit=5_000, quota_per_day=10_000_000, p99_latency_alarm_ms=500
+            throttle_rate_limit=10_000,
+            throttle_burst_limit=5_000,
+            quota_per_day=10_000_000,
+            waf_rate_limit_per_ip=5_000_000,
+            p99_latency_alarm_ms=500,
         ),
         retention=RetentionSettings(s3_expiration_days=90, log_retention_days=30),
+        vpc_cidr="10.42.0.0/16",
         destroyable=True,  # the product asks for destroyable prod by default; PAYMENT_DESTROYABLE=false protects it
     ),
 }
@@ -324,13 +451,69 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
     ):
         if environ.get(variable):
             overrides[attribute] = environ[variable].strip()
+    if environ.get("PAYMENT_DESTROYABLE"):
+        overrides["destroyable"] = _parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
+    return EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
+
+
+def load_account_config(environ: Mapping[str, str] | None = None) -> AccountConfig:
+    """The account baseline's settings, from the same variables as the environments (region, tag values)."""
+    environ = os.environ if environ is None else environ
+    overrides: dict[str, Any] = {}
     for variable, attribute in (
-        ("PAYMENT_DESTROYABLE", "destroyable"),
-        ("PAYMENT_MANAGE_APIGATEWAY_ACCOUNT", "manage_apigateway_account"),
+        ("PAYMENT_AWS_REGION", "region"),
+        ("PAYMENT_OWNER", "owner"),
+        ("PAYMENT_COST_CENTER", "cost_center"),
     ):
         if environ.get(variable):
-            overrides[attribute] = _parse_bool(variable, environ[variable])
-    return EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
+            overrides[attribute] = environ[variable].strip()
+    raw_quota = environ.get("PAYMENT_LAMBDA_CONCURRENCY_QUOTA", "").strip()
+    if raw_quota:
+        if not raw_quota.isdigit():
+            raise ConfigError(
+                "account", [("PAYMENT_LAMBDA_CONCURRENCY_QUOTA", raw_quota, "a whole number")], scope="account"
+            )
+        overrides["lambda_concurrency_quota"] = int(raw_quota)
+    return AccountConfig(**overrides)
+
+
+def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConfig) -> None:
+    """What the deployments of one account must respect together; one ``ConfigError`` lists every problem.
+
+    - their reserved concurrency, summed, leaves ``UNRESERVED_CONCURRENCY_MINIMUM`` of the account quota free
+      (Lambda refuses the reservation that would not: the last deploy would fail);
+    - their VPC CIDRs do not overlap (peering and transit gateways need distinct ranges);
+    - they are in the account baseline's region (its API Gateway CloudWatch role is per region).
+    """
+    problems: list[tuple[str, Any, str]] = []
+    reserved = {config.name: config.reserved_concurrency_total for config in configs}
+    total = sum(reserved.values())
+    if total > account.reservable_concurrency:
+        parts = " + ".join(f"{name} {count}" for name, count in reserved.items())
+        problems.append(
+            (
+                "reserved concurrency of all deployments (lambda_.*reserved_concurrency)",
+                f"{total} ({parts})",
+                f"at most {account.reservable_concurrency}: the account quota lambda_concurrency_quota "
+                f"({account.lambda_concurrency_quota}, PAYMENT_LAMBDA_CONCURRENCY_QUOTA) minus the "
+                f"{UNRESERVED_CONCURRENCY_MINIMUM} Lambda keeps unreserved",
+            )
+        )
+    seen: list[tuple[str, Any]] = []
+    for config in configs:
+        network = ipaddress.ip_network(config.vpc_cidr)
+        for other, other_network in seen:
+            if network.overlaps(other_network):
+                problems.append(
+                    (f"{config.name}.vpc_cidr", config.vpc_cidr, f"a range not overlapping {other}'s {other_network}")
+                )
+        seen.append((config.name, network))
+        if config.region != account.region:
+            problems.append(
+                (f"{config.name}.region", config.region, f"the account baseline's region ({account.region})")
+            )
+    if problems:
+        raise ConfigError(account.name, problems, scope="account")
 
 
 def with_overrides(config: EnvironmentConfig, **changes: Any) -> EnvironmentConfig:
@@ -346,8 +529,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         if not ok:
             problems.append((name, value, allowed))
 
-    def is_int(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool)
+    is_int = _is_int
 
     check(config.name in ENVIRONMENT_NAMES, "name", config.name, "one of " + ", ".join(ENVIRONMENT_NAMES))
     for name in ("region", "fallback_region"):
@@ -366,12 +548,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "an email address like ops@example.com",
     )
     check(isinstance(config.destroyable, bool), "destroyable", config.destroyable, "true or false")
-    check(
-        isinstance(config.manage_apigateway_account, bool),
-        "manage_apigateway_account",
-        config.manage_apigateway_account,
-        "true or false",
-    )
+    problems.extend(_vpc_cidr_problems(config.vpc_cidr))
     for tag, value in config.tags.items():
         check(
             isinstance(value, str) and bool(_TAG_VALUE.match(value)),
@@ -388,7 +565,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         lam.memory_mb,
         f"an integer from {low} to {high} (MB)",
     )
-    for name in ("reserved_concurrency", "worker_reserved_concurrency"):
+    for name in ("reserved_concurrency", "health_reserved_concurrency", "worker_reserved_concurrency"):
         value = getattr(lam, name)
         check(is_int(value) and 1 <= value <= 1000, f"lambda_.{name}", value, "an integer from 1 to 1000")
     check(lam.runtime in LAMBDA_RUNTIMES, "lambda_.runtime", lam.runtime, "one of " + ", ".join(LAMBDA_RUNTIMES))
@@ -456,6 +633,23 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
     for name in ("throttle_rate_limit", "throttle_burst_limit", "quota_per_day", "p99_latency_alarm_ms"):
         value = getattr(api, name)
         check(is_int(value) and value > 0, f"api.{name}", value, "a positive integer")
+    window = api.waf_evaluation_window_seconds
+    check(
+        window in WAF_EVALUATION_WINDOWS_SECONDS and is_int(window),
+        "api.waf_evaluation_window_seconds",
+        window,
+        "one of WAF's windows " + ", ".join(map(str, WAF_EVALUATION_WINDOWS_SECONDS)) + " (seconds)",
+    )
+    if all(is_int(v) and v > 0 for v in (api.throttle_rate_limit, api.throttle_burst_limit, window)):
+        low, high = max(WAF_RATE_LIMIT_RANGE[0], api.usage_plan_requests_per_window), WAF_RATE_LIMIT_RANGE[1]
+        check(
+            is_int(api.waf_rate_limit_per_ip) and low <= api.waf_rate_limit_per_ip <= high,
+            "api.waf_rate_limit_per_ip",
+            api.waf_rate_limit_per_ip,
+            f"an integer from {low:,} to {high:,}: at least what one client may send in {window} s under its usage "
+            f"plan ({api.throttle_rate_limit:,}/s x {window} s + burst {api.throttle_burst_limit:,})",
+        )
+
     low, high = functions_module().IDEMPOTENCY_TTL_RANGE_SECONDS
     check(
         is_int(api.idempotency_ttl_seconds) and low <= api.idempotency_ttl_seconds <= high,
@@ -559,6 +753,36 @@ def _client_problems(config: EnvironmentConfig, check: Any, is_int: Any) -> None
             versions,
             f"1 to {MAX_KEY_VERSIONS} distinct positive integers, e.g. (1,) or (1, 2) while rotating",
         )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _vpc_cidr_problems(cidr: Any) -> list[tuple[str, Any, str]]:
+    """A VPC range AWS accepts (/16-/28), private (RFC 1918), with room for the subnet plan."""
+    try:
+        network = ipaddress.ip_network(cidr, strict=True) if isinstance(cidr, str) else None
+    except ValueError:
+        network = None
+    if network is None or network.version != 4:
+        return [("vpc_cidr", cidr, "an IPv4 network like 10.40.0.0/16 (no host bits set)")]
+    low, high = VPC_PREFIX_RANGE
+    largest = VPC_SUBNET_PREFIX - (VPC_AZ_COUNT - 1).bit_length()  # the smallest VPC holding the subnets
+    problems = []
+    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
+        private = "a private (RFC 1918) range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+        problems.append(("vpc_cidr", cidr, private))
+    if not low <= network.prefixlen <= min(high, largest):
+        problems.append(
+            (
+                "vpc_cidr",
+                cidr,
+                f"a prefix from /{low} to /{min(high, largest)}: AWS allows /{low}-/{high} and the network needs "
+                f"{VPC_AZ_COUNT} /{VPC_SUBNET_PREFIX} subnets",
+            )
+        )
+    return problems
 
 
 def describe(config: Any, prefix: str = "") -> dict[str, Any]:

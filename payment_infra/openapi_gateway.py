@@ -125,9 +125,13 @@ def gateway_body(
             f"OpenAPI operations and routes differ: undocumented routes {sorted(set(routes) - documented)}, "
             f"unrouted operations {sorted(documented - set(routes))}"
         )
+    # API Gateway sets each method's apiKeyRequired from the operation's own `security` and ignores the
+    # document-level one on import: write it on every operation that does not state its own (e.g. /health: []).
+    document_security = body.pop("security", [])
     for path, item in body["paths"].items():
         methods = [m for m in item if m in METHODS]
         for method in methods:
+            item[method].setdefault("security", copy.deepcopy(document_security))
             item[method]["x-amazon-apigateway-integration"] = _integration(invoke_arns[routes[(method.upper(), path)]])
         item["options"] = _preflight(methods)
     schemes = body["components"].setdefault("securitySchemes", {})

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
-
+from payment_infra.framework import TerraformOutput, TerraformStack
 from payment_infra.payment_api import PaymentApiConstruct
 
 

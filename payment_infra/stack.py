@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdktf import TerraformStack
 from constructs import Construct
 
 from payment_infra.aws import AwsProvider, AwsProviderDefaultTags
 from payment_infra.backend import configure_backend
 from payment_infra.checkov_skips import apply_checkov_skips
 from payment_infra.config import EnvironmentConfig
+from payment_infra.framework import TerraformStack
 from payment_infra.outputs import add_outputs
 from payment_infra.payment_api import PaymentApiConstruct
 

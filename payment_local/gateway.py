@@ -159,7 +159,6 @@ class Gateway:
         document = self._document
         validators = document.get("x-amazon-apigateway-request-validators", {})
         default_validator = document.get("x-amazon-apigateway-request-validator")
-        root_security = document.get("security", [])
         schemes = document.get("components", {}).get("securitySchemes", {})
         operations = []
         for template, item in document.get("paths", {}).items():
@@ -168,7 +167,8 @@ class Gateway:
                 if method == "parameters" or not isinstance(raw, dict):
                     continue
                 spec = _deref(document, raw)
-                security = spec.get("security", root_security)
+                # As API Gateway: only the operation's own `security` counts; a document-level one is ignored.
+                security = spec.get("security", [])
                 needs_key = any(
                     schemes.get(name, {}).get("type") == "apiKey" for requirement in security for name in requirement
                 )

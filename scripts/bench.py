@@ -6,19 +6,20 @@ Every figure is the median of ``--runs`` runs, and figures that are compared wit
 in the same invocation, interleaved run by run, so machine drift hits all variants alike.
 
 Synth variants (each run is a fresh interpreter writing to its own temporary outdir):
-    fast          our path, as `make synth` runs it: ``python -OO``; ``payment_infra.aws`` registers the provider
-                  without its root ``__init__``, makes the jsii kernel's ``require`` of the provider lazy (warming
-                  the namespaces it imports) and runs the kernel in one Node process
+    fast          our path, as `make synth` runs it: ``python -OO``, ``payment_infra.accelerate.enable()``:
+                  the provider registered without its root ``__init__``, the jsii kernel's ``require`` of the
+                  provider lazy (warming the namespaces ``payment_infra/aws.py`` imports), the kernel in one
+                  Node process, the imports frozen out of garbage collection
     fast, no -O   the same without ``-O`` (keeps the provider's runtime argument type checks)
     two processes the same with ``PAYMENT_JSII_IN_PROCESS=0``: jsii's own relaying wrapper and kernel child
-    naive         ``import cdktf_cdktf_provider_aws`` first (its root ``__init__`` imports every service
-                  module), ``PAYMENT_LAZY_PROVIDER=0`` and ``PAYMENT_GC_FREEZE=0``: what a plain CDKTF app does
-    naive, GC frozen  the same with ``payment_infra.aws``'s import-time ``gc.freeze()`` left on: most of its gain
-                  is a cheaper exit (the final collections skip the frozen provider classes), and a plain app
-                  does not have it, so it is shown, not used as the baseline
-    python-only   ``PAYMENT_LAZY_PROVIDER=0`` without the naive import: only the Python half of the fix
-    import floor  ``import payment_infra.aws``: starts the kernel and loads the assembly, no synth
-The synth variants must produce byte-identical output; the script exits non-zero if they do not.
+    python-only   ``PAYMENT_LAZY_PROVIDER=0``: only the Python half of the accelerator
+    naive         no accelerator (as if ``payment_infra/accelerate`` were deleted): what a plain CDKTF app does
+    import floor  ``accelerate.enable()`` alone: starts the kernel and loads the assemblies, no synth
+    cdktn fast    ``fast`` on the cdktn engine (``engines/cdktn/.venv``, ``PAYMENT_ENGINE=cdktn``)
+    cdktn naive   ``naive`` on the cdktn engine
+The cdktf synth variants must produce byte-identical output, and the cdktn ones among themselves; the script
+exits non-zero if they do not. The cdktn variants are skipped when ``engines/cdktn/.venv`` is missing
+(``make bench`` installs it).
 Synth, checkov and the Lambda figures run on a snapshot of ``main.py``, ``cdktf.json``, ``payment_infra/`` and
 ``lambdas/`` copied to a temporary directory at the start, so edits made in the work tree while the benchmark
 runs (other engineers, an editor saving) cannot make runs differ.
@@ -55,21 +56,28 @@ CHECKOV = REPO / ".venv" / "bin" / "checkov"
 STACKS = ("payment-dev", "payment-staging", "payment-prod")
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 
+CDKTN_PY = REPO / "engines" / "cdktn" / ".venv" / "bin" / "python"
+ACCELERATE = "from payment_infra import accelerate; accelerate.enable(); "
 SYNTH = "from payment_infra.app import build_app; import sys; build_app(outdir=sys.argv[1]).synth()"
-NAIVE_IMPORT = "import cdktf_cdktf_provider_aws; "
+CDKTN = {"PAYMENT_ENGINE": "cdktn"}
 # name: (interpreter flags, code, extra environment). ``-OO`` is what `make synth` and `cdktf synth` run: it
 # skips the provider's per-argument runtime type checks (``if __debug__:`` blocks) and docstrings; the tests
-# run without it.
+# run without it. Variants whose environment selects cdktn run on engines/cdktn/.venv.
 VARIANTS: dict[str, tuple[tuple[str, ...], str, dict[str, str]]] = {
-    "fast": (("-OO",), SYNTH, {}),
-    "fast, no -O": ((), SYNTH, {}),
-    "two processes": (("-OO",), SYNTH, {"PAYMENT_JSII_IN_PROCESS": "0"}),
-    "naive": ((), NAIVE_IMPORT + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0", "PAYMENT_GC_FREEZE": "0"}),
-    "naive, GC frozen": ((), NAIVE_IMPORT + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
-    "python-only": (("-OO",), SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
-    "import floor": (("-OO",), "import payment_infra.aws", {}),
+    "fast": (("-OO",), ACCELERATE + SYNTH, {}),
+    "fast, no -O": ((), ACCELERATE + SYNTH, {}),
+    "two processes": (("-OO",), ACCELERATE + SYNTH, {"PAYMENT_JSII_IN_PROCESS": "0"}),
+    "python-only": (("-OO",), ACCELERATE + SYNTH, {"PAYMENT_LAZY_PROVIDER": "0"}),
+    "naive": ((), SYNTH, {}),
+    "import floor": (("-OO",), ACCELERATE, {}),
+    "cdktn fast": (("-OO",), ACCELERATE + SYNTH, CDKTN),
+    "cdktn naive": ((), SYNTH, CDKTN),
 }
-SYNTH_VARIANTS = ("fast", "fast, no -O", "two processes", "naive", "naive, GC frozen", "python-only")
+SYNTH_VARIANTS = ("fast", "fast, no -O", "two processes", "python-only", "naive", "cdktn fast", "cdktn naive")
+
+
+def interpreter(extra: dict[str, str]) -> Path:
+    return CDKTN_PY if extra.get("PAYMENT_ENGINE") == "cdktn" else VENV_PY
 
 # Runs one command, samples the RSS of its process tree, reports JSON on stdout. A fresh wrapper per run
 # keeps RUSAGE_CHILDREN to that one command (and the descendants it waited for, e.g. the jsii Node process).
@@ -177,7 +185,6 @@ def snapshot_sources(dest: Path) -> None:
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's environment without PAYMENT_* (synth must not pick up a remote backend) plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # -OO runs need their cached .opt-2.pyc, like `make synth`
     env.update(extra or {})
     return env
@@ -213,13 +220,17 @@ def mb(kb: float) -> str:
 
 
 def synth_section(ctx: Context) -> Section:
-    results = {name: Measured() for name in VARIANTS}
-    print(f"synth: warm-up (fills the jsii cache), then {ctx.runs} interleaved runs of {len(VARIANTS)} variants")
-    for flags in ((), ("-OO",)):  # fills the jsii cache and the .pyc / .opt-2.pyc caches
-        measure([str(VENV_PY), *flags, "-c", SYNTH, str(ctx.workdir / f"warmup{''.join(flags)}")], clean_env(), ctx.src)
+    variants = {name: v for name, v in VARIANTS.items() if interpreter(v[2]).exists()}
+    results = {name: Measured() for name in variants}
+    print(f"synth: warm-up (fills the jsii cache), then {ctx.runs} interleaved runs of {len(variants)} variants")
+    for engine in ({}, CDKTN) if CDKTN_PY.exists() else ({},):
+        for flags in ((), ("-OO",)):  # fills the jsii cache and the .pyc / .opt-2.pyc caches
+            warmup = ctx.workdir / f"warmup{''.join(flags)}{'-'.join(engine.values())}"
+            command = [str(interpreter(engine)), *flags, "-c", ACCELERATE + SYNTH, str(warmup)]
+            measure(command, clean_env(engine), ctx.src)
     for run in range(ctx.runs):
-        for name, (flags, code, extra) in VARIANTS.items():
-            cmd = [str(VENV_PY), *flags, "-c", code]
+        for name, (flags, code, extra) in variants.items():
+            cmd = [str(interpreter(extra)), *flags, "-c", code]
             if name in SYNTH_VARIANTS:
                 outdir = ctx.workdir / f"{name.replace(' ', '-')}-{run}"
                 ctx.outdirs.setdefault(name, []).append(outdir)
@@ -227,18 +238,19 @@ def synth_section(ctx: Context) -> Section:
             results[name].samples.append(sample := measure(cmd, clean_env(extra), ctx.src))
             print(f"  run {run + 1}/{ctx.runs} {name:<13} {sample.wall:6.2f} s  tree {mb(sample.tree_kb)}")
 
-    reference = ctx.outdirs["fast"][0]
     compared = 0
-    for name in SYNTH_VARIANTS:
+    for name in (v for v in SYNTH_VARIANTS if v in variants):
+        reference_name = "cdktn fast" if name.startswith("cdktn") else "fast"
+        reference = ctx.outdirs[reference_name][0]
         for outdir in ctx.outdirs[name]:
             diff = differences(reference, outdir)
             if diff:
-                raise SystemExit(f"bench: cdktf.out of {name} ({outdir}) differs from fast ({reference}): {diff[:10]}")
+                raise SystemExit(f"bench: cdktf.out of {name} ({outdir}) differs from {reference_name}: {diff[:10]}")
             compared += 1
 
     fast_wall = results["fast"].median("wall")
     rows = []
-    for name in VARIANTS:
+    for name in variants:
         r = results[name]
         rows.append((
             name,
@@ -248,25 +260,31 @@ def synth_section(ctx: Context) -> Section:
             mb(r.median("max_kb")),
         ))
     naive = results["naive"]
+    cdktn_note = (
+        f"cdktn fast / fast: **{results['cdktn fast'].median('wall') / fast_wall:.2f}x** wall time; cdktn naive / "
+        f"cdktn fast: {results['cdktn naive'].median('wall') / results['cdktn fast'].median('wall'):.1f}x."
+        if "cdktn fast" in results
+        else "cdktn variants skipped: engines/cdktn/.venv is missing (`make bench` installs it)."
+    )
     return Section(
         "Synth of all three stacks",
         ("variant", "wall time", "vs fast", "peak RSS (tree)", "peak RSS (largest process)"),
         rows,
         [
             f"naive / fast: **{naive.median('wall') / fast_wall:.1f}x** wall time, "
-            f"{naive.median('tree_kb') / results['fast'].median('tree_kb'):.1f}x peak tree RSS; "
-            f"naive with our GC freeze / fast: {results['naive, GC frozen'].median('wall') / fast_wall:.1f}x.",
-            f"Byte-identical `cdktf.out`: yes ({compared} outdirs of every synth variant compared file by "
-            "file, assets included).",
+            f"{naive.median('tree_kb') / results['fast'].median('tree_kb'):.1f}x peak tree RSS.",
+            cdktn_note,
+            f"Byte-identical `cdktf.out`: yes ({compared} outdirs compared file by file, assets included: every "
+            "cdktf variant with fast, every cdktn variant with cdktn fast).",
             "fast = `make synth`: `python -OO` (skips the provider's runtime argument type checks and docstrings; "
-            "the tests run "
-            "without `-O`), provider registered without its root `__init__`, lazy jsii `require` (with a warm-up of "
-            "the namespaces `payment_infra/aws.py` imports), jsii kernel in one Node process.",
+            "the tests run without `-O`) and `payment_infra.accelerate.enable()`: provider registered without its "
+            "root `__init__`, lazy jsii `require` (with a warm-up of the namespaces `payment_infra/aws.py` "
+            "imports), jsii kernel in one Node process, imports frozen out of garbage collection.",
             "two processes = fast with `PAYMENT_JSII_IN_PROCESS=0` (jsii's relaying wrapper plus its kernel child).",
-            "naive = a plain CDKTF app: the provider's root `__init__`, eager jsii `require`, none of our measures. "
-            "naive, GC frozen = the same plus `payment_infra/aws.py`'s `gc.freeze()`, which mostly makes its exit "
-            "cheaper.",
-            "import floor = `import payment_infra.aws`: Python + jsii kernel start + provider assembly load, no synth.",
+            "naive = no accelerator (as if `payment_infra/accelerate` were deleted): the provider's root "
+            "`__init__`, eager jsii `require`, what a plain CDKTF app does.",
+            "import floor = `accelerate.enable()` alone: Python + jsii kernel start + assembly loads, no synth.",
+            "cdktn = the same on CDK Terrain (`PAYMENT_ENGINE=cdktn`, engines/cdktn/.venv).",
         ],
     )
 
@@ -440,7 +458,7 @@ def tool_versions() -> str:
 
     return (
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {first_line([str(VENV_PY), '--version'])[7:]}, "
-        f"Node {first_line(['node', '--version'])}"
+        f"Node {first_line([os.environ.get('JSII_NODE', 'node'), '--version'])} (jsii kernel)"
     )
 
 

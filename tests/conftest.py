@@ -1,7 +1,7 @@
 """Session-wide fixtures: the app is synthesized once and every infra test reads the parsed JSON.
 
-``payment_infra`` is imported before anything touches cdktf so the lazy provider preload is in place
-when the jsii kernel starts (see payment_infra/aws.py).
+The synth accelerator is enabled before anything imports the framework (which starts the jsii kernel), as
+``main.py`` does; without its folder the suite runs the stock, slower way.
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ from pathlib import Path
 
 import pytest
 
-import payment_infra  # noqa: F401  (first: sets up the jsii kernel environment)
+try:
+    import payment_infra.accelerate as accelerate
+except ModuleNotFoundError as missing:  # the accelerator folder was deleted: the app works, slower
+    if missing.name != "payment_infra.accelerate":
+        raise
+    accelerate = None
+
+ACCELERATION = accelerate.enable() if accelerate is not None else None
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("dev", "staging", "prod")
+ACCOUNT_STACK = "payment-account"  # the account baseline, synthesized beside the environments
 
-# Synth must not depend on the developer's shell: no remote backend, default region.
-_SYNTH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
+# Synth must not depend on the developer's shell: no remote backend, default region (the engine is kept).
+_SYNTH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_") or k == "PAYMENT_ENGINE"}
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +45,12 @@ def stacks(synth_dir: Path) -> dict[str, dict]:
     return {
         env: json.loads((synth_dir / "stacks" / f"payment-{env}" / "cdk.tf.json").read_text()) for env in ENVIRONMENTS
     }
+
+
+@pytest.fixture(scope="session")
+def account_stack(synth_dir: Path) -> dict:
+    """The parsed ``payment-account`` stack (account singletons)."""
+    return json.loads((synth_dir / "stacks" / ACCOUNT_STACK / "cdk.tf.json").read_text())
 
 
 @pytest.fixture(scope="session", params=ENVIRONMENTS)

@@ -3,8 +3,8 @@
 Pure data (no AWS imports) so that the CDKTF code can import it. The
 infrastructure creates one Lambda per ``FunctionSpec``, sets ``COMMON_ENVIRONMENT``
 plus ``environment`` on it and grants IAM per variable, and routes API Gateway
-methods by ``ROUTES``. Tests check this file against ``openapi.json`` and against
-the settings each handler reads.
+methods by ``ROUTES``. Tests check this file against ``openapi.json``, against
+the settings each handler reads and against the AWS clients each handler creates.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ class FunctionSpec:
     environment: tuple[str, ...]
     """Variables this handler requires beyond ``COMMON_ENVIRONMENT``."""
     timeout_seconds: int
+    aws_services: tuple[str, ...] = ()
+    """AWS services this function's code calls (boto3 service names): the VPC gets an endpoint for each."""
 
+
+# The largest request body the API accepts (413 above it); the WAF's body-size rule enforces the same limit.
+MAX_REQUEST_BODY_BYTES = 16 * 1024
 
 # Function names (``FunctionSpec.name``): every other module refers to a function by these constants.
 TRANSACTIONS = "transactions"
@@ -81,6 +86,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Payment API: create (idempotent), get and list transactions",
         environment=(TRANSACTIONS_TABLE, IDEMPOTENCY_TABLE, QUEUE_URL, IDEMPOTENCY_TTL_SECONDS, API_CLIENTS),
         timeout_seconds=15,
+        aws_services=("dynamodb", "sqs"),
     ),
     FunctionSpec(
         name=STATUS,
@@ -88,6 +94,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Payment API: settlement status of one transaction",
         environment=(TRANSACTIONS_TABLE, API_CLIENTS),
         timeout_seconds=10,
+        aws_services=("dynamodb",),
     ),
     FunctionSpec(
         name=HEALTH,
@@ -102,6 +109,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="SQS FIFO consumer: starts one workflow execution per transaction (named after its id)",
         environment=(STATE_MACHINE_ARN,),
         timeout_seconds=60,
+        aws_services=("stepfunctions",),
     ),
     FunctionSpec(
         name=BATCH_IMPORT,
@@ -109,6 +117,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="S3 imports/<client>/*.csv: one transaction per valid row, report under reports/<client>/",
         environment=(TRANSACTIONS_TABLE, QUEUE_URL, IMPORT_BUCKET, API_CLIENTS),
         timeout_seconds=300,
+        aws_services=("dynamodb", "sqs", "s3"),
     ),
     FunctionSpec(
         name=WORKFLOW_VALIDATE,
@@ -116,6 +125,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Step Functions: check a transaction can be processed",
         environment=(TRANSACTIONS_TABLE,),
         timeout_seconds=10,
+        aws_services=("dynamodb",),
     ),
     FunctionSpec(
         name=WORKFLOW_PROCESS,
@@ -123,6 +133,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Step Functions: settle a transaction and write its receipt, or mark it failed",
         environment=(TRANSACTIONS_TABLE, RECEIPTS_BUCKET),
         timeout_seconds=30,
+        aws_services=("dynamodb", "s3"),
     ),
 )
 

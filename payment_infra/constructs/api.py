@@ -12,10 +12,8 @@ from collections.abc import Mapping
 
 from constructs import Construct
 
-from payment_infra import policies
 from payment_infra.application import functions_module, openapi_document
 from payment_infra.aws import (
-    ApiGatewayAccount,
     ApiGatewayDeployment,
     ApiGatewayMethodSettings,
     ApiGatewayMethodSettingsSettings,
@@ -28,8 +26,6 @@ from payment_infra.aws import (
     ApiGatewayUsagePlanKey,
     ApiGatewayUsagePlanQuotaSettings,
     ApiGatewayUsagePlanThrottleSettings,
-    IamRole,
-    IamRolePolicyAttachment,
     LambdaPermission,
 )
 from payment_infra.compact_json import compact_json
@@ -59,7 +55,6 @@ ACCESS_LOG_FORMAT = compact_json(
         "xrayTraceId": "$context.xrayTraceId",
     }
 )
-PUSH_TO_CLOUDWATCH = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
 class PaymentRestApi(Construct):
@@ -119,9 +114,8 @@ class PaymentRestApi(Construct):
             name=f"API-Gateway-Execution-Logs_{self.rest_api_id}/{config.name}",
             key_arn=logs_key.arn,
         )
-        stage_dependencies = [execution_logs]
-        if config.manage_apigateway_account:
-            stage_dependencies.append(self._account_logging_role(ctx))
+        # API Gateway writes these logs through the region's CloudWatch role, an account singleton set by the
+        # account baseline stack (payment-account), which is applied before any environment.
         stage = ApiGatewayStage(
             self,
             "stage",
@@ -135,7 +129,7 @@ class PaymentRestApi(Construct):
             access_log_settings=ApiGatewayStageAccessLogSettings(
                 destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
-            depends_on=stage_dependencies,
+            depends_on=[execution_logs],
         )
         self.stage_name = stage.stage_name
         ApiGatewayMethodSettings(
@@ -204,20 +198,3 @@ class PaymentRestApi(Construct):
                 usage_plan_id=plan.id,
             )
         return plan.id
-
-    def _account_logging_role(self, ctx: DeploymentContext) -> ApiGatewayAccount:
-        """The region-wide API Gateway setting naming the role that writes logs to CloudWatch.
-
-        One per account and region: when several environments share an account, only one stack may manage it
-        (``PAYMENT_MANAGE_APIGATEWAY_ACCOUNT=false`` on the others), or the last deploy wins and destroying
-        that environment would break logging of the others.
-        """
-        role = IamRole(
-            self,
-            "cloudwatch_role",
-            name=ctx.naming.name("payment-apigateway-cloudwatch"),
-            description="Lets API Gateway write execution and access logs to CloudWatch Logs",
-            assume_role_policy=policies.assume_role_policy("apigateway.amazonaws.com", source_account=ctx.account_id),
-        )
-        IamRolePolicyAttachment(self, "cloudwatch_role_policy", role=role.name, policy_arn=PUSH_TO_CLOUDWATCH)
-        return ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)

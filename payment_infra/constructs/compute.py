@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from cdktf import AssetType, TerraformAsset
 from constructs import Construct
 
 from payment_infra import policies
@@ -25,6 +24,7 @@ from payment_infra.aws import LambdaEventSourceMapping
 from payment_infra.config import METRICS_NAMESPACE, SERVICE_NAME
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.context import DeploymentContext
+from payment_infra.framework import AssetType, TerraformAsset
 from payment_infra.lambda_package import build_lambda_package
 from payment_infra.permissions import Resource, function_statements
 
@@ -73,12 +73,11 @@ class Compute(Construct):
         missing_settings = app.SETTING_VARIABLES - set(settings)
         if missing_settings:
             raise ValueError(f"SETTING_VARIABLES the infrastructure does not set: {sorted(missing_settings)}")
-        api_functions = set(app.ROUTES.values())
 
         self._ctx, self._placement, self._failure_queue, self._settlement_queue = (
             ctx, placement, failure_queue, settlement_queue
         )
-        self._common, self._settings, self._api_functions = common, settings, api_functions
+        self._common, self._settings = common, settings
         self._app = app
         self._package_path, self._package_hash = package_path, package.content_hash
         self.functions: dict[str, PaymentFunction] = {}
@@ -128,11 +127,7 @@ class Compute(Construct):
                 policies.allow(list(CONSUME_ACTIONS), [queue.arn], sid="ConsumeSettlementQueue"),
                 policies.allow(["kms:Decrypt"], [queue.key_arn], sid="DecryptSettlementQueue"),
             ]
-        concurrency = (
-            config.lambda_.reserved_concurrency
-            if spec.name in self._api_functions
-            else config.lambda_.worker_reserved_concurrency
-        )
+        concurrency = config.reserved_concurrency_of(spec.name)
         self.functions[spec.name] = PaymentFunction(
             self,
             spec.name.replace("-", "_"),

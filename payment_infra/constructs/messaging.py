@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from payment_infra import policies
-from payment_infra.aws import SnsTopic, SnsTopicPolicy, SnsTopicSubscription, SqsQueue, SqsQueuePolicy
+from payment_infra.aws import (
+    SnsTopic,
+    SnsTopicPolicy,
+    SnsTopicSubscription,
+    SqsQueue,
+    SqsQueuePolicy,
+    SqsQueueRedriveAllowPolicy,
+)
 from payment_infra.compact_json import compact_json
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.context import DeploymentContext
@@ -71,8 +78,14 @@ class Messaging(Construct):
             **encrypted,
         )
         queue_ref = QueueRef.of(queue)
-        # Only the settlement queue may use the DLQ.
-        dlq.redrive_allow_policy = compact_json({"redrivePermission": "byQueue", "sourceQueueArns": [queue_ref.arn]})
+        # Only the settlement queue may use the DLQ. A resource of its own: written on the DLQ itself, the queue
+        # (whose redrive policy names the DLQ) and the DLQ would reference each other, and Terraform refuses a cycle.
+        SqsQueueRedriveAllowPolicy(
+            self,
+            "dlq_redrive_allow_policy",
+            queue_url=dlq_ref.url,
+            redrive_allow_policy=compact_json({"redrivePermission": "byQueue", "sourceQueueArns": [queue_ref.arn]}),
+        )
         failures = SqsQueue(
             self,
             "failures",

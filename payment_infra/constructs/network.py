@@ -1,11 +1,14 @@
 """The private network of the payment Lambdas: no route to or from the internet, AWS services via endpoints.
 
-Layout (``VPC_CIDR`` split into /20s, one private subnet per AZ):
+Layout (the deployment's ``vpc_cidr`` from the config, split into /20s, one private subnet per AZ):
 
 * no public subnet, internet gateway, NAT gateway or Elastic IP: every AWS API the functions call is
   reached through a VPC endpoint, so there is no egress path for exfiltrated data;
 * gateway endpoints (free) for S3 and DynamoDB on the private route table;
-* interface endpoints with private DNS for SQS, SNS, KMS, Step Functions, X-Ray and CloudWatch Logs;
+* interface endpoints with private DNS only for the services function code calls (``aws_services`` of each
+  ``FunctionSpec`` in the application contract, minus the gateway services): today SQS and SNS. KMS decryption
+  of environment variables, log delivery, X-Ray traces and the SQS event source are done by AWS services
+  outside the VPC, so they need no endpoint (each interface endpoint costs per AZ-hour, see scripts/cost.py);
 * the Lambda security group may only open HTTPS to the interface endpoints' security group and to the
   S3/DynamoDB prefix lists; the endpoints' group only accepts HTTPS from the Lambda group;
 * the VPC's default security group is emptied (nothing should use it, and anything that does gets no traffic);
@@ -26,10 +29,10 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
-from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
 from constructs import Construct
 
 from payment_infra import policies
+from payment_infra.application import functions_module
 from payment_infra.aws import (
     DataAwsAvailabilityZones,
     DataAwsAvailabilityZonesFilter,
@@ -46,28 +49,33 @@ from payment_infra.aws import (
     VpcSecurityGroupEgressRule,
     VpcSecurityGroupIngressRule,
 )
+from payment_infra.config import VPC_AZ_COUNT, VPC_SUBNET_PREFIX
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
+from payment_infra.framework import Fn, Op, Precondition, TerraformResourceLifecycle
 
-# Not in config.py on purpose: the range only has to be unique among VPCs that may ever be peered or
-# attached to a transit gateway, and changing it replaces the whole network. 10.40.0.0/16 leaves room for
-# 16 /20 subnets (4,091 usable addresses each; Lambda ENIs are shared per subnet + security group).
-VPC_CIDR = "10.40.0.0/16"
-SUBNET_PREFIX = 20
-# Two AZs is the spec's minimum and what Lambda needs for AZ resilience; each extra AZ adds one ENI (and its
-# hourly charge) per interface endpoint. Raise it here; the CIDR plan has room for 16.
-AZ_COUNT = 2
+# The subnet plan lives in config.py (validated with each deployment's vpc_cidr): a /16 holds 16 /20 subnets
+# (4,091 usable addresses each; Lambda ENIs are shared per subnet + security group).
+SUBNET_PREFIX = VPC_SUBNET_PREFIX
+AZ_COUNT = VPC_AZ_COUNT
 HTTPS = 443
 GATEWAY_SERVICES = ("s3", "dynamodb")
-INTERFACE_SERVICES = ("sqs", "sns", "kms", "states", "xray", "logs")
+# boto3 service name -> the endpoint service suffix, where they differ (com.amazonaws.<region>.<suffix>).
+ENDPOINT_SERVICE_NAMES = {"stepfunctions": "states"}
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 CANDIDATE_ZONE_NUMBERS = (1, 2, 3)
 _DIRECTIONS = {"northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
                "north": "n", "south": "s", "east": "e", "west": "w", "central": "c"}  # fmt: skip
 
 
-def private_subnet_cidrs(count: int = AZ_COUNT, vpc_cidr: str = VPC_CIDR, prefix: int = SUBNET_PREFIX) -> list[str]:
+def interface_services() -> tuple[str, ...]:
+    """The endpoint services the functions call from the VPC that no gateway endpoint serves, sorted."""
+    called = {service for spec in functions_module().FUNCTIONS for service in spec.aws_services}
+    return tuple(sorted(ENDPOINT_SERVICE_NAMES.get(s, s) for s in called if s not in GATEWAY_SERVICES))
+
+
+def private_subnet_cidrs(vpc_cidr: str, count: int = AZ_COUNT, prefix: int = SUBNET_PREFIX) -> list[str]:
     """The first ``count`` /``prefix`` blocks of ``vpc_cidr``: ``["10.40.0.0/20", "10.40.16.0/20", ...]``."""
     blocks = list(itertools.islice(ipaddress.ip_network(vpc_cidr).subnets(new_prefix=prefix), count))
     if len(blocks) < count:
@@ -120,7 +128,7 @@ class Network(Construct):
         vpc = Vpc(
             self,
             "vpc",
-            cidr_block=VPC_CIDR,
+            cidr_block=ctx.config.vpc_cidr,
             enable_dns_support=True,  # both required for private DNS of interface endpoints
             enable_dns_hostnames=True,
             tags={"Name": naming.name("payment-vpc")},
@@ -153,7 +161,7 @@ class Network(Construct):
         route_table_id = route_table.id
         zone_ids = zones.zone_ids
         subnet_ids = []
-        for index, cidr in enumerate(private_subnet_cidrs()):
+        for index, cidr in enumerate(private_subnet_cidrs(ctx.config.vpc_cidr)):
             subnet = Subnet(
                 self,
                 f"private_subnet_{index}",
@@ -233,7 +241,7 @@ class Network(Construct):
             self.gateway_endpoint_ids[service] = endpoint.id
 
         self.interface_endpoint_ids = {}
-        for service in INTERFACE_SERVICES:
+        for service in interface_services():
             endpoint = VpcEndpoint(
                 self,
                 f"{service}_interface_endpoint",

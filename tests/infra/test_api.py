@@ -33,9 +33,13 @@ def test_request_validation_and_api_keys(stack: dict) -> None:
     assert body["x-amazon-apigateway-request-validators"]["body-and-parameters"] == {
         "validateRequestBody": True, "validateRequestParameters": True,
     }  # fmt: skip
-    assert body["security"] == [{"api_key": []}]
+    # API Gateway ignores a document-level `security` on import: the key requirement is on each operation.
+    assert "security" not in body
     assert body["components"]["securitySchemes"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
     assert body["paths"]["/health"]["get"]["security"] == []
+    for method, path in functions_module().ROUTES:
+        if (method, path) != ("GET", "/health"):
+            assert body["paths"][path][method.lower()]["security"] == [{"api_key": []}], (method, path)
     post = body["paths"]["/transactions"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CreateTransactionRequest"}
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post["parameters"])
@@ -105,11 +109,17 @@ def test_deployment_redeploys_on_body_change(stack: dict) -> None:
     assert deployment["lifecycle"] == {"create_before_destroy": True}
 
 
-def test_account_cloudwatch_role(stack: dict) -> None:
-    account = only(stack, "aws_api_gateway_account")
+def test_account_cloudwatch_role_is_in_the_account_stack_only(stack: dict, account_stack: dict) -> None:
+    assert "aws_api_gateway_account" not in stack["resource"]
+    account = only(account_stack, "aws_api_gateway_account")
     role_key = account["cloudwatch_role_arn"].split(".")[1]
-    trust = json.loads(resources(stack, "aws_iam_role")[role_key]["assume_role_policy"])
+    role = resources(account_stack, "aws_iam_role")[role_key]
+    trust = json.loads(role["assume_role_policy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"].startswith("${data.aws_caller_identity.")
+    assert role["name"] == "payment-apigateway-cloudwatch"
+    (attachment,) = resources(account_stack, "aws_iam_role_policy_attachment").values()
+    assert attachment["policy_arn"].endswith(":policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
 
 
 def test_lambda_permissions_are_scoped_to_each_route(stack: dict, env: str) -> None:

@@ -23,8 +23,7 @@ CLIENTS = (
 @pytest.fixture(scope="module")
 def two_clients(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The dev stack with two clients, synthesized once for this module."""
-    from cdktf import App
-
+    from payment_infra.framework import App
     from payment_infra.stack import PaymentStack
 
     outdir: Path = tmp_path_factory.mktemp("clients.out")

@@ -12,6 +12,9 @@ from tests.infra.synth_helpers import policy, ref, resources
 
 MEMORY = {"dev": 512, "staging": 1024, "prod": 2048}
 API_CONCURRENCY = {"dev": 10, "staging": 50, "prod": 200}
+# Sized by need (issue 14): a liveness probe and the queue-paced workers reserve little.
+HEALTH_CONCURRENCY = {"dev": 1, "staging": 2, "prod": 5}
+WORKER_CONCURRENCY = {"dev": 2, "staging": 5, "prod": 20}
 LOG_DAYS = {"dev": 7, "staging": 14, "prod": 30}
 SPECS = {spec.name: spec for spec in functions_module().FUNCTIONS}
 
@@ -32,8 +35,10 @@ def test_function_settings(stack: dict, env: str, name: str) -> None:
     assert fn["runtime"] == "python3.12" and fn["architectures"] == ["arm64"]
     assert fn["memory_size"] == MEMORY[env]
     assert fn["timeout"] == spec.timeout_seconds
-    api_functions = set(functions_module().ROUTES.values())
-    expected_concurrency = API_CONCURRENCY[env] if name in api_functions else (20 if env == "prod" else 5)
+    expected_concurrency = (
+        API_CONCURRENCY[env] if name in {"transactions", "status"} else HEALTH_CONCURRENCY[env] if name == "health"
+        else WORKER_CONCURRENCY[env]
+    )  # fmt: skip
     assert fn["reserved_concurrent_executions"] == expected_concurrency
     assert fn["tracing_config"] == {"mode": "Active"}
     assert len(fn["vpc_config"]["subnet_ids"]) >= 2 and len(fn["vpc_config"]["security_group_ids"]) == 1

@@ -12,7 +12,9 @@ from payment_infra.config import (
     ClientSettings,
     ConfigError,
     EnvironmentConfig,
+    check_deployments,
     describe,
+    load_account_config,
     load_config,
     with_overrides,
 )
@@ -180,13 +182,6 @@ def test_describe_flattens_every_setting() -> None:
     assert flat["api.quota_per_day"] == 10_000_000
 
 
-def test_apigateway_account_toggle_from_environment() -> None:
-    assert load_config("dev", environ={}).manage_apigateway_account is True
-    assert load_config("dev", environ={"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "false"}).manage_apigateway_account is False
-    message = str(_error(load_config, "dev", environ={"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "sometimes"}))
-    assert "PAYMENT_MANAGE_APIGATEWAY_ACCOUNT = 'sometimes'" in message
-
-
 # --- settings moved into the config (issue 18) -----------------------------------------------------------------
 
 
@@ -290,3 +285,93 @@ def test_reserved_client_names_match_the_functions() -> None:
 
     assert config.RESERVED_CLIENT_NAMES == (NO_API_KEY_CLIENT,)
     assert config.CLIENT_NAME_PATTERN.pattern == CLIENT_NAME_PATTERN.pattern
+
+
+# ---- what the deployments of one account must respect together --------------------------------------------
+
+
+def _all(environ: dict[str, str] | None = None) -> list[EnvironmentConfig]:
+    return [load_config(name, environ={} if environ is None else environ) for name in ("dev", "staging", "prod")]
+
+
+def test_reserved_concurrency_is_sized_by_need_and_leaves_room_in_the_default_quota() -> None:
+    totals = {config.name: config.reserved_concurrency_total for config in _all()}
+    # 7 functions: transactions + status from the matrix, health, 4 workers.
+    assert totals == {"dev": 2 * 10 + 1 + 4 * 2, "staging": 2 * 50 + 2 + 4 * 5, "prod": 2 * 200 + 5 + 4 * 20}
+    account = load_account_config({})
+    assert account.lambda_concurrency_quota == 1000 and account.reservable_concurrency == 900
+    assert sum(totals.values()) <= account.reservable_concurrency - 200  # room to spare for the next function
+    check_deployments(_all(), account)
+
+
+def test_reservations_beyond_the_account_quota_fail_with_one_clear_message() -> None:
+    configs = _all()
+    prod = configs[2]
+    configs[2] = with_overrides(prod, lambda_=dataclasses.replace(prod.lambda_, worker_reserved_concurrency=100))
+    error = _error(check_deployments, configs, load_account_config({}))
+    assert len(error.problems) == 1
+    message = str(error)
+    assert "invalid configuration for account 'account'" in message
+    assert "reserved concurrency of all deployments" in message and "956 (dev 29 + staging 122 + prod 805)" in message
+    assert "at most 900" in message and "lambda_concurrency_quota (1000" in message
+
+
+def test_a_smaller_account_quota_is_a_documented_setting() -> None:
+    account = load_account_config({"PAYMENT_LAMBDA_CONCURRENCY_QUOTA": "500"})
+    assert account.reservable_concurrency == 400
+    assert "at most 400" in str(_error(check_deployments, _all(), account))
+    assert "PAYMENT_LAMBDA_CONCURRENCY_QUOTA = 'lots'" in str(
+        _error(load_account_config, {"PAYMENT_LAMBDA_CONCURRENCY_QUOTA": "lots"})
+    )
+    assert "lambda_concurrency_quota = 100" in str(
+        _error(load_account_config, {"PAYMENT_LAMBDA_CONCURRENCY_QUOTA": "100"})
+    )
+
+
+def test_vpc_cidrs_are_distinct_per_environment() -> None:
+    cidrs = [config.vpc_cidr for config in _all()]
+    assert cidrs == ["10.40.0.0/16", "10.41.0.0/16", "10.42.0.0/16"]
+    configs = _all()
+    configs[1] = with_overrides(configs[1], vpc_cidr="10.40.128.0/17")
+    message = str(_error(check_deployments, configs, load_account_config({})))
+    assert "staging.vpc_cidr = '10.40.128.0/17': allowed a range not overlapping dev's 10.40.0.0/16" in message
+
+
+@pytest.mark.parametrize(
+    ("cidr", "allowed"),
+    [
+        ("8.8.0.0/16", "private (RFC 1918)"),
+        ("10.40.0.0/24", "a prefix from /16 to /19"),
+        ("10.0.0.0/8", "a prefix from /16 to /19"),
+        ("10.40.0.1/16", "no host bits set"),
+        ("not-a-cidr", "an IPv4 network"),
+    ],
+)
+def test_bad_vpc_cidr_is_rejected(cidr: str, allowed: str) -> None:
+    config = load_config("dev", environ={})
+    message = str(_error(with_overrides, config, vpc_cidr=cidr))
+    assert f"vpc_cidr = {cidr!r}" in message and allowed in message
+
+
+def test_deployments_must_share_the_account_stack_region() -> None:
+    configs = _all()
+    configs[0] = with_overrides(configs[0], region="us-east-1", fallback_region="us-west-2")
+    assert "dev.region = 'us-east-1': allowed the account baseline's region (ap-northeast-2)" in str(
+        _error(check_deployments, configs, load_account_config({}))
+    )
+
+
+@pytest.mark.parametrize("name", ["dev", "staging", "prod"])
+def test_waf_rate_limit_covers_one_clients_usage_plan(name: str) -> None:
+    api = load_config(name, environ={}).api
+    assert api.waf_evaluation_window_seconds == 300
+    assert api.waf_rate_limit_per_ip >= api.throttle_rate_limit * 300 + api.throttle_burst_limit
+
+
+def test_waf_rate_limit_below_the_usage_plan_is_rejected() -> None:
+    config = load_config("prod", environ={})
+    message = str(_error(with_overrides, config, api=dataclasses.replace(config.api, waf_rate_limit_per_ip=2_000)))
+    assert "api.waf_rate_limit_per_ip = 2000: allowed an integer from 3,005,000 to 2,000,000,000" in message
+    assert "10,000/s x 300 s + burst 5,000" in message
+    window = str(_error(with_overrides, config, api=dataclasses.replace(config.api, waf_evaluation_window_seconds=30)))
+    assert "api.waf_evaluation_window_seconds = 30: allowed one of WAF's windows 60, 120, 300, 600" in window

@@ -1,4 +1,4 @@
-"""The preload that runs the jsii kernel in the Node process Python starts (payment_infra/jsii_in_process_preload.js).
+"""The preload that runs the jsii kernel in the Node process Python starts (payment_infra/accelerate/jsii_in_process_preload.js).
 
 A fake jsii runtime stands in for the real one: ``bin/jsii-runtime.js`` (the relaying wrapper) and
 ``lib/program.js`` (the kernel, here an echo that speaks on the descriptors its config names).
@@ -18,13 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from payment_infra import aws
+from payment_infra import accelerate
+from payment_infra.engine import ENGINE
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is required by cdktf itself")
 
 WRAPPER = 'process.stdout.write("wrapper ran\\n");\n'
+JSII_VERSION = accelerate.WRITTEN_FOR["jsii_in_process_preload.js"]["written_for"][ENGINE.name]["jsii"]
 PROGRAM = """
+const manifest = {"name":"@jsii/runtime","version":"JSII_VERSION"};  // as bundled in jsii's program.js
 const fs = require('fs');
 const path = require('path');
 const channel = {errorFD:2,readFD:3,writeFD:3};  // as minified in jsii's bundle
@@ -35,7 +38,7 @@ const flags = process.execArgv.includes('--preserve-symlinks');
 fs.writeSync(channel.writeFD, `echo:${request} dir=${path.basename(__dirname)} preserve=${flags} read=${fs.readSync.name}\\n`);
 console.log('from javascript');
 process.stderr.write('warned\\n');
-"""
+""".replace("JSII_VERSION", JSII_VERSION)
 
 
 def _fake_runtime(root: Path, program: str | None = PROGRAM) -> Path:
@@ -47,10 +50,10 @@ def _fake_runtime(root: Path, program: str | None = PROGRAM) -> Path:
     return root / "bin" / "jsii-runtime.js"
 
 
-def _run(script: Path, stdin: str = "hello\n") -> subprocess.CompletedProcess:
-    env = {**os.environ, "NODE_OPTIONS": ""}
-    assert aws.install_in_process_kernel(env)
-    return subprocess.run([NODE, str(script)], input=stdin, env=env, capture_output=True, text=True, check=True)
+def _run(script: Path, stdin: str = "hello\n", ci: str = "", check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NODE_OPTIONS": "", "CI": ci}
+    assert accelerate.install_in_process_kernel(env)
+    return subprocess.run([NODE, str(script)], input=stdin, env=env, capture_output=True, text=True, check=check)
 
 
 def _framed(stderr: str) -> list[tuple[str, str]]:
@@ -69,8 +72,8 @@ def test_the_kernel_runs_in_the_wrapper_process_on_stdin_and_stdout(tmp_path: Pa
 def test_touching_process_stdin_keeps_the_channel_blocking(tmp_path: Path) -> None:
     """A real process.stdin would make descriptor 0 non-blocking: the kernel's read would fail with EAGAIN."""
     script = _fake_runtime(tmp_path, "process.stdin.resume();\n" + PROGRAM)
-    env = {**os.environ, "NODE_OPTIONS": ""}
-    aws.install_in_process_kernel(env)
+    env = {**os.environ, "NODE_OPTIONS": "", "CI": ""}
+    accelerate.install_in_process_kernel(env)
     with subprocess.Popen(
         [NODE, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
     ) as kernel:
@@ -84,8 +87,8 @@ def test_a_channel_that_is_not_a_pipe_is_read_as_jsii_reads_it(tmp_path: Path) -
     """Polling needs a second description of the same pipe; a file's would have its own offset."""
     request = tmp_path / "request.txt"
     request.write_text("from-a-file\n")
-    env = {**os.environ, "NODE_OPTIONS": ""}
-    aws.install_in_process_kernel(env)
+    env = {**os.environ, "NODE_OPTIONS": "", "CI": ""}
+    accelerate.install_in_process_kernel(env)
     with request.open() as stdin:
         result = subprocess.run(
             [NODE, str(_fake_runtime(tmp_path / "rt"))],
@@ -104,9 +107,21 @@ def test_an_unexpected_kernel_falls_back_to_the_wrapper_and_says_so_once(tmp_pat
     assert result.stderr.count("using jsii's two-process runtime") == 1
 
 
+def test_an_unexpected_kernel_is_an_error_under_ci(tmp_path: Path) -> None:
+    result = _run(_fake_runtime(tmp_path, PROGRAM.replace("readFD:3,writeFD:3}", "readFD:4,writeFD:4}")), ci="true", check=False)
+    assert result.returncode != 0
+    assert "an error because CI=true" in result.stderr and "wrapper ran" not in result.stdout
+
+
+def test_another_jsii_version_falls_back_to_the_wrapper(tmp_path: Path) -> None:
+    result = _run(_fake_runtime(tmp_path, PROGRAM.replace(JSII_VERSION, "9.9.9")))
+    assert result.stdout == "wrapper ran\n"
+    assert f"jsii is 9.9.9, jsii_in_process_preload.js was written for {JSII_VERSION}" in result.stderr
+
+
 def test_without_preserve_symlinks_the_wrapper_runs(tmp_path: Path) -> None:
     """In one process the flag must come from NODE_OPTIONS: without it cached packages would not resolve."""
-    env = {**os.environ, "NODE_OPTIONS": f"--require={aws.IN_PROCESS_SCRIPT}"}
+    env = {**os.environ, "NODE_OPTIONS": f"--require={accelerate.IN_PROCESS_PRELOAD}", "CI": ""}
     script = _fake_runtime(tmp_path)
     result = subprocess.run([NODE, str(script)], input="hello\n", env=env, capture_output=True, text=True, check=True)
     assert result.stdout == "wrapper ran\n"
@@ -133,24 +148,25 @@ def test_the_installed_jsii_runtime_has_the_expected_shape() -> None:
 
     program = importlib.resources.files(embedded).joinpath("lib__program.js").read_text()
     assert program.count("readFD:3,writeFD:3}") == 1
+    assert f'"name":"@jsii/runtime","version":"{JSII_VERSION}"' in program  # the version written_for.json lists
 
 
 def test_a_similar_user_flag_does_not_hide_the_one_the_kernel_needs() -> None:
     env = {"NODE_OPTIONS": '--preserve-symlinks-main --require "/a b/user.js"'}
-    aws.install_in_process_kernel(env)
+    accelerate.install_in_process_kernel(env)
     assert shlex.split(env["NODE_OPTIONS"])[3] == "--preserve-symlinks"
 
 
 def test_install_adds_the_flag_and_the_preload_once_and_can_be_switched_off() -> None:
     env = {"NODE_OPTIONS": "--max-old-space-size=4096"}
-    assert aws.install_in_process_kernel(env)
-    assert aws.install_in_process_kernel(env)
+    assert accelerate.install_in_process_kernel(env)
+    assert accelerate.install_in_process_kernel(env)
     assert env["NODE_OPTIONS"].startswith("--max-old-space-size=4096 --preserve-symlinks --require")
-    assert env["NODE_OPTIONS"].count(str(aws.IN_PROCESS_SCRIPT)) == 1
+    assert env["NODE_OPTIONS"].count(str(accelerate.IN_PROCESS_PRELOAD)) == 1
     assert env["NODE_OPTIONS"].count("--preserve-symlinks") == 1
-    for switch in (aws.IN_PROCESS_SWITCH, aws.LAZY_SWITCH):
+    for switch in (accelerate.IN_PROCESS_SWITCH, accelerate.LAZY_SWITCH):
         off = {switch: "0"}
-        assert not aws.install_in_process_kernel(off)
+        assert not accelerate.install_in_process_kernel(off)
         assert "NODE_OPTIONS" not in off
 
 

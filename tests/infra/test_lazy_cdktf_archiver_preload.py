@@ -1,4 +1,4 @@
-"""The preload that defers cdktf's ``require("archiver")`` (payment_infra/lazy_cdktf_archiver_preload.js)."""
+"""The preload that defers cdktf's ``require("archiver")`` (payment_infra/accelerate/lazy_cdktf_archiver_preload.js)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from payment_infra import aws
+from payment_infra import accelerate
+from payment_infra.engine import ENGINES
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is required by cdktf itself")
@@ -34,10 +35,15 @@ console.log(JSON.stringify({atLoad, zipped, registered, loads: globalThis.archiv
 """
 
 
-def _fake_package(root: Path, name: str) -> Path:
+CDKTF = ENGINES["cdktf"]
+WRITTEN_FOR = accelerate.WRITTEN_FOR["lazy_cdktf_archiver_preload.js"]
+
+
+def _fake_package(root: Path, name: str, version: str | None = None) -> Path:
     package = root / "node_modules" / name
     (package / "lib" / "private").mkdir(parents=True)
-    (package / "package.json").write_text(json.dumps({"name": name}))
+    version = version or WRITTEN_FOR["written_for"]["cdktf"]["cdktf"]
+    (package / "package.json").write_text(json.dumps({"name": name, "version": version}))
     (package / "lib" / "private" / "fs.js").write_text(CALLER)
     archiver = root / "node_modules" / "archiver"
     archiver.mkdir(exist_ok=True)
@@ -45,11 +51,15 @@ def _fake_package(root: Path, name: str) -> Path:
     return package / "lib" / "private" / "fs.js"
 
 
+def _run(caller: Path, ci: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "NODE_OPTIONS": "", "CI": ci}
+    accelerate.install_lazy_provider_preload(env, CDKTF)
+    return subprocess.run([NODE, "-e", PROBE, str(caller)], env=env, capture_output=True, text=True)
+
+
 def _probe(caller: Path) -> dict:
-    env = {**os.environ, "NODE_OPTIONS": ""}
-    aws.install_lazy_provider_preload(env)
-    result = subprocess.run([NODE, "-e", PROBE, str(caller)], env=env, capture_output=True, text=True, check=True)
-    assert result.stderr == ""
+    result = _run(caller)
+    assert result.returncode == 0 and result.stderr == ""
     return json.loads(result.stdout)
 
 
@@ -64,7 +74,27 @@ def test_other_packages_get_archiver_as_usual(tmp_path: Path) -> None:
     assert _probe(_fake_package(tmp_path, "not-cdktf"))["atLoad"] == 1
 
 
+def test_another_cdktf_version_gets_archiver_eagerly_and_is_an_error_under_ci(tmp_path: Path) -> None:
+    caller = _fake_package(tmp_path, "cdktf", version="0.99.0")
+    warned = _run(caller)
+    assert json.loads(warned.stdout)["atLoad"] == 1
+    assert "cdktf is 0.99.0, lazy_cdktf_archiver_preload.js was written for" in warned.stderr
+    failed = _run(caller, ci="true")
+    assert failed.returncode != 0 and "an error because CI=true" in failed.stderr
+
+
 def test_install_adds_the_preload_with_the_lazy_provider_one() -> None:
     env: dict[str, str] = {}
-    assert aws.install_lazy_provider_preload(env)
-    assert env["NODE_OPTIONS"].count(str(aws.ARCHIVER_SCRIPT)) == 1
+    assert accelerate.install_lazy_provider_preload(env, CDKTF)
+    assert env["NODE_OPTIONS"].count(str(accelerate.ARCHIVER_PRELOAD)) == 1
+
+
+def test_on_cdktn_the_preload_is_not_installed_and_says_why() -> None:
+    """cdktn zips with fflate: the archiver preload does not apply there, which is reported, not an error."""
+    env: dict[str, str] = {"CI": "true"}
+    assert accelerate.install_lazy_provider_preload(env, ENGINES["cdktn"])
+    assert str(accelerate.ARCHIVER_PRELOAD) not in env["NODE_OPTIONS"]
+    assert str(accelerate.PROVIDER_PRELOAD) in env["NODE_OPTIONS"]
+    _, skipped = accelerate.applicable_preloads(ENGINES["cdktn"])
+    assert skipped == {"lazy_cdktf_archiver_preload.js": WRITTEN_FOR["does_not_apply"]["cdktn"]}
+    assert "fflate" in skipped["lazy_cdktf_archiver_preload.js"]

@@ -25,6 +25,19 @@ def test_fifo_queue_with_dlq_after_three_receives(stack: dict, env: str) -> None
     assert queue["visibility_timeout_seconds"] >= 6 * 60
 
 
+def test_only_the_settlement_queue_may_use_the_dlq_without_a_reference_cycle(stack: dict, env: str) -> None:
+    """The allow policy is its own resource: on the DLQ it would make queue and DLQ reference each other."""
+    dlq_key, dlq = _queue(stack, f"transaction-queue-dlq-{env}.fifo")
+    queue_key, _ = _queue(stack, f"transaction-queue-{env}.fifo")
+    assert "redrive_allow_policy" not in dlq
+    allow = only(stack, "aws_sqs_queue_redrive_allow_policy")
+    assert allow["queue_url"] == ref("aws_sqs_queue", dlq_key, "url")
+    assert json.loads(allow["redrive_allow_policy"]) == {
+        "redrivePermission": "byQueue",
+        "sourceQueueArns": [ref("aws_sqs_queue", queue_key, "arn")],
+    }
+
+
 def test_every_queue_and_topic_is_tls_only(stack: dict) -> None:
     for rtype, field in (("aws_sqs_queue_policy", "policy"), ("aws_sns_topic_policy", "policy")):
         for resource in resources(stack, rtype).values():

@@ -6,11 +6,19 @@ import re
 
 import pytest
 
-from payment_infra.constructs.network import VPC_CIDR, candidate_zone_ids, private_subnet_cidrs, zone_id_prefix
+from payment_infra.config import load_config
+from payment_infra.constructs.network import (
+    candidate_zone_ids,
+    interface_services,
+    private_subnet_cidrs,
+    zone_id_prefix,
+)
 from tests.infra.synth_helpers import logical_id, only, policy, ref, resources
 
 RETENTION_DAYS = {"dev": 7, "staging": 14, "prod": 30}
-INTERFACE_SERVICES = {"sqs", "sns", "kms", "states", "xray", "logs"}
+# What function code calls today from the VPC without a gateway endpoint (lambdas/payments/functions.py).
+INTERFACE_SERVICES = {"sqs", "states"}  # the functions send to SQS and start executions
+VPC_CIDRS = {"dev": "10.40.0.0/16", "staging": "10.41.0.0/16", "prod": "10.42.0.0/16"}
 REGION = "ap-northeast-2"
 ACCOUNT = "${data.aws_caller_identity.payment_api_current_account_9732D2D0.account_id}"
 _ELEMENT = re.compile(r"^\$\{element\(data\.aws_availability_zones\.(\w+)\.zone_ids, (\d+)\)\}$")
@@ -52,13 +60,13 @@ def _endpoints(stack: dict, kind: str) -> dict[str, dict]:
 
 def test_one_vpc_with_dns_and_the_documented_cidr(stack: dict, env: str) -> None:
     vpc = only(stack, "aws_vpc")
-    assert vpc["cidr_block"] == VPC_CIDR
+    assert vpc["cidr_block"] == VPC_CIDRS[env] == load_config(env, environ={}).vpc_cidr
     assert vpc["enable_dns_support"] is True
     assert vpc["enable_dns_hostnames"] is True
     assert vpc["tags"]["Name"] == f"payment-vpc-{env}"
 
 
-def test_private_subnets_in_distinct_pinned_zones(stack: dict) -> None:
+def test_private_subnets_in_distinct_pinned_zones(stack: dict, env: str) -> None:
     subnets = list(resources(stack, "aws_subnet").values())
     assert len(subnets) >= 2
     (zones_key,) = stack["data"]["aws_availability_zones"]
@@ -77,7 +85,7 @@ def test_private_subnets_in_distinct_pinned_zones(stack: dict) -> None:
             f"length(data.aws_availability_zones.{zones_key}.zone_ids) >= {len(subnets)}" in precondition["condition"]
         )
     assert sorted(indexes) == list(range(len(subnets)))  # element() index i < count: every subnet its own zone
-    assert sorted(s["cidr_block"] for s in subnets) == sorted(private_subnet_cidrs(len(subnets)))
+    assert sorted(s["cidr_block"] for s in subnets) == sorted(private_subnet_cidrs(VPC_CIDRS[env], len(subnets)))
 
 
 def test_every_subnet_uses_the_private_route_table_which_has_no_routes(stack: dict) -> None:
@@ -125,7 +133,7 @@ def test_gateway_endpoints_for_s3_and_dynamodb_on_the_private_route_table(stack:
 
 def test_interface_endpoints_with_private_dns_in_the_private_subnets(stack: dict, env: str) -> None:
     interfaces = _endpoints(stack, "Interface")
-    assert set(interfaces) == INTERFACE_SERVICES
+    assert set(interfaces) == INTERFACE_SERVICES == set(interface_services())
     subnets = sorted(ref("aws_subnet", key) for key in resources(stack, "aws_subnet"))
     endpoint_sg = ref("aws_security_group", _sg_key(stack, f"payment-endpoints-{env}"))
     for endpoint in interfaces.values():
@@ -231,9 +239,27 @@ def test_zone_id_prefix(region: str, prefix: str) -> None:
 def test_subnet_plan_is_non_overlapping_and_inside_the_vpc() -> None:
     import ipaddress
 
-    vpc = ipaddress.ip_network(VPC_CIDR)
-    blocks = [ipaddress.ip_network(c) for c in private_subnet_cidrs(16)]
+    cidr = VPC_CIDRS["dev"]
+    vpc = ipaddress.ip_network(cidr)
+    blocks = [ipaddress.ip_network(c) for c in private_subnet_cidrs(cidr, 16)]
     assert all(b.subnet_of(vpc) and b.prefixlen == 20 for b in blocks)
     assert len(set(blocks)) == 16
     with pytest.raises(ValueError, match="only 16"):
-        private_subnet_cidrs(17)
+        private_subnet_cidrs(cidr, 17)
+
+
+def test_interface_endpoints_follow_what_the_functions_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function that starts to call SNS gets its endpoint; gateway services never get one."""
+    import dataclasses
+
+    from payment_infra.application import functions_module
+
+    app = functions_module()
+    changed = tuple(
+        dataclasses.replace(spec, aws_services=(*spec.aws_services, "sns", "s3"))
+        if spec.name == "settlement"
+        else spec
+        for spec in app.FUNCTIONS
+    )
+    monkeypatch.setattr(app, "FUNCTIONS", changed)
+    assert interface_services() == ("sns", "sqs", "states")

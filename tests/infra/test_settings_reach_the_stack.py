@@ -6,10 +6,10 @@ import dataclasses
 import json
 
 import pytest
-from cdktf import Testing as CdktfTesting
 
 from payment_infra.application import functions_module
 from payment_infra.config import AlarmSettings, MessagingSettings, load_config, with_overrides
+from payment_infra.framework import Testing as CdktfTesting
 from payment_infra.stack import PaymentStack
 from tests.infra.synth_helpers import resources
 

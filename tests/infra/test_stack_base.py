@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import Testing as CdktfTesting
 
 from payment_infra.config import load_config
+from payment_infra.framework import Testing as CdktfTesting
 from payment_infra.naming import Naming
 from payment_infra.stack import PaymentStack
 
@@ -85,13 +85,25 @@ def test_naming_rule() -> None:
         Naming("dev").bucket("logs")
 
 
-def test_apigateway_account_setting_can_be_left_to_another_stack() -> None:
-    """The account-wide API Gateway logging role: one stack per account manages it."""
-    managed = _synth_one("dev", {})
-    assert len(managed["resource"]["aws_api_gateway_account"]) == 1
-    (stage,) = managed["resource"]["aws_api_gateway_stage"].values()
-    assert any(d.startswith("aws_api_gateway_account.") for d in stage["depends_on"])
-    unmanaged = _synth_one("staging", {"PAYMENT_MANAGE_APIGATEWAY_ACCOUNT": "false"})
-    assert "aws_api_gateway_account" not in unmanaged["resource"]
-    roles = [r["name"] for r in unmanaged["resource"]["aws_iam_role"].values()]
-    assert "payment-apigateway-cloudwatch-staging" not in roles
+def test_account_baseline_stack_is_synthesized_beside_the_environments(synth_dir, account_stack: dict) -> None:
+    """payment-account: its own provider, default tags and state; environments never own its singletons."""
+    from tests.conftest import ACCOUNT_STACK
+
+    assert sorted(p.name for p in (synth_dir / "stacks").iterdir()) == sorted(
+        [ACCOUNT_STACK, "payment-dev", "payment-staging", "payment-prod"]
+    )
+    (provider,) = account_stack["provider"]["aws"]
+    assert provider["region"] == "ap-northeast-2"
+    assert set(provider["default_tags"][0]["tags"]) >= REQUIRED_TAGS
+    assert account_stack["terraform"]["backend"] == {"local": {"path": "terraform.payment-account.tfstate"}}
+    assert set(account_stack["resource"]) == {"aws_api_gateway_account", "aws_iam_role", "aws_iam_role_policy_attachment"}
+
+
+def test_account_stack_state_key_with_the_s3_backend() -> None:
+    from payment_infra.account_stack import AccountBaselineStack
+    from payment_infra.config import load_account_config
+
+    environ = {"PAYMENT_STATE_BUCKET": "state-bucket"}
+    app = CdktfTesting.app()
+    stack = json.loads(CdktfTesting.synth(AccountBaselineStack(app, load_account_config(environ), environ)))
+    assert stack["terraform"]["backend"]["s3"]["key"] == "payment-api/account/terraform.tfstate"

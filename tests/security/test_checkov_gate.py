@@ -130,3 +130,11 @@ def test_the_gate_fails_when_bucket_versioning_is_suspended(synth_dir: Path, tmp
     assert f"FAILED CKV_AWS_21 aws_s3_bucket.{bucket}" in bites
     assert passes_rc == 0, passes
     assert " 0 failed, 0 stale skips" in passes
+
+
+@pytest.mark.slow
+def test_the_gate_passes_the_account_baseline_stack(synth_dir: Path) -> None:
+    """payment-account is gated like the environments (``make checkov`` gates every synthesized stack)."""
+    returncode, output = _finish(_start_gate(synth_dir / "stacks" / "payment-account"))
+    assert returncode == 0, output
+    assert "checkov payment-account:" in output and " 0 failed, 0 stale skips" in output

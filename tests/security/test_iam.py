@@ -56,7 +56,9 @@ MANAGED_POLICIES_ALLOWED = {
     "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
 }
 # Services whose trust policy must be pinned to this account (confused deputy).
-SOURCE_ACCOUNT_SERVICES = ("states.amazonaws.com", "vpc-flow-logs.amazonaws.com", "apigateway.amazonaws.com")
+SOURCE_ACCOUNT_SERVICES = ("states.amazonaws.com", "vpc-flow-logs.amazonaws.com")
+# The API Gateway CloudWatch role is an account singleton: it lives in the payment-account stack only.
+ACCOUNT_SOURCE_ACCOUNT_SERVICES = ("apigateway.amazonaws.com",)
 KMS_KEY_USE = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
 ACCOUNT_ROOT = re.compile(r"arn:aws:iam::\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}:root")
 
@@ -384,13 +386,13 @@ def test_kms_key_policies_scope_every_service_statement(stack: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
-def trust_problems(stack: dict) -> tuple[list[str], set[str]]:
-    """(unpinned service trusts, services of SOURCE_ACCOUNT_SERVICES seen)."""
+def trust_problems(stack: dict, pinned: tuple[str, ...] = SOURCE_ACCOUNT_SERVICES) -> tuple[list[str], set[str]]:
+    """(unpinned service trusts, services of ``pinned`` seen)."""
     problems, seen = [], set()
     for lid, role in resources_of(stack, "aws_iam_role").items():
         for stmt in statements(json.loads(role["assume_role_policy"])):
             services = set(as_list((stmt.get("Principal") or {}).get("Service")))
-            for service in services & set(SOURCE_ACCOUNT_SERVICES):
+            for service in services & set(pinned):
                 seen.add(service)
                 keys = {k for block in (stmt.get("Condition") or {}).values() for k in block}
                 if "aws:SourceAccount" not in keys:
@@ -398,10 +400,27 @@ def trust_problems(stack: dict) -> tuple[list[str], set[str]]:
     return problems, seen
 
 
+# The API Gateway CloudWatch role is an account singleton: it lives in the account baseline stack only.
+ACCOUNT_STACK_SERVICES = ("apigateway.amazonaws.com",)
+
+
 def test_service_trust_policies_are_pinned_to_this_account(stack: dict) -> None:
     problems, seen = trust_problems(stack)
     assert not problems, "\n".join(problems)
-    assert seen == set(SOURCE_ACCOUNT_SERVICES), "a service role this test expects is gone: update the test"
+    expected = set(SOURCE_ACCOUNT_SERVICES) - set(ACCOUNT_STACK_SERVICES)
+    assert seen == expected, "a service role this test expects is gone: update the test"
+
+
+def test_account_stack_trust_policies_are_pinned_to_this_account(account_stack: dict) -> None:
+    problems, seen = trust_problems(account_stack)
+    assert not problems, "\n".join(problems)
+    assert seen == set(ACCOUNT_STACK_SERVICES)
+
+
+def test_account_stack_service_trust_policies_are_pinned_to_this_account(account_stack: dict) -> None:
+    problems, seen = trust_problems(account_stack, ACCOUNT_SOURCE_ACCOUNT_SERVICES)
+    assert not problems, "\n".join(problems)
+    assert seen == set(ACCOUNT_SOURCE_ACCOUNT_SERVICES), "a service role this test expects is gone: update the test"
 
 
 # --- the checks above reject what they should ---------------------------------------------------------------------

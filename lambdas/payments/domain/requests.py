@@ -18,8 +18,9 @@ from payments.domain.errors import PayloadTooLargeError, ValidationError
 from payments.domain.money import Money, parse_amount, parse_currency
 from payments.domain.text import require_valid_text
 from payments.domain.transaction import validate_description, validate_identifier
+from payments.functions import MAX_REQUEST_BODY_BYTES
 
-MAX_BODY_BYTES = 16 * 1024
+MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES  # the WAF's body-size rule enforces the same limit
 #: Index partition attributes: the client joined with the customer id or the day (``owned_key``).
 CLIENT_CUSTOMER_ATTRIBUTE = "client_customer"
 CLIENT_DATE_ATTRIBUTE = "client_date"

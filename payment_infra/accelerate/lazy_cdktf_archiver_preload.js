@@ -12,23 +12,28 @@
  * and forwards to it. A cdktf that zips gets the real archiver. A cdktf that no longer requires it from
  * there loads unchanged.
  *
- * How it is installed: payment_infra/aws.py appends `--require <this file>` to NODE_OPTIONS with the lazy
- * provider preload (PAYMENT_LAZY_PROVIDER=0 disables both). Remove it when cdktf loads archiver lazily.
+ * Written for the cdktf version in written_for.json (checked: another version is loaded untouched and
+ * reported, an error under CI=true). It does not apply to cdktn, which zips with fflate:
+ * payment_infra/accelerate does not install it there and says so. Remove it when cdktf loads archiver lazily.
  */
 const fs = require('fs');
 const path = require('path');
 const Module = require('module');
+const guard = require('./preload_guard');
 
+const PRELOAD = 'lazy_cdktf_archiver_preload.js';
+const FRAMEWORK = 'cdktf';
 const REQUEST = 'archiver';
 const CALLER_SUFFIX = path.join('lib', 'private', 'fs.js');
 
-function isCdktfFs(filename) {
-  if (typeof filename !== 'string' || !filename.endsWith(path.sep + CALLER_SUFFIX)) return false;
+/** The package.json of cdktf when `filename` is its lib/private/fs.js, else null. */
+function cdktfManifest(filename) {
+  if (typeof filename !== 'string' || !filename.endsWith(path.sep + CALLER_SUFFIX)) return null;
   try {
-    const manifest = path.join(path.dirname(filename), '..', '..', 'package.json');
-    return JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'cdktf';
+    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(filename), '..', '..', 'package.json'), 'utf8'));
+    return manifest.name === FRAMEWORK ? manifest : null;
   } catch (_) {
-    return false;
+    return null;
   }
 }
 
@@ -47,8 +52,11 @@ function deferred(load) {
 
 const originalLoad = Module._load;
 Module._load = function lazyCdktfArchiver(request, parent, isMain) {
-  if (request === REQUEST && parent && isCdktfFs(parent.filename)) {
-    return deferred(() => originalLoad.call(Module, request, parent, isMain));
+  const manifest = request === REQUEST && parent ? cdktfManifest(parent.filename) : null;
+  if (manifest) {
+    const mismatch = guard.versionMismatch(PRELOAD, FRAMEWORK, manifest.version);
+    if (!mismatch) return deferred(() => originalLoad.call(Module, request, parent, isMain));
+    guard.fallBack(PRELOAD, mismatch, 'loading archiver eagerly');
   }
   return originalLoad.apply(this, arguments);
 };

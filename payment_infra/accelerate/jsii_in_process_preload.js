@@ -12,28 +12,31 @@
  * What it touches: only the main module when it is jsii's `bin/jsii-runtime.js`. It loads the `lib/program.js`
  * next to it with one change, the channel descriptors `readFD:3,writeFD:3` become stdin (0) and stdout (1).
  * It also does the wrapper's other jobs:
- * - It marks the process `--preserve-symlinks`, as the wrapper does for its child. payment_infra/aws.py puts
+ * - It marks the process `--preserve-symlinks`, as the wrapper does for its child. payment_infra/accelerate puts
  *   the flag in NODE_OPTIONS so module resolution honours it, and the kernel reads `process.execArgv` to link
  *   cached packages.
  * - Output from JavaScript on stdout/stderr is framed as `{"stdout"|"stderr": base64}` lines on stderr,
  *   which Python's jsii runtime decodes. This keeps stdout, now the API channel, clean. `process.stdin`
  *   reads as empty, as the child's did.
  * - Channel reads poll briefly before they block (see pollChannelBeforeBlocking).
- * If `program.js` is missing or does not contain that descriptor pair exactly once (another jsii version),
- * or NODE_OPTIONS lacks `--preserve-symlinks`, the wrapper runs unchanged (two processes) and one line on
- * stderr says so. Synth never breaks because of this file. Two differences remain in this mode: the
- * wrapper's "unsupported Node.js" banner is not printed, and the kernel's own JSII_DEBUG lines reach Python
- * unframed (Python prints them as bytes).
+ * If `program.js` is missing, is another @jsii/runtime version than written_for.json lists, or does not
+ * contain that descriptor pair exactly once, or NODE_OPTIONS lacks `--preserve-symlinks`, the wrapper runs
+ * unchanged (two processes) and preload_guard.fallBack reports it (an error under CI=true). Two differences
+ * remain in this mode: the wrapper's "unsupported Node.js" banner is not printed, and the kernel's own
+ * JSII_DEBUG lines reach Python unframed (Python prints them as bytes).
  *
- * How it is installed: payment_infra/aws.py appends `--preserve-symlinks --require <this file>` to
- * NODE_OPTIONS before the kernel starts. PAYMENT_JSII_IN_PROCESS=0 (or PAYMENT_LAZY_PROVIDER=0) disables it.
+ * How it is installed: payment_infra/accelerate appends `--preserve-symlinks --require <this file>` to the
+ * kernel's NODE_OPTIONS. PAYMENT_JSII_IN_PROCESS=0 (or PAYMENT_LAZY_PROVIDER=0) disables it.
  * Remove it when jsii's runtime stops relaying through a second process.
  */
 const fs = require('fs');
 const path = require('path');
 const Module = require('module');
 const { Readable, Writable } = require('stream');
+const guard = require('./preload_guard');
 
+const PRELOAD = 'jsii_in_process_preload.js';
+const RUNTIME_VERSION = /"name":"@jsii\/runtime","version":"([^"]+)"/;
 const WRAPPER_SUFFIX = path.join('bin', 'jsii-runtime.js');
 const CHANNEL = 'readFD:3,writeFD:3}';
 const STDIO_CHANNEL = 'readFD:0,writeFD:1}';
@@ -47,6 +50,11 @@ function kernelSource(wrapperFile) {
   } catch (error) {
     return { program, reason: `cannot read ${program} (${error.code || error.message})` };
   }
+  const version = RUNTIME_VERSION.exec(source);
+  const mismatch = version
+    ? guard.versionMismatch(PRELOAD, 'jsii', version[1])
+    : `${program} does not name its @jsii/runtime version`;
+  if (mismatch) return { program, reason: mismatch };
   const first = source.indexOf(CHANNEL);
   if (first < 0 || source.indexOf(CHANNEL, first + 1) >= 0) {
     return { program, reason: `${program} does not contain "${CHANNEL}" exactly once` };
@@ -146,9 +154,9 @@ Module._extensions['.js'] = function jsiiKernelInProcess(module, filename) {
   const kernel = kernelSource(filename);
   const reason =
     kernel.reason ||
-    (preserveSymlinksInEffect() ? null : `NODE_OPTIONS lacks ${PRESERVE_SYMLINKS} (payment_infra/aws.py adds it)`);
+    (preserveSymlinksInEffect() ? null : `NODE_OPTIONS lacks ${PRESERVE_SYMLINKS} (payment_infra/accelerate adds it)`);
   if (reason) {
-    process.stderr.write(`payment_infra jsii in-process preload: ${reason}; using jsii's two-process runtime\n`);
+    guard.fallBack(PRELOAD, reason, "using jsii's two-process runtime");
     return loadJavaScript(module, filename);
   }
   return runKernelInProcess(module, kernel);

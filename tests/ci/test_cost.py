@@ -1,0 +1,79 @@
+"""scripts/cost.py: the fixed monthly cost per stack, and the README table it generates."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+
+from tests.conftest import ACCOUNT_STACK, REPO_ROOT
+
+
+def _cost_module():
+    spec = importlib.util.spec_from_file_location("payment_cost_script", REPO_ROOT / "scripts" / "cost.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+cost = _cost_module()
+
+
+@pytest.fixture(scope="module")
+def ordered_stacks(stacks: dict[str, dict], account_stack: dict) -> dict[str, dict]:
+    return {ACCOUNT_STACK: account_stack, **{f"payment-{env}": stacks[env] for env in ("dev", "staging", "prod")}}
+
+
+def test_readme_table_equals_the_scripts_output(ordered_stacks: dict[str, dict]) -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = readme.split(cost.BEGIN, 1)[1].split(cost.END, 1)[0].strip()
+    assert block == cost.cost_table(ordered_stacks), "run `make cost COST_UPDATE_README=1`"
+
+
+def test_costs_of_the_real_stacks(ordered_stacks: dict[str, dict]) -> None:
+    dev = cost.fixed_monthly_cost(ordered_stacks["payment-dev"])
+    # SQS + SNS interface endpoints in 2 AZs: 4 AZ-endpoints x 730 h.
+    assert dev["interface endpoints"] == pytest.approx(4 * 730 * cost.INTERFACE_ENDPOINT_PER_AZ_HOUR)
+    assert dev["DynamoDB minimum"] == 0  # on-demand
+    staging = cost.fixed_monthly_cost(ordered_stacks["payment-staging"])
+    # table + 2 GSIs at the autoscaling minimum of 5 RCU and 5 WCU each
+    expected = 15 * 730 * (cost.DYNAMODB_RCU_PER_HOUR + cost.DYNAMODB_WCU_PER_HOUR)
+    assert staging["DynamoDB minimum"] == pytest.approx(expected)
+    assert cost.fixed_monthly_cost(ordered_stacks[ACCOUNT_STACK])["total"] == 0
+
+
+def test_each_billed_resource_is_counted() -> None:
+    stack = {
+        "resource": {
+            "aws_vpc_endpoint": {
+                "a": {"vpc_endpoint_type": "Interface", "subnet_ids": ["s1", "s2", "s3"]},
+                "b": {"vpc_endpoint_type": "Gateway", "route_table_ids": ["r"]},
+            },
+            "aws_kms_key": {"k1": {}, "k2": {}},
+            "aws_wafv2_web_acl": {"w": {"rule": [{}, {}, {}]}},
+            "aws_cloudwatch_dashboard": {"d": {}},
+            "aws_cloudwatch_metric_alarm": {
+                "single": {"metric_name": "Errors"},
+                "math": {"metric_query": [{"metric": {}}, {"metric": {}}, {"expression": "m1/m2"}]},
+            },
+            "aws_dynamodb_table": {
+                "t": {"billing_mode": "PROVISIONED", "read_capacity": 10, "write_capacity": 2,
+                      "global_secondary_index": [{"read_capacity": 1, "write_capacity": 1}]},
+            },
+        }
+    }  # fmt: skip
+    costs = cost.fixed_monthly_cost(stack)
+    assert costs["interface endpoints"] == pytest.approx(3 * 730 * cost.INTERFACE_ENDPOINT_PER_AZ_HOUR)
+    assert costs["KMS keys"] == 2 * cost.KMS_KEY_PER_MONTH
+    assert costs["WAF"] == cost.WAF_WEB_ACL_PER_MONTH + 3 * cost.WAF_RULE_PER_MONTH
+    assert costs["CloudWatch"] == pytest.approx(cost.CLOUDWATCH_DASHBOARD_PER_MONTH + 3 * 0.10)
+    assert costs["DynamoDB minimum"] == pytest.approx(730 * (11 * cost.DYNAMODB_RCU_PER_HOUR + 3 * cost.DYNAMODB_WCU_PER_HOUR))
+    assert costs["total"] == pytest.approx(sum(v for k, v in costs.items() if k != "total"))
+
+
+def test_replace_block_needs_the_markers() -> None:
+    with pytest.raises(ValueError, match="cost-table"):
+        cost.replace_block("# README without the block\n", "| table |")
+    assert cost.replace_block(f"a\n{cost.BEGIN}\nold\n{cost.END}\nb", "new") == f"a\n{cost.BEGIN}\nnew\n{cost.END}\nb"

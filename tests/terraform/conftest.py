@@ -1,0 +1,59 @@
+"""Session fixtures: the stand-in provider, and Terraform's verdict on every real stack (run once, in parallel).
+
+``PAYMENT_SKIP_TERRAFORM_CHECK=1`` skips these tests (``make test`` says so loudly); without it a missing or
+old Terraform fails them with the message that names what to install.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from scripts.tf_standin import terraform
+
+# Terraform is multi-threaded and the plugins mostly wait on it: three at once beat two on 2 cores.
+PARALLEL = 3
+
+
+@pytest.fixture(scope="session")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> terraform.StandIn:
+    if os.environ.get(terraform.SKIP_SWITCH) == "1":
+        pytest.skip(f"{terraform.SKIP_SWITCH}=1: Terraform validate/plan of the stacks is SKIPPED")
+    try:
+        return terraform.stand_in(tmp_path_factory.mktemp("tf-standin"))
+    except terraform.TerraformMissingError as err:
+        pytest.fail(str(err), pytrace=False)
+
+
+def check_all(
+    standin: terraform.StandIn, configs: dict[str, dict], root: Path, assets: Path | None, plan: bool
+) -> dict[str, terraform.Result]:
+    """``terraform.check`` on each config (name -> cdk.tf.json), in parallel, each in its own directory."""
+
+    def one(item: tuple[str, dict]) -> tuple[str, terraform.Result]:
+        name, config = item
+        return name, terraform.check(standin, terraform.workdir_copy(config, root / name, assets), plan=plan)
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        return dict(pool.map(one, configs.items()))
+
+
+@pytest.fixture(scope="session")
+def terraform_results(
+    standin: terraform.StandIn, stacks: dict[str, dict], synth_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, terraform.Result]:
+    """``{"dev": Result, ...}``: validate + plan -refresh=false + show -json of every synthesized stack."""
+    root = tmp_path_factory.mktemp("tf-stacks")
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        futures = {
+            env: pool.submit(
+                terraform.check,
+                standin,
+                terraform.workdir_copy(stack, root / env, synth_dir / "stacks" / f"payment-{env}" / "assets"),
+            )
+            for env, stack in stacks.items()
+        }
+        return {env: future.result() for env, future in futures.items()}
