@@ -400,21 +400,10 @@ def trust_problems(stack: dict, pinned: tuple[str, ...] = SOURCE_ACCOUNT_SERVICE
     return problems, seen
 
 
-# The API Gateway CloudWatch role is an account singleton: it lives in the account baseline stack only.
-ACCOUNT_STACK_SERVICES = ("apigateway.amazonaws.com",)
-
-
 def test_service_trust_policies_are_pinned_to_this_account(stack: dict) -> None:
     problems, seen = trust_problems(stack)
     assert not problems, "\n".join(problems)
-    expected = set(SOURCE_ACCOUNT_SERVICES) - set(ACCOUNT_STACK_SERVICES)
-    assert seen == expected, "a service role this test expects is gone: update the test"
-
-
-def test_account_stack_trust_policies_are_pinned_to_this_account(account_stack: dict) -> None:
-    problems, seen = trust_problems(account_stack)
-    assert not problems, "\n".join(problems)
-    assert seen == set(ACCOUNT_STACK_SERVICES)
+    assert seen == set(SOURCE_ACCOUNT_SERVICES), "a service role this test expects is gone: update the test"
 
 
 def test_account_stack_service_trust_policies_are_pinned_to_this_account(account_stack: dict) -> None:
