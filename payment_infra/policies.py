@@ -84,7 +84,8 @@ def deny_insecure_transport(service: str, resources: Sequence[str]) -> Statement
         actions = TRANSPORT_DENY_ACTIONS[service]
     except KeyError:
         raise ValueError(
-            f"deny_insecure_transport: service {service!r} has no action list; allowed: {sorted(TRANSPORT_DENY_ACTIONS)}"
+            f"deny_insecure_transport: service {service!r} has no action list; "
+            f"allowed: {sorted(TRANSPORT_DENY_ACTIONS)}"
         ) from None
     return deny(
         list(actions),

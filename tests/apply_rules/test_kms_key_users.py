@@ -45,7 +45,6 @@ def _address(value: object) -> str | None:
 
 def _key_uses(stack: dict):
     """(user address, usage, key address) for every usage of a CMK by a service."""
-    res = stack.get("resource", {})
     for lid, group in of_type(stack, "aws_cloudwatch_log_group").items():
         yield f"aws_cloudwatch_log_group.{lid}", "log_group", _address(group.get("kms_key_id"))
     for lid, machine in of_type(stack, "aws_sfn_state_machine").items():
@@ -55,11 +54,11 @@ def _key_uses(stack: dict):
         yield f"aws_sfn_state_machine.{lid}", ROOT_DELEGATION, key
     topic_key = {f"aws_sns_topic.{lid}": _address(t.get("kms_master_key_id")) for lid, t in of_type(stack, "aws_sns_topic").items()}
     queue_key = {f"aws_sqs_queue.{lid}": _address(q.get("kms_master_key_id")) for lid, q in of_type(stack, "aws_sqs_queue").items()}
-    for lid, alarm in of_type(stack, "aws_cloudwatch_metric_alarm").items():
+    for alarm in of_type(stack, "aws_cloudwatch_metric_alarm").values():
         for action in [*alarm.get("alarm_actions", []), *alarm.get("ok_actions", []), *alarm.get("insufficient_data_actions", [])]:
             if _address(action) in topic_key:
                 yield _address(action), "topic_alarm_publisher", topic_key[_address(action)]
-    for lid, target in of_type(stack, "aws_cloudwatch_event_target").items():
+    for target in of_type(stack, "aws_cloudwatch_event_target").values():
         target_address = _address(target.get("arn"))
         if target_address in topic_key:
             yield target_address, "topic_event_publisher", topic_key[target_address]
@@ -86,7 +85,6 @@ def _key_uses(stack: dict):
         yield f"aws_dynamodb_table.{lid}", ROOT_DELEGATION, _address((table.get("server_side_encryption") or {}).get("kms_key_arn"))
     for lid, function in of_type(stack, "aws_lambda_function").items():
         yield f"aws_lambda_function.{lid}", ROOT_DELEGATION, _address(function.get("kms_key_arn"))
-    del res
 
 
 def _allows(policy: dict, principal: str) -> bool:
