@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.apply_rules.support import Stacks, broken, of_type
 
 POLICY_RESOURCES = {"aws_sns_topic_policy": "sns", "aws_sqs_queue_policy": "sqs", "aws_s3_bucket_policy": "s3"}
@@ -59,3 +61,17 @@ def test_resource_policy_actions_catch_star_on_a_queue_and_a_bucket(all_stacks: 
     for rtype in ("aws_sqs_queue_policy", "aws_s3_bucket_policy"):
         problems = resource_policy_action_problems(broken(all_stacks, "payment-dev", _set_actions(rtype, ["*"])))
         assert len(problems) == 1 and rtype in problems[0]
+
+
+def test_the_deny_insecure_transport_helper_refuses_a_service_without_an_action_list() -> None:
+    from payment_infra.policies import deny_insecure_transport
+
+    assert deny_insecure_transport("sns", ["arn"])["Action"] == sorted(SNS_ACTIONS_EXPECTED)
+    with pytest.raises(ValueError, match=r"service 'kms' has no action list; allowed: \['s3', 'sns', 'sqs'\]"):
+        deny_insecure_transport("kms", ["arn"])
+
+
+SNS_ACTIONS_EXPECTED = {
+    "sns:AddPermission", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic",
+    "sns:Publish", "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe",
+}
