@@ -100,6 +100,17 @@ class ConfigError(ValueError):
         super().__init__(f"invalid configuration for {subject}:\n" + "\n".join(lines))
 
 
+def standard_tags(environment: str, project: str, owner: str, cost_center: str) -> dict[str, str]:
+    """The tags every stack puts on every taggable resource (provider ``default_tags``)."""
+    return {
+        "Environment": environment,
+        "Project": project,
+        "Owner": owner,
+        "CostCenter": cost_center,
+        "ManagedBy": "cdktf",
+    }
+
+
 class BillingMode(StrEnum):
     PAY_PER_REQUEST = "PAY_PER_REQUEST"
     PROVISIONED = "PROVISIONED"
@@ -283,14 +294,7 @@ class EnvironmentConfig:
     @property
     def tags(self) -> dict[str, str]:
         """Tags for the provider's ``default_tags``: on every taggable resource of the stack."""
-        return {
-            "Environment": self.name,
-            "Project": self.project,
-            "Owner": self.owner,
-            "CostCenter": self.cost_center,
-            "ManagedBy": "cdktf",
-            **dict(self.extra_tags),
-        }
+        return {**standard_tags(self.name, self.project, self.owner, self.cost_center), **dict(self.extra_tags)}
 
     def tier(self, client: ClientSettings) -> UsageTier:
         """The usage plan of ``client``: its own settings, else the environment's (``api``)."""
@@ -374,13 +378,7 @@ class AccountConfig:
 
     @property
     def tags(self) -> dict[str, str]:
-        return {
-            "Environment": self.name,
-            "Project": self.project,
-            "Owner": self.owner,
-            "CostCenter": self.cost_center,
-            "ManagedBy": "cdktf",
-        }
+        return standard_tags(self.name, self.project, self.owner, self.cost_center)
 
 
 ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {

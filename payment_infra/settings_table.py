@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from payment_infra import config as config_module
+from payment_infra import readme_blocks
 
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 # Properties of EnvironmentConfig that are settings too: name -> description.
@@ -148,8 +149,4 @@ def markdown() -> str:
 
 def replace_block(text: str, table: str) -> str:
     """``text`` with the block between the settings markers replaced by ``table``."""
-    if START not in text or END not in text:
-        raise ValueError(f"README has no {START} … {END} block")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table}{END}{tail}"
+    return readme_blocks.replace_block(text, START, END, table)

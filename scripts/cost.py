@@ -21,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from payment_infra import readme_blocks  # noqa: E402  (after the path set-up above)
+
 README = REPO_ROOT / "README.md"
 BEGIN, END = "<!-- cost-table:begin (scripts/cost.py --update-readme) -->", "<!-- cost-table:end -->"
 
@@ -104,11 +108,7 @@ def load_stacks(stacks_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def replace_block(readme: str, table: str) -> str:
-    if BEGIN not in readme or END not in readme:
-        raise ValueError(f"README has no {BEGIN} ... {END} block")
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{table}\n{END}{tail}"
+    return readme_blocks.replace_block(readme, BEGIN, END, table)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import json
 from typing import Any
 
@@ -36,3 +37,13 @@ def bucket_named(stack: dict, purpose: str) -> tuple[str, dict]:
         if bucket["bucket"].startswith(f"payment-{purpose}-"):
             return key, bucket
     raise AssertionError(f"no bucket for {purpose}")
+
+
+def tree_differences(comparison: filecmp.dircmp) -> list[str]:
+    """Names of files that differ, or exist on one side only, anywhere below two compared directories."""
+    found = [*comparison.left_only, *comparison.right_only, *comparison.funny_files]
+    _, mismatch, errors = filecmp.cmpfiles(comparison.left, comparison.right, comparison.common_files, shallow=False)
+    found += mismatch + errors
+    for sub in comparison.subdirs.values():
+        found += tree_differences(sub)
+    return found

@@ -19,6 +19,7 @@ import pytest
 from payment_infra import accelerate
 from payment_infra.engine import ENGINE
 from tests.conftest import ACCELERATION, REPO_ROOT
+from tests.infra.synth_helpers import tree_differences
 
 NODE = shutil.which("node")
 PROBE = REPO_ROOT / "tests" / "infra" / "kernel_probe.js"
@@ -147,13 +148,6 @@ def test_without_the_accelerator_folder_the_app_synthesizes_the_same_output(synt
         [sys.executable, "-OO", "main.py"], cwd=copy, env=_clean_env(CI="true"), capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert _differences(filecmp.dircmp(synth_dir, copy / "cdktf.out")) == []
+    assert tree_differences(filecmp.dircmp(synth_dir, copy / "cdktf.out")) == []
 
 
-def _differences(comparison: filecmp.dircmp) -> list[str]:
-    found = [*comparison.left_only, *comparison.right_only, *comparison.funny_files]
-    _, mismatch, errors = filecmp.cmpfiles(comparison.left, comparison.right, comparison.common_files, shallow=False)
-    found += mismatch + errors
-    for sub in comparison.subdirs.values():
-        found += _differences(sub)
-    return found

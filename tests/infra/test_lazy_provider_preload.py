@@ -18,6 +18,7 @@ from payment_infra import accelerate
 from payment_infra.accelerate import node_options
 from payment_infra.engine import ENGINE, ENGINE_VARIABLE, ENGINES
 from tests.conftest import REPO_ROOT
+from tests.infra.synth_helpers import tree_differences
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is required by cdktf itself")
@@ -249,13 +250,6 @@ def test_eager_synth_output_is_byte_identical(synth_dir: Path, tmp_path: Path) -
     script = "import sys; from payment_infra.app import build_app; build_app(outdir=sys.argv[1]).synth()"
     subprocess.run([sys.executable, "-OO", "-c", script, str(tmp_path)], cwd=REPO_ROOT, env=env, check=True, timeout=300)
     comparison = filecmp.dircmp(synth_dir, tmp_path)
-    assert _differences(comparison) == []
+    assert tree_differences(comparison) == []
 
 
-def _differences(comparison: filecmp.dircmp) -> list[str]:
-    found = [*comparison.left_only, *comparison.right_only, *comparison.funny_files]
-    _, mismatch, errors = filecmp.cmpfiles(comparison.left, comparison.right, comparison.common_files, shallow=False)
-    found += mismatch + errors
-    for sub in comparison.subdirs.values():
-        found += _differences(sub)
-    return found
