@@ -57,10 +57,38 @@ def document(statements: Iterable[Statement]) -> str:
     return compact_json({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def deny_insecure_transport(resources: Sequence[str]) -> Statement:
-    """Resource-policy statement rejecting every request not made over TLS."""
+# Each service's own actions for the deny-insecure-transport statement. SNS refuses a topic policy whose
+# statements name "*" or "sns:*" (InvalidParameter on SetTopicAttributes), so SNS lists the topic actions a
+# topic policy may name (AWS's "enforce encryption in transit" example denies sns:Publish); SQS and S3 accept
+# their service wildcard, which is AWS's own example for both (and what checkov's TLS checks look for on S3).
+SNS_TOPIC_POLICY_ACTIONS = (
+    "sns:AddPermission",
+    "sns:DeleteTopic",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:Publish",
+    "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+)
+TRANSPORT_DENY_ACTIONS: dict[str, tuple[str, ...]] = {
+    "s3": ("s3:*",),
+    "sns": SNS_TOPIC_POLICY_ACTIONS,
+    "sqs": ("sqs:*",),
+}
+
+
+def deny_insecure_transport(service: str, resources: Sequence[str]) -> Statement:
+    """Resource-policy statement of ``service`` (``s3``, ``sns``, ``sqs``) rejecting every request not over TLS."""
+    try:
+        actions = TRANSPORT_DENY_ACTIONS[service]
+    except KeyError:
+        raise ValueError(
+            f"deny_insecure_transport: service {service!r} has no action list; "
+            f"allowed: {sorted(TRANSPORT_DENY_ACTIONS)}"
+        ) from None
     return deny(
-        ["*"],  # a Deny on every action is the point here; the IAM gate only forbids "*" in Allow statements
+        list(actions),
         resources,
         sid="DenyInsecureTransport",
         principals={"AWS": "*"},

@@ -104,6 +104,16 @@ class PaymentRestApi(Construct):
         access_logs = encrypted_log_group(
             self, "access_logs", ctx, name=f"/aws/apigateway/{self.api_name}", key_arn=logs_key.arn
         )
+        # logging_level INFO (method settings) makes API Gateway write execution logs to this group; left to API
+        # Gateway it would create the group itself on the first request, kept forever and not encrypted with the
+        # logs CMK. Created here first, the stage and its method settings depend on it.
+        execution_logs = encrypted_log_group(
+            self,
+            "execution_logs",
+            ctx,
+            name=f"API-Gateway-Execution-Logs_{self.rest_api_id}/{config.name}",
+            key_arn=logs_key.arn,
+        )
         # API Gateway writes these logs through the region's CloudWatch role, an account singleton set by the
         # account baseline stack (payment-account), which is applied before any environment.
         stage = ApiGatewayStage(
@@ -119,6 +129,7 @@ class PaymentRestApi(Construct):
             access_log_settings=ApiGatewayStageAccessLogSettings(
                 destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
+            depends_on=[execution_logs],
         )
         self.stage_name = stage.stage_name
         ApiGatewayMethodSettings(
@@ -135,6 +146,7 @@ class PaymentRestApi(Construct):
                 throttling_rate_limit=config.api.throttle_rate_limit,
                 throttling_burst_limit=config.api.throttle_burst_limit,
             ),
+            depends_on=[execution_logs],
         )
         self.usage_plan_ids: dict[str, str] = {}
         for client in client_keys.clients:

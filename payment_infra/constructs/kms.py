@@ -29,13 +29,31 @@ class KeyRef:
 
 
 class KmsKeys(Construct):
-    """The environment's CMKs: ``data`` (DynamoDB, Lambda environment), ``storage`` (S3),
+    """The environment's CMKs: ``data`` (DynamoDB, Lambda environment, Step Functions), ``storage`` (S3),
     ``messaging`` (SQS, SNS) and ``logs`` (CloudWatch Logs)."""
 
     def __init__(self, scope: Construct, id_: str, ctx: DeploymentContext):
         super().__init__(scope, id_)
         self._ctx = ctx
-        self.data = self._key("data", "DynamoDB tables and Lambda environment variables", [])
+        self.data = self._key(
+            "data",
+            "DynamoDB tables, Lambda environment variables and Step Functions execution data",
+            [
+                # A state machine encrypted with this key that logs to CloudWatch Logs: the log delivery service
+                # decrypts the execution events before it writes them (AWS Step Functions developer guide,
+                # "Data at rest encryption": key policy statement for delivery.logs.amazonaws.com).
+                policies.allow(
+                    ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    ["*"],
+                    sid="AllowStepFunctionsLogDelivery",
+                    principals=policies.service_principal("delivery.logs.amazonaws.com"),
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": ctx.account_id},
+                        "ArnLike": {"aws:SourceArn": ctx.arn("logs", "*")},
+                    },
+                )
+            ],
+        )
         self.storage = self._key(
             "storage",
             "S3 buckets (receipts, batch imports, access logs)",

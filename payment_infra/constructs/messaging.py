@@ -99,7 +99,7 @@ class Messaging(Construct):
                 self,
                 f"{logical}_policy",
                 queue_url=ref.url,
-                policy=policies.document([policies.deny_insecure_transport([ref.arn])]),
+                policy=policies.document([policies.deny_insecure_transport("sqs", [ref.arn])]),
             )
 
         self.notifications = self._topic(ctx, key, "payment-notifications", publishers=[])
@@ -113,7 +113,7 @@ class Messaging(Construct):
         logical = resource_type.removeprefix("payment-")
         topic = SnsTopic(self, logical, name=ctx.naming.name(resource_type), kms_master_key_id=key.arn)
         topic_arn = topic.arn
-        statements = [policies.deny_insecure_transport([topic_arn])]
+        statements = [policies.deny_insecure_transport("sns", [topic_arn])]
         if publishers:
             statements.append(
                 policies.allow(

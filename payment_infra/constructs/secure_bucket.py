@@ -118,7 +118,7 @@ class SecureBucket(Construct):
             bucket=bucket_id,
             policy=policies.document(
                 [
-                    policies.deny_insecure_transport([self.arn, f"{self.arn}/*"]),
+                    policies.deny_insecure_transport("s3", [self.arn, f"{self.arn}/*"]),
                     *extra_policy_statements,
                 ]
             ),

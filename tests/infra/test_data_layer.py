@@ -86,7 +86,7 @@ def test_every_bucket_policy_denies_insecure_transport(stack: dict) -> None:
     for key in resources(stack, "aws_s3_bucket"):
         statements = policy(_for_bucket(stack, "aws_s3_bucket_policy", key))["Statement"]
         tls = next(s for s in statements if s.get("Sid") == "DenyInsecureTransport")
-        assert tls["Effect"] == "Deny" and tls["Action"] == ["*"]
+        assert tls["Effect"] == "Deny" and tls["Action"] == ["s3:*"]
         assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         arn = ref("aws_s3_bucket", key, "arn")
         assert tls["Resource"] == [arn, f"{arn}/*"]
