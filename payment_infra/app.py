@@ -1,4 +1,4 @@
-"""Builds the CDKTF app: the account baseline stack and one stack per deployment (environments and a preview); used by ``main.py`` and tests."""
+"""Builds the CDKTF app: the account stack and one stack per deployment; used by ``main.py`` and tests."""
 
 from __future__ import annotations
 

@@ -162,7 +162,7 @@ def test_overlapping_preview_cidrs_are_refused() -> None:
     from dataclasses import replace
 
     clash = replace(load_config("pr-2", {}), vpc_cidr=first.vpc_cidr)
-    with pytest.raises(ConfigError, match="pr-2.vpc_cidr"):
+    with pytest.raises(ConfigError, match=r"pr-2\.vpc_cidr"):
         check_deployments([first, clash], load_account_config({}))
 
 
