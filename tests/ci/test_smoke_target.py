@@ -20,8 +20,8 @@ def _clean_environment() -> dict[str, str]:
 
 
 def _smoke(url: str, key: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 # nosec B603 B607 - fixed argv
-        ["make", "--no-print-directory", "smoke", f"URL={url}", f"API_KEY={key}"],  # noqa: S607
+    return subprocess.run(  # nosec B603 B607 - fixed argv
+        ["make", "--no-print-directory", "smoke", f"URL={url}", f"API_KEY={key}"],
         cwd=REPO_ROOT, env={**_clean_environment(), "SMOKE_SETTLE_TIMEOUT": "60"}, capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
@@ -40,8 +40,8 @@ def test_make_smoke_against_the_emulator(synth_dir: Path, tmp_path: Path) -> Non
 
 
 def test_make_smoke_without_a_url_is_a_usage_error() -> None:
-    result = subprocess.run(  # noqa: S603 # nosec B603 B607 - fixed argv
-        ["make", "--no-print-directory", "smoke"], cwd=REPO_ROOT, env=_clean_environment(),  # noqa: S607
+    result = subprocess.run(  # nosec B603 B607 - fixed argv
+        ["make", "--no-print-directory", "smoke"], cwd=REPO_ROOT, env=_clean_environment(),
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 2 and "usage: make smoke" in result.stderr
