@@ -18,6 +18,7 @@ NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
 ifneq ($(filter-out dev staging prod,$(ENV)),)
 export PAYMENT_DEPLOYMENT ?= $(ENV)
 endif
+CDKTF ?= cdktf
 STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
@@ -135,7 +136,7 @@ cost: synth ## Fixed monthly cost of every stack (scripts/cost.py); COST_UPDATE_
 
 smoke: install ## Smoke-test a deployed stage: make smoke URL=<stage URL> API_KEY=<key>, or STACK=payment-dev (cdktf output)
 	@if [ -n "$(STACK)" ] && [ -z "$(URL)" ]; then \
-	  out=$$(cdktf output $(STACK) --json); \
+	  out=$$($(CDKTF) output $(STACK) --json); \
 	  url=$$(printf '%s' "$$out" | $(VENV_PY) -c 'import json,sys; print(json.load(sys.stdin)["apigateway_url"])'); \
 	  key_id=$$(printf '%s' "$$out" | $(VENV_PY) -c 'import json,sys; print(json.load(sys.stdin)["apigateway_api_key_id"])'); \
 	  key=$$(aws apigateway get-api-key --api-key "$$key_id" --include-value --query value --output text); \

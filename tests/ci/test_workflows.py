@@ -145,12 +145,32 @@ def test_each_deploy_job_has_its_environment_concurrency_and_command(env: str) -
 
 
 def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
-    def normalised(env: str) -> str:
+    def normalised(env: str, *, smoke: bool = True) -> str:
         job = dict(deploy_jobs()[env])
         job.pop("needs")
+        if not smoke:  # the account stack serves no API: its job is the others' without the smoke step
+            job["steps"] = [step for step in steps(job) if not step.get("name", "").startswith("make smoke")]
         return yaml.safe_dump(job).replace(env, "ENV")
 
-    assert normalised(ACCOUNT) == normalised("dev") == normalised("staging") == normalised("prod")
+    assert normalised(ACCOUNT) == normalised("dev", smoke=False)
+    assert normalised("dev") == normalised("staging") == normalised("prod")
+
+
+@pytest.mark.parametrize("env", DEPLOY_ENVS)
+def test_each_environment_is_smoke_tested_right_after_its_deploy(env: str) -> None:
+    """The smoke is the job's last step: the next environment's job (``needs``) starts only when it passed."""
+    job_steps = steps(deploy_jobs()[env])
+    assert f'deploy payment-{env} --auto-approve' in job_steps[-2]["run"]
+    assert job_steps[-1]["run"] == f'make smoke STACK=payment-{env} CDKTF="npx --yes $CDKTF_CLI"'
+    assert "continue-on-error" not in job_steps[-1] and "if" not in job_steps[-1]
+
+
+def test_the_smoke_target_reads_url_and_key_from_the_stack_outputs() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nsmoke:", 1)[1].split("\n\n", 1)[0]
+    assert "$(CDKTF) output $(STACK) --json" in recipe
+    assert '["apigateway_url"]' in recipe and '["apigateway_api_key_id"]' in recipe
+    assert "pytest smoke" in recipe
 
 
 def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
