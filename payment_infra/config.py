@@ -264,10 +264,10 @@ class RetentionSettings:
 
 @dataclass(frozen=True)
 class EnvironmentConfig:
-    """Everything that differs between dev, staging and prod. Build it with ``load_config``."""
+    """Everything that differs between deployments (dev, staging, prod, previews). Build it with ``load_config``."""
 
     name: str
-    """Environment name (dev, staging, prod): suffix of every resource name."""
+    """Deployment name (dev, staging, prod, or a preview's PAYMENT_DEPLOYMENT): suffix of every resource name."""
     lambda_: LambdaSettings
     dynamodb: DynamoDbSettings
     api: ApiSettings

@@ -267,7 +267,7 @@ def test_actionlint_accepts_our_workflows() -> None:
     result = actionlint(".github/workflows/*.yml")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Checking 3 workflow file(s)" in result.stdout
+    assert "Checking 4 workflow file(s)" in result.stdout
 
 
 @pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
