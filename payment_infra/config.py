@@ -13,6 +13,14 @@ Environment variables (all optional):
     PAYMENT_DESTROYABLE       true/false: allow `cdktf destroy` (force_destroy, no deletion protection)
     PAYMENT_OWNER, PAYMENT_COST_CENTER   tag values
     PAYMENT_LAMBDA_CONCURRENCY_QUOTA     the account's Lambda concurrency quota in the region (default 1000)
+    PAYMENT_DEPLOYMENT        name of one more deployment (a preview), e.g. pr-123: adds the stack payment-<name>
+                              beside dev, staging and prod. Lowercase letters, digits and -, starting with a
+                              letter, at most MAX_DEPLOYMENT_NAME_LENGTH characters, not dev/staging/prod/account.
+    PAYMENT_DEPLOYMENT_PROFILE  sizing of that preview: dev (default), staging or prod
+
+A preview is always destroyable, reserves no Lambda concurrency (it draws from the unreserved pool, so any number
+fits the quota), creates nothing account-wide, and gets its own VPC CIDR derived from its name
+(``preview_vpc_cidr``) inside PREVIEW_CIDR_POOL, which never overlaps the environments' ranges.
 
 Account-wide settings (``AccountConfig``) belong to the account baseline stack ``payment-account``; what all
 deployments of one account must respect together (reserved concurrency within the quota, distinct CIDRs, one
@@ -21,6 +29,7 @@ region) is checked by ``check_deployments`` before anything is synthesized.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import re
@@ -32,6 +41,17 @@ from typing import Any
 from payment_infra.application import functions_module
 
 ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
+# Deployment names no preview may take: the environments and the account baseline (payment-account).
+RESERVED_DEPLOYMENT_NAMES: tuple[str, ...] = (*ENVIRONMENT_NAMES, "account")
+# The longest derived names bound it (tests/infra/test_deployments.py measures them on the synthesized stack):
+# the bucket payment-receipts-<name>-<12-digit account id> (S3: 63) and the role
+# payment-workflow-validate-<name>-role (IAM: 64) both leave exactly 33 characters for the name.
+MAX_DEPLOYMENT_NAME_LENGTH = 33
+DEPLOYMENT_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+# Preview VPCs: one /19 (room for the two /20 subnets) per name, hashed into 10.128.0.0/9, which the
+# environments' 10.40-10.42/16 never overlap.
+PREVIEW_CIDR_POOL = ipaddress.ip_network("10.128.0.0/9")
+PREVIEW_VPC_PREFIX = 19
 
 # Commercial AWS regions (2026). A region outside this list is almost always a typo.
 AWS_REGIONS: tuple[str, ...] = (
@@ -100,10 +120,11 @@ class ConfigError(ValueError):
         super().__init__(f"invalid configuration for {subject}:\n" + "\n".join(lines))
 
 
-def standard_tags(environment: str, project: str, owner: str, cost_center: str) -> dict[str, str]:
+def standard_tags(environment: str, deployment: str, project: str, owner: str, cost_center: str) -> dict[str, str]:
     """The tags every stack puts on every taggable resource (provider ``default_tags``)."""
     return {
         "Environment": environment,
+        "Deployment": deployment,
         "Project": project,
         "Owner": owner,
         "CostCenter": cost_center,
@@ -255,10 +276,10 @@ class RetentionSettings:
 
 @dataclass(frozen=True)
 class EnvironmentConfig:
-    """Everything that differs between dev, staging and prod. Build it with ``load_config``."""
+    """Everything that differs between deployments (dev, staging, prod, previews). Build it with ``load_config``."""
 
     name: str
-    """Environment name (dev, staging, prod): suffix of every resource name."""
+    """Deployment name (dev, staging, prod, or a preview's PAYMENT_DEPLOYMENT): suffix of every resource name."""
     lambda_: LambdaSettings
     dynamodb: DynamoDbSettings
     api: ApiSettings
@@ -285,6 +306,8 @@ class EnvironmentConfig:
     """More (key, value) tags on every taggable resource."""
     # Who may call the API: one API key (per version) and usage plan each; each sees only its own transactions.
     clients: tuple[ClientSettings, ...] = DEFAULT_CLIENTS
+    profile: str = ""
+    """Sizing this deployment copies (dev, staging, prod); empty for an environment (its own name)."""
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -294,7 +317,14 @@ class EnvironmentConfig:
     @property
     def tags(self) -> dict[str, str]:
         """Tags for the provider's ``default_tags``: on every taggable resource of the stack."""
-        return {**standard_tags(self.name, self.project, self.owner, self.cost_center), **dict(self.extra_tags)}
+        environment = "preview" if self.is_preview else self.name
+        tags = standard_tags(environment, self.name, self.project, self.owner, self.cost_center)
+        return {**tags, **dict(self.extra_tags)}
+
+    @property
+    def is_preview(self) -> bool:
+        """A deployment beside the environments (PAYMENT_DEPLOYMENT): destroyable, reserving no concurrency."""
+        return self.name not in ENVIRONMENT_NAMES
 
     def tier(self, client: ClientSettings) -> UsageTier:
         """The usage plan of ``client``: its own settings, else the environment's (``api``)."""
@@ -317,8 +347,10 @@ class EnvironmentConfig:
         """Days a scheduled KMS key deletion waits: short while destroyable, the KMS maximum once protected."""
         return KMS_DELETION_WINDOW_DAYS_DESTROYABLE if self.destroyable else KMS_DELETION_WINDOW_DAYS_PROTECTED
 
-    def reserved_concurrency_of(self, function_name: str) -> int:
-        """The reserved concurrency of one function of this deployment."""
+    def reserved_concurrency_of(self, function_name: str) -> int | None:
+        """The reserved concurrency of one function of this deployment; None (unreserved pool) for a preview."""
+        if self.is_preview:
+            return None
         if function_name in MATRIX_SIZED_FUNCTIONS:
             return self.lambda_.reserved_concurrency
         if function_name == HEALTH_FUNCTION:
@@ -330,7 +362,7 @@ class EnvironmentConfig:
         """What this deployment reserves of the account's concurrency quota, over every function it deploys."""
         from payment_infra.application import functions_module  # pure data from lambdas/ (no AWS, no jsii)
 
-        return sum(self.reserved_concurrency_of(spec.name) for spec in functions_module().FUNCTIONS)
+        return sum(self.reserved_concurrency_of(spec.name) or 0 for spec in functions_module().FUNCTIONS)
 
 
 @dataclass(frozen=True)
@@ -378,7 +410,7 @@ class AccountConfig:
 
     @property
     def tags(self) -> dict[str, str]:
-        return standard_tags(self.name, self.project, self.owner, self.cost_center)
+        return standard_tags(self.name, self.name, self.project, self.owner, self.cost_center)
 
 
 ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
@@ -434,11 +466,51 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise ConfigError("environment", [(name, raw, "one of " + ", ".join(_TRUE + _FALSE))])
 
 
+def deployment_name_problems(name: Any, field_name: str = "PAYMENT_DEPLOYMENT") -> list[tuple[str, Any, str]]:
+    """Why ``name`` cannot be a preview's name (empty when it can)."""
+    allowed = (
+        f"1-{MAX_DEPLOYMENT_NAME_LENGTH} characters of lowercase letters, digits and single hyphens, starting with "
+        "a letter and not ending with a hyphen, other than " + ", ".join(RESERVED_DEPLOYMENT_NAMES)
+    )
+    ok = (
+        isinstance(name, str)
+        and bool(DEPLOYMENT_NAME_PATTERN.match(name))
+        and not name.endswith("-")
+        and "--" not in name
+        and len(name) <= MAX_DEPLOYMENT_NAME_LENGTH
+        and name not in RESERVED_DEPLOYMENT_NAMES
+    )
+    return [] if ok else [(field_name, name, allowed)]
+
+
+def preview_vpc_cidr(name: str) -> str:
+    """A stable /19 inside PREVIEW_CIDR_POOL for the preview ``name`` (the same name always gets the same one)."""
+    slots = 2 ** (PREVIEW_VPC_PREFIX - PREVIEW_CIDR_POOL.prefixlen)
+    slot = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % slots
+    return str(list(PREVIEW_CIDR_POOL.subnets(new_prefix=PREVIEW_VPC_PREFIX))[slot])
+
+
+def deployment_names(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The environments, plus the preview named by PAYMENT_DEPLOYMENT when it is set (validated)."""
+    environ = os.environ if environ is None else environ
+    name = environ.get("PAYMENT_DEPLOYMENT", "").strip()
+    if not name or name in ENVIRONMENT_NAMES:  # PAYMENT_DEPLOYMENT=dev asks for what is already there
+        return ENVIRONMENT_NAMES
+    problems = deployment_name_problems(name)
+    if problems:
+        raise ConfigError(name, problems, scope="deployment")
+    return (*ENVIRONMENT_NAMES, name)
+
+
 def load_config(environment: str, environ: Mapping[str, str] | None = None) -> EnvironmentConfig:
-    """The validated settings of ``environment`` with overrides from ``environ`` (default ``os.environ``)."""
+    """The validated settings of ``environment`` with overrides from ``environ`` (default ``os.environ``).
+
+    A name other than dev, staging, prod is a preview: sized like PAYMENT_DEPLOYMENT_PROFILE (default dev),
+    always destroyable, with its own VPC CIDR (``preview_vpc_cidr``).
+    """
     environ = os.environ if environ is None else environ
     if environment not in ENVIRONMENT_DEFAULTS:
-        raise ConfigError(environment, [("environment", environment, "one of " + ", ".join(ENVIRONMENT_NAMES))])
+        return _load_preview(environment, environ)
     overrides: dict[str, Any] = {}
     for variable, attribute in (
         ("PAYMENT_AWS_REGION", "region"),
@@ -452,6 +524,20 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
     if environ.get("PAYMENT_DESTROYABLE"):
         overrides["destroyable"] = _parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
     return EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
+
+
+def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
+    problems = deployment_name_problems(name)
+    profile = environ.get("PAYMENT_DEPLOYMENT_PROFILE", "").strip() or "dev"
+    if profile not in ENVIRONMENT_NAMES:
+        problems.append(("PAYMENT_DEPLOYMENT_PROFILE", profile, "one of " + ", ".join(ENVIRONMENT_NAMES)))
+    raw_destroyable = environ.get("PAYMENT_DESTROYABLE", "").strip()
+    if raw_destroyable and raw_destroyable.lower() not in _TRUE:
+        problems.append(("PAYMENT_DESTROYABLE", raw_destroyable, "true or unset: a preview is always destroyable"))
+    if problems:
+        raise ConfigError(name, problems, scope="deployment")
+    base = load_config(profile, {k: v for k, v in environ.items() if k != "PAYMENT_DESTROYABLE"})
+    return replace(base, name=name, profile=profile, vpc_cidr=preview_vpc_cidr(name), destroyable=True)
 
 
 def load_account_config(environ: Mapping[str, str] | None = None) -> AccountConfig:
@@ -529,7 +615,12 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
 
     is_int = _is_int
 
-    check(config.name in ENVIRONMENT_NAMES, "name", config.name, "one of " + ", ".join(ENVIRONMENT_NAMES))
+    if config.name in ENVIRONMENT_NAMES:
+        check(config.profile in ("", config.name), "profile", config.profile, f"empty or {config.name!r}")
+    else:
+        problems.extend(deployment_name_problems(config.name, "name"))
+        check(config.profile in ENVIRONMENT_NAMES, "profile", config.profile, "one of " + ", ".join(ENVIRONMENT_NAMES))
+        check(config.destroyable is True, "destroyable", config.destroyable, "true: a preview is always destroyable")
     for name in ("region", "fallback_region"):
         value = getattr(config, name)
         check(value in AWS_REGIONS, name, value, "an AWS region, one of " + ", ".join(AWS_REGIONS))

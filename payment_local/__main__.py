@@ -20,7 +20,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Serve the payment API on 127.0.0.1 without Docker: the real handlers behind an API Gateway "
         "emulation, against moto's server mode, with resources created from the synthesized stack.",
     )
-    parser.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="stack to emulate (default: dev)")
+    parser.add_argument("--env", default="dev", help="stack to emulate: " + ", ".join(ENVIRONMENTS) + " or a "
+                        "preview name (PAYMENT_DEPLOYMENT, e.g. pr-123; synthesized when missing; default: dev)")
     parser.add_argument("--port", type=int, default=3000, help="HTTP port on 127.0.0.1 (default: 3000; 0 = free)")
     parser.add_argument("--api-key", action="append", default=[], dest="api_keys", metavar="API_KEY",
                         help="API key to accept; repeat it for more clients, each key its own client with the "
@@ -37,6 +38,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "once serving")
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    from payment_local.stack import StackError, check_deployment_name
+
+    try:
+        check_deployment_name(args.env)
+    except StackError as error:
+        parser.error(str(error))
     if len(set(args.api_keys)) != len(args.api_keys) or not all(args.api_keys):
         parser.error("each --api-key must be a different, non-empty value: one key is one client")
     return args

@@ -11,6 +11,7 @@ known then.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess  # nosec B404 - runs our own main.py to synthesize, fixed argv
 import sys
@@ -142,23 +143,36 @@ def stack_path(env: str, outdir: Path | None = None) -> Path:
     return (outdir or REPO_ROOT / "cdktf.out") / "stacks" / f"payment-{env}" / "cdk.tf.json"
 
 
-def synthesize(timeout: float = 300) -> None:
-    """Run ``main.py`` (the same as ``make synth``) to write ``cdktf.out/``."""
+def synthesize(timeout: float = 300, deployment: str | None = None) -> None:
+    """Run ``main.py`` (the same as ``make synth``) to write ``cdktf.out/``; with ``deployment`` (a preview's
+    name) as PAYMENT_DEPLOYMENT, so its stack is written too."""
+    environ = dict(os.environ)
+    if deployment and deployment not in ENVIRONMENTS:
+        environ["PAYMENT_DEPLOYMENT"] = deployment
     subprocess.run(  # noqa: S603 # nosec B603 - fixed argv: this interpreter and the repository's main.py
         [sys.executable, str(REPO_ROOT / "main.py")], cwd=REPO_ROOT, check=True, timeout=timeout,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, env=environ,
     )
+
+
+def check_deployment_name(env: str) -> None:
+    """An environment, or a preview name as PAYMENT_DEPLOYMENT accepts it (payment_infra's rule)."""
+    if env in ENVIRONMENTS:
+        return
+    from payment_infra.config import deployment_name_problems
+
+    for _, value, allowed in deployment_name_problems(env, "env"):
+        raise StackError(f"env = {value!r}: allowed {', '.join(ENVIRONMENTS)} or a preview name, {allowed}")
 
 
 def load_stack(env: str = "dev", *, path: Path | None = None, synth_if_missing: bool = True) -> Stack:
     """Parse the synthesized stack of ``env``; synthesize first if there is none and allowed."""
-    if env not in ENVIRONMENTS:
-        raise StackError(f"unknown environment {env!r}; expected one of {', '.join(ENVIRONMENTS)}")
+    check_deployment_name(env)
     path = path or stack_path(env)
     if not path.exists():
         if not synth_if_missing:
             raise StackError(f"{path} does not exist; run `make synth` first")
-        synthesize()
+        synthesize(deployment=env)
     document = json.loads(path.read_text(encoding="utf-8"))
     providers = document.get("provider", {}).get("aws", [{}])
     region = providers[0].get("region") or "us-east-1"

@@ -61,3 +61,19 @@ def env(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def stack(stacks: dict[str, dict], env: str) -> dict:
     return stacks[env]
+
+
+PREVIEWS = ("pr-123", "alice-try-new-ledger")  # two previews synthesized beside one environment
+
+
+@pytest.fixture(scope="session")
+def side_by_side(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """dev and two previews (PAYMENT_DEPLOYMENT names) synthesized in one app: ``{stack id: parsed stack}``."""
+    from payment_infra.app import build_app
+
+    outdir = tmp_path_factory.mktemp("side-by-side.out")
+    build_app(environments=("dev", *PREVIEWS), outdir=str(outdir), environ=_SYNTH_ENV).synth()
+    return {
+        stack_id: json.loads((outdir / "stacks" / stack_id / "cdk.tf.json").read_text())
+        for stack_id in ("payment-dev", *(f"payment-{name}" for name in PREVIEWS))
+    }

@@ -62,7 +62,7 @@ class PaymentFunction(Construct):
         handler: str,
         description: str,
         timeout_seconds: int,
-        reserved_concurrency: int,
+        reserved_concurrency: int | None,
         package_path: str,
         package_hash: str,
         environment: Mapping[str, str],

@@ -77,3 +77,11 @@ def test_replace_block_needs_the_markers() -> None:
     with pytest.raises(ValueError, match="cost-table"):
         cost.replace_block("# README without the block\n", "| table |")
     assert cost.replace_block(f"a\n{cost.BEGIN}\nold\n{cost.END}\nb", "new") == f"a\n{cost.BEGIN}\nnew\n{cost.END}\nb"
+
+
+def test_a_dev_profile_preview_costs_what_dev_costs(side_by_side: dict[str, dict]) -> None:
+    """README: a preview's fixed monthly cost is its profile's (the preview row of scripts/cost.py)."""
+    dev = cost.fixed_monthly_cost(side_by_side["payment-dev"])
+    preview = cost.fixed_monthly_cost(side_by_side["payment-pr-123"])
+    assert preview == dev and sum(preview.values()) > 0
+    assert "| `payment-pr-123` |" in cost.cost_table({"payment-pr-123": side_by_side["payment-pr-123"]})

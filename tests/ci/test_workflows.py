@@ -43,15 +43,15 @@ def runs(job: dict[str, Any]) -> str:
 
 
 def test_the_three_workflows_exist() -> None:
-    assert set(all_workflows()) == {"ci.yml", "deploy.yml", "destroy.yml"}
+    assert set(all_workflows()) == {"ci.yml", "deploy.yml", "destroy.yml", "preview.yml"}
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
 def test_least_privilege_default_permissions(name: str) -> None:
     assert load(name)["permissions"] == {"contents": "read"}
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
 def test_no_static_aws_keys_anywhere(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
     for forbidden in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token", "AWS_ACCESS_KEY_ID",
@@ -60,7 +60,7 @@ def test_no_static_aws_keys_anywhere(name: str) -> None:
     assert "secrets." not in text, f"{name} reads a secret; AWS access goes through OIDC roles only"
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
 def test_every_aws_job_uses_oidc(name: str) -> None:
     for job_id, job in load(name)["jobs"].items():
         aws = [s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
@@ -73,7 +73,7 @@ def test_every_aws_job_uses_oidc(name: str) -> None:
         assert role.startswith("${{ vars.AWS_") and role.endswith("_ROLE_ARN }}"), role
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
 def test_actions_pinned_by_full_commit_sha(name: str) -> None:
     for job in load(name)["jobs"].values():
         for step in steps(job):
@@ -145,12 +145,32 @@ def test_each_deploy_job_has_its_environment_concurrency_and_command(env: str) -
 
 
 def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
-    def normalised(env: str) -> str:
+    def normalised(env: str, *, smoke: bool = True) -> str:
         job = dict(deploy_jobs()[env])
         job.pop("needs")
+        if not smoke:  # the account stack serves no API: its job is the others' without the smoke step
+            job["steps"] = [step for step in steps(job) if not step.get("name", "").startswith("make smoke")]
         return yaml.safe_dump(job).replace(env, "ENV")
 
-    assert normalised(ACCOUNT) == normalised("dev") == normalised("staging") == normalised("prod")
+    assert normalised(ACCOUNT) == normalised("dev", smoke=False)
+    assert normalised("dev") == normalised("staging") == normalised("prod")
+
+
+@pytest.mark.parametrize("env", DEPLOY_ENVS)
+def test_each_environment_is_smoke_tested_right_after_its_deploy(env: str) -> None:
+    """The smoke is the job's last step: the next environment's job (``needs``) starts only when it passed."""
+    job_steps = steps(deploy_jobs()[env])
+    assert f'deploy payment-{env} --auto-approve' in job_steps[-2]["run"]
+    assert job_steps[-1]["run"] == f'make smoke STACK=payment-{env} CDKTF="npx --yes $CDKTF_CLI"'
+    assert "continue-on-error" not in job_steps[-1] and "if" not in job_steps[-1]
+
+
+def test_the_smoke_target_reads_url_and_key_from_the_stack_outputs() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nsmoke:", 1)[1].split("\n\n", 1)[0]
+    assert "$(CDKTF) output $(STACK) --json" in recipe
+    assert '["apigateway_url"]' in recipe and '["apigateway_api_key_id"]' in recipe
+    assert "pytest smoke" in recipe
 
 
 def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
@@ -158,7 +178,7 @@ def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
         for job_id, job in workflow["jobs"].items():
             if "--auto-approve" in runs(job):
                 assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_STACKS} | {
-                    ("destroy.yml", "destroy")
+                    ("destroy.yml", "destroy"), ("preview.yml", "deploy"), ("preview.yml", "destroy")
                 }, f"{name}:{job_id}"
 
 
@@ -247,10 +267,10 @@ def test_actionlint_accepts_our_workflows() -> None:
     result = actionlint(".github/workflows/*.yml")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Checking 3 workflow file(s)" in result.stdout
+    assert "Checking 4 workflow file(s)" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
 def test_every_job_with_node_sets_up_node_22_with_a_pinned_action(name: str) -> None:
     """jsii no longer supports Node 20; cdktn's provider declares Node >= 22.11."""
     workflow = load(name)
@@ -270,3 +290,86 @@ def test_ci_runs_the_cdktn_engine_after_make_test() -> None:
     assert commands.index("make test-cdktn </dev/null") > commands.index("make test </dev/null")
     ci_run = (REPO_ROOT / ".ci" / "run").read_text().splitlines()
     assert ci_run.index("make test-cdktn </dev/null") > ci_run.index("make test </dev/null")
+
+
+# --- previews (issue 17) -----------------------------------------------------------------------------------------
+
+
+def preview_jobs() -> dict[str, dict[str, Any]]:
+    return load("preview.yml")["jobs"]
+
+
+def test_preview_runs_on_pull_requests_only_never_pull_request_target() -> None:
+    on = _on(load("preview.yml"))
+    assert set(on) == {"pull_request"}
+    assert on["pull_request"]["types"] == ["opened", "synchronize", "reopened", "closed"]
+
+
+@pytest.mark.parametrize("job_id", ["deploy", "destroy"])
+def test_preview_jobs_never_run_for_forks_and_use_the_preview_environment(job_id: str) -> None:
+    job = preview_jobs()[job_id]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"]
+    assert job["environment"] == "preview"
+    assert job["permissions"]["id-token"] == "write"
+
+
+def test_preview_deploys_on_open_and_destroys_on_close() -> None:
+    jobs = preview_jobs()
+    assert "github.event.action != 'closed'" in jobs["deploy"]["if"]
+    assert "github.event.action == 'closed'" in jobs["destroy"]["if"]
+    assert 'deploy "$PREVIEW_STACK" --auto-approve' in runs(jobs["deploy"])
+    assert 'destroy "$PREVIEW_STACK" --auto-approve' in runs(jobs["destroy"])
+
+
+def test_one_concurrency_group_per_pull_request() -> None:
+    workflow = load("preview.yml")
+    assert workflow["concurrency"] == {
+        "group": "preview-pr-${{ github.event.pull_request.number }}", "cancel-in-progress": False,
+    }  # fmt: skip
+
+
+def test_previews_can_never_touch_an_environment_state() -> None:
+    """The stack and the deployment come only from the PR number; the state key follows the deployment."""
+    from payment_infra.backend import state_key
+
+    workflow = load("preview.yml")
+    assert workflow["env"]["PAYMENT_DEPLOYMENT"] == "pr-${{ github.event.pull_request.number }}"
+    assert workflow["env"]["PREVIEW_STACK"] == "payment-pr-${{ github.event.pull_request.number }}"
+    text = (WORKFLOWS / "preview.yml").read_text()
+    for env in (*DEPLOY_ENVS, ACCOUNT):
+        assert f"payment-{env}" not in text
+        assert not re.search(rf"\b(deploy|destroy)\s+\S*payment-{env}\b", text)
+    for job in preview_jobs().values():
+        assert "PAYMENT_DEPLOYMENT" not in job.get("env", {}) and "PREVIEW_STACK" not in job.get("env", {})
+        for step in steps(job):
+            assert "PAYMENT_DEPLOYMENT" not in step.get("env", {}) and "PREVIEW_STACK" not in step.get("env", {})
+        assert steps(job)[0]["name"].startswith("Guard")
+    key = state_key("pr-17", {"PAYMENT_STATE_KEY_PREFIX": "payment-api"})
+    assert key == "payment-api/pr-17/terraform.tfstate"
+    assert all(not key.startswith(f"payment-api/{env}/") for env in (*DEPLOY_ENVS, ACCOUNT))
+
+
+@pytest.mark.parametrize(
+    ("deployment", "stack", "ok"),
+    [("pr-17", "payment-pr-17", True), ("dev", "payment-dev", False), ("pr-17", "payment-prod", False),
+     ("pr-", "payment-pr-", False), ("pr-1;x", "payment-pr-1;x", False)],
+)  # fmt: skip
+def test_preview_guard_refuses_anything_but_a_pr_stack(deployment: str, stack: str, ok: bool) -> None:
+    for job in preview_jobs().values():
+        guard = steps(job)[0]["run"]
+        result = subprocess.run(  # nosec B603 B607 - the workflow's own guard, fixed argv
+            ["bash", "-c", guard], env={"PAYMENT_DEPLOYMENT": deployment, "PREVIEW_STACK": stack, "PATH": "/usr/bin:/bin"},
+            capture_output=True, text=True, timeout=10,
+        )  # fmt: skip
+        assert (result.returncode == 0) is ok, result.stderr
+
+
+def test_preview_posts_one_comment_with_url_and_smoke_result() -> None:
+    job_steps = steps(preview_jobs()["deploy"])
+    smoke = next(step for step in job_steps if step.get("id") == "smoke")
+    assert smoke["run"] == 'make smoke STACK="$PREVIEW_STACK" CDKTF="npx --yes $CDKTF_CLI"'
+    comment = next(step for step in job_steps if step.get("name", "").startswith("Post or update"))
+    assert comment["if"] == "always()" and comment["env"]["SMOKE"] == "${{ steps.smoke.outcome }}"
+    assert "--method PATCH" in comment["run"] and "<!-- payment-preview -->" in comment["run"]
+    assert job_steps[-1]["if"] == "steps.smoke.outcome != 'success'" and job_steps[-1]["run"] == "exit 1"
+    assert preview_jobs()["deploy"]["permissions"]["pull-requests"] == "write"

@@ -64,6 +64,7 @@ def test_config_is_frozen() -> None:
 def test_tags_cover_the_required_keys() -> None:
     assert load_config("prod", environ={}).tags == {
         "Environment": "prod",
+        "Deployment": "prod",
         "Project": "payment-api",
         "Owner": "payments-team",
         "CostCenter": "payments",
@@ -88,8 +89,10 @@ def _error(callable_, *args, **kwargs) -> ConfigError:
 
 
 def test_unknown_environment_is_rejected_with_allowed_names() -> None:
-    message = str(_error(load_config, "qa", environ={}))
-    assert "environment = 'qa'" in message and "dev, staging, prod" in message
+    # Any other valid name is a preview (tests/infra/test_deployments.py); an invalid one names what is allowed.
+    message = str(_error(load_config, "QA", environ={}))
+    assert "PAYMENT_DEPLOYMENT = 'QA'" in message and "dev, staging, account" not in message
+    assert "lowercase letters" in message and "dev, staging, prod" in message
 
 
 def test_unknown_region_names_field_value_and_allowed() -> None:
@@ -170,9 +173,9 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_direct_construction_is_validated_too() -> None:
     defaults = load_config("dev", environ={})
-    with pytest.raises(ConfigError, match="name = 'test'"):
+    with pytest.raises(ConfigError, match="name = 'Test'"):
         EnvironmentConfig(
-            **{**{f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}, "name": "test"}
+            **{**{f.name: getattr(defaults, f.name) for f in dataclasses.fields(defaults)}, "name": "Test"}
         )
 
 
