@@ -63,7 +63,8 @@ AWS_REGIONS: tuple[str, ...] = (
     "us-west-1", "us-west-2",
 )  # fmt: skip
 
-# The only values CloudWatch Logs accepts for retention_in_days.
+# The values CloudWatch Logs accepts for retention_in_days (terraform-provider-aws internal/service/logs/group.go,
+# validation.IntInSlice), without 0 (kept forever): every log group expires.
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip

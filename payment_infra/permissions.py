@@ -1,8 +1,9 @@
 """Least-privilege IAM for each function, derived from the resources its environment variables name.
 
 A function's ``FunctionSpec.environment`` (in ``lambdas/payments/functions.py``) says which resources it
-uses; ``GRANTS`` says which actions each function may take on each of them. The pair is checked by tests:
-every variable a function reads is granted, and nothing else is.
+uses; ``GRANTS`` says which actions each function may take on each of them, and ``CALLER_KMS_ACTIONS`` which
+key permissions those actions need. Tests check the pair (every variable a function reads is granted, and
+nothing else is) and hold each role to the calls its code makes in the emulator, no fewer and no more.
 """
 
 from __future__ import annotations
@@ -14,34 +15,71 @@ from payment_infra import policies
 from payment_infra.application import functions_module
 
 _app = functions_module()
-TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
-# Per function and environment variable (the application's names): the actions it may take on that resource.
+# Per function and environment variable (the application's names): the actions it may take on that resource,
+# exactly the calls its code makes (tests/apply_rules/test_iam_covers_calls.py records them in the emulator).
+# A read by id is a Query on the table's own key (strongly consistent), so no function reads with GetItem;
+# Powertools idempotency writes its record (PutItem, UpdateItem), deletes it when the create fails
+# (DeleteItem) and reads it (GetItem) only when a conditional write returns no old item.
 GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     _app.TRANSACTIONS: {
-        _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:PutItem"),
+        _app.TRANSACTIONS_TABLE: ("dynamodb:PutItem", "dynamodb:Query"),
         _app.IDEMPOTENCY_TABLE: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
         _app.QUEUE_URL: ("sqs:SendMessage",),
     },
-    _app.STATUS: {_app.TRANSACTIONS_TABLE: TABLE_READ},
+    _app.STATUS: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
     _app.HEALTH: {},
     _app.SETTLEMENT: {_app.STATE_MACHINE_ARN: ("states:StartExecution",)},
     _app.BATCH_IMPORT: {
-        _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:PutItem"),
+        _app.TRANSACTIONS_TABLE: ("dynamodb:PutItem",),  # a row already imported is a failed conditional put
         _app.QUEUE_URL: ("sqs:SendMessage",),
-        _app.IMPORT_BUCKET: ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),  # reads the event's version
+        # The bucket is versioned, so every event names a version: the import reads exactly that version.
+        _app.IMPORT_BUCKET: ("s3:GetObjectVersion", "s3:PutObject"),
     },
-    _app.WORKFLOW_VALIDATE: {_app.TRANSACTIONS_TABLE: TABLE_READ},
+    _app.WORKFLOW_VALIDATE: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
     _app.WORKFLOW_PROCESS: {
-        _app.TRANSACTIONS_TABLE: (*TABLE_READ, "dynamodb:UpdateItem"),
+        _app.TRANSACTIONS_TABLE: ("dynamodb:Query", "dynamodb:UpdateItem"),
         _app.RECEIPTS_BUCKET: ("s3:PutObject",),
     },
 }
+# Actions on a table's global secondary indexes (``<table arn>/index/*``): only the list endpoints query them.
+INDEX_GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    _app.TRANSACTIONS: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
+}
+
+# The KMS actions the caller of an AWS action needs on the customer managed key of the resource it acts on:
+# DynamoDB decrypts the table key as the caller on every read and write (KMS developer guide, "How Amazon
+# DynamoDB uses AWS KMS"); an SQS producer needs GenerateDataKey and Decrypt, a consumer Decrypt (SQS developer
+# guide, "Key management"); S3 needs GenerateDataKey for a single-part upload and Decrypt for a read (S3 user
+# guide, "Using SSE-KMS"); Step Functions' StartExecution needs none, the state machine's role uses the key
+# (Step Functions developer guide, "Data at rest encryption"). An action missing here is a KeyError, never a
+# silent "needs nothing".
+DYNAMODB_CALLER_KMS = ("kms:Decrypt",)
+CALLER_KMS_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    "dynamodb:DeleteItem": DYNAMODB_CALLER_KMS,
+    "dynamodb:GetItem": DYNAMODB_CALLER_KMS,
+    "dynamodb:PutItem": DYNAMODB_CALLER_KMS,
+    "dynamodb:Query": DYNAMODB_CALLER_KMS,
+    "dynamodb:UpdateItem": DYNAMODB_CALLER_KMS,
+    "sqs:SendMessage": ("kms:Decrypt", "kms:GenerateDataKey"),
+    "sqs:ReceiveMessage": ("kms:Decrypt",),
+    "sqs:DeleteMessage": (),
+    "sqs:GetQueueAttributes": (),
+    "s3:PutObject": ("kms:GenerateDataKey",),
+    "s3:GetObject": ("kms:Decrypt",),
+    "s3:GetObjectVersion": ("kms:Decrypt",),
+    "states:StartExecution": (),
+}
+
+
+def caller_kms_actions(actions: Sequence[str]) -> list[str]:
+    """The KMS actions (sorted, once each) that calling ``actions`` on a CMK-protected resource needs."""
+    return sorted({kms for action in actions for kms in CALLER_KMS_ACTIONS[action]})
+
 
 # Object prefixes a function may touch in a bucket (never the whole bucket); ``{client}`` stands for each
 # configured client, so a file outside every client's folder can be neither read nor reported on.
 OBJECT_PREFIXES: Mapping[tuple[str, str], tuple[str, ...]] = {
     (_app.RECEIPTS_BUCKET, "s3:PutObject"): ("receipts/",),
-    (_app.IMPORT_BUCKET, "s3:GetObject"): ("imports/{client}/",),
     (_app.IMPORT_BUCKET, "s3:GetObjectVersion"): ("imports/{client}/",),
     (_app.IMPORT_BUCKET, "s3:PutObject"): ("reports/{client}/",),
 }
@@ -57,7 +95,6 @@ def object_prefixes(variable: str, action: str, clients: Sequence[str]) -> list[
             prefixes.append(prefix)
     return prefixes
 
-KMS_FOR_WRITE = ("kms:GenerateDataKey", "kms:Decrypt")
 ENI_ACTIONS = (
     "ec2:AssignPrivateIpAddresses",
     "ec2:CreateNetworkInterface",
@@ -98,18 +135,22 @@ def function_statements(
         policies.allow(list(ENI_ACTIONS), ["*"], sid="VpcNetworkInterfaces"),
         policies.allow(["kms:Decrypt"], [environment_key_arn], sid="DecryptEnvironment"),
         policies.allow(["sqs:SendMessage"], [failure_queue.arn], sid="AsyncFailureDestination"),
-        policies.allow(list(KMS_FOR_WRITE), [failure_queue.key_arn], sid="EncryptFailureMessages"),
+        policies.allow(
+            caller_kms_actions(["sqs:SendMessage"]), [failure_queue.key_arn], sid="EncryptFailureMessages"
+        ),
     ]
     for variable, actions in sorted(GRANTS[function].items()):
         resource = resources[variable]
         sid = "".join(part.title() for part in variable.lower().split("_"))
+        kms_actions = caller_kms_actions(actions)
         if resource.kind == "table":
             statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
-            if "dynamodb:Query" in actions:  # the list endpoints query the GSIs
-                statements.append(policies.allow(["dynamodb:Query"], [f"{resource.arn}/index/*"], sid=f"{sid}Indexes"))
+            index_actions = INDEX_GRANTS.get(function, {}).get(variable)
+            if index_actions:
+                statements.append(policies.allow(list(index_actions), [f"{resource.arn}/index/*"], sid=f"{sid}Indexes"))
             statements.append(
                 policies.allow(
-                    ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                    kms_actions,
                     [resource.key_arn],
                     sid=f"{sid}Kms",
                     conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
@@ -125,19 +166,9 @@ def function_statements(
                         sid=f"{sid}{action.split(':')[1]}",
                     )
                 )
-            statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))
-        elif resource.kind == "state_machine":
-            statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
-            # StartExecution stores the input encrypted with the state machine's CMK: a data key, via states only.
-            statements.append(
-                policies.allow(
-                    ["kms:GenerateDataKey"],
-                    [resource.key_arn],
-                    sid=f"{sid}Kms",
-                    conditions={"StringEquals": {"kms:ViaService": f"states.{region}.amazonaws.com"}},
-                )
-            )
+            statements.append(policies.allow(kms_actions, [resource.key_arn], sid=f"{sid}Kms"))
         else:
             statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
-            statements.append(policies.allow(list(KMS_FOR_WRITE), [resource.key_arn], sid=f"{sid}Kms"))
+            if kms_actions:
+                statements.append(policies.allow(kms_actions, [resource.key_arn], sid=f"{sid}Kms"))
     return statements

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
+from payment_local.iam import Enforcer
 from payment_local.moto_server import MotoServer
 from payment_local.provision import provision
 from payment_local.runtime import Runtime, function_environment
@@ -80,7 +81,10 @@ class Emulator:
             self.stack, endpoint_url=endpoint, sfn_endpoint_url=sfn_endpoint, overrides=overrides
         )
         Runtime.install_environment(environment)
-        runtime = Runtime(self.stack)
+        # Every call a handler makes is checked against its role, as on AWS (payment_local.iam).
+        self.iam = Enforcer(self.stack, clients=[client.name for client in self.clients])
+        Enforcer.install()
+        runtime = Runtime(self.stack, enforcer=self.iam)
         runtime.warm_up()
         self.workflows = StepFunctions(
             self.stack, invoke=runtime.invoke_arn, sns=clients["sns"], time_scale=self.options.workflow_time_scale
@@ -95,7 +99,7 @@ class Emulator:
             # The handlers' clients are cached per process; hooking them hooks every handler.
             faults.install(
                 handler_clients.client("dynamodb"), handler_clients.client("s3"),
-                handler_clients.client("stepfunctions"),
+                handler_clients.client("stepfunctions"), handler_clients.client("sqs"),
             )
         self.faults = faults
 
@@ -180,6 +184,8 @@ class Emulator:
         if name == "faults" and request.method == "DELETE":
             self.faults.clear()
             return _json({"rules": []})
+        if name == "calls" and request.method == "GET":
+            return _json({"calls": self.iam.calls(), "invocations": self.iam.invocations()})
         if name == "deliveries" and request.method == "GET":
             return _json({"deliveries": self.settlement.deliveries(request.args.get("transaction_id"))})
         return None

@@ -7,7 +7,6 @@ are given. Bounded in count and in time (``max_seconds``). Used by ``scripts/ben
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -18,13 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from payment_local.process import running_emulator
+from payment_local.process import child_environment, running_emulator
 
 
 @contextmanager
 def _emulator(env: str, timeout: float = 90) -> Any:
     with tempfile.TemporaryDirectory() as directory:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+        environment = child_environment()
         args = ["--env", env, "--no-throttle", "--log-level", "ERROR"]
         with running_emulator(args, env=environment, workdir=Path(directory), timeout=timeout) as info:
             yield info

@@ -14,6 +14,8 @@ Kinds:
                        process step fails and Step Functions retries it)
 ``start_error``        ``AccessDeniedException`` on the consumer's ``StartExecution`` (the message fails and
                        is redelivered, then dead-lettered)
+``enqueue_error``      SQS ``500 InternalError`` on ``SendMessageBatch`` of the customer's messages (botocore
+                       retries it; the create fails with 503 and Powertools releases its idempotency record)
 
 ``times`` bounds how many requests fail (``None``: all of them). Enabled only with
 ``--test-hooks``; never part of ``make local``.
@@ -30,7 +32,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-KINDS = ("dynamodb_throttle", "s3_error", "settlement_error", "start_error")
+KINDS = ("dynamodb_throttle", "s3_error", "settlement_error", "start_error", "enqueue_error")
 _TXN = re.compile(r"txn_[0-9a-f]{32}")
 
 
@@ -85,16 +87,17 @@ class Faults:
 
     # -- hooks -------------------------------------------------------------------
 
-    def install(self, dynamodb: Any, s3: Any, sfn: Any) -> None:
+    def install(self, dynamodb: Any, s3: Any, sfn: Any, sqs: Any) -> None:
         dynamodb.meta.events.register("before-send.dynamodb.UpdateItem", self._dynamodb_hook)
         s3.meta.events.register("before-send.s3.PutObject", self._s3_hook)
         sfn.meta.events.register("before-send.sfn.StartExecution", self._sfn_hook)
+        sqs.meta.events.register("before-send.sqs.SendMessageBatch", self._sqs_hook)
 
-    def _fire(self, kinds: tuple[str, ...], transaction_id: str | None) -> str | None:
-        if transaction_id is None:
+    def _fire(self, kinds: tuple[str, ...], transaction_id: str | None, customer: str | None = None) -> str | None:
+        if transaction_id is None and customer is None:
             return None
         with self._lock:
-            customer = self._customers.get(transaction_id)
+            customer = customer or self._customers.get(str(transaction_id))
             for rule in self._rules:
                 exhausted = rule.times is not None and rule.fired >= rule.times
                 if rule.kind in kinds and rule.customer_id == customer and not exhausted:
@@ -136,6 +139,22 @@ class Faults:
         return AWSResponse(
             request.url, 400,
             {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": str(uuid.uuid4())},
+            _Raw(payload.encode()),
+        )
+
+    def _sqs_hook(self, request: Any, **_: Any) -> AWSResponse | None:
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return None
+        groups = {entry.get("MessageGroupId") for entry in body.get("Entries") or []}
+        if not any(self._fire(("enqueue_error",), None, customer=group) for group in groups if group):
+            return None
+        payload = json.dumps({"__type": "com.amazonaws.sqs#InternalError", "message": "injected fault: enqueue_error"})
+        return AWSResponse(
+            request.url, 500,
+            {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": str(uuid.uuid4()),
+             "x-amzn-query-error": "InternalError;Receiver"},
             _Raw(payload.encode()),
         )
 

@@ -7,6 +7,7 @@ moto endpoint) away from the caller's interpreter.
 from __future__ import annotations
 
 import json
+import os
 import subprocess  # nosec B404 - starts this package's own CLI
 import sys
 import time
@@ -16,6 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from payment_local.stack import REPO_ROOT
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without what must not reach the emulator: AWS and Powertools settings (it sets
+    its own), ``PAYMENT_*`` (another deployment, a remote backend) and the fake resource names tests/lambdas sets."""
+    source = os.environ if environ is None else environ
+    return {
+        k: v for k, v in source.items()
+        if not k.startswith(("AWS_", "POWERTOOLS_", "PAYMENT_")) and k not in ("TRANSACTIONS_TABLE", "QUEUE_URL")
+    }
 
 
 class EmulatorStartError(RuntimeError):

@@ -16,9 +16,11 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from payment_local.iam import Enforcer
 from payment_local.stack import REPO_ROOT, Stack, StackError
 
 LAMBDA_ROOT = REPO_ROOT / "lambdas"
@@ -81,10 +83,15 @@ def function_environment(
 
 
 class Runtime:
-    """Loads handlers by their handler string and invokes them with a Lambda context."""
+    """Loads handlers by their handler string and invokes them with a Lambda context.
 
-    def __init__(self, stack: Stack) -> None:
+    With an ``enforcer``, every AWS call a handler makes during an invocation is checked against the
+    function's role (:mod:`payment_local.iam`), as on AWS.
+    """
+
+    def __init__(self, stack: Stack, enforcer: Enforcer | None = None) -> None:
         self._stack = stack
+        self._enforcer = enforcer
         self._handlers: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
         self._locks: dict[str, threading.Lock] = {h: threading.Lock() for h in stack.functions}
         self._load_lock = threading.Lock()
@@ -123,5 +130,6 @@ class Runtime:
             timeout_ms=function.timeout_seconds * 1000,
         )
         entry = self.handler(handler)
-        with self._locks[handler]:
+        acting = self._enforcer.acting_as(handler) if self._enforcer else nullcontext()
+        with self._locks[handler], acting:
             return entry(event, context)

@@ -26,9 +26,11 @@ from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.context import DeploymentContext
 from payment_infra.framework import AssetType, TerraformAsset
 from payment_infra.lambda_package import build_lambda_package
-from payment_infra.permissions import Resource, function_statements
+from payment_infra.permissions import Resource, caller_kms_actions, function_statements
 
-CONSUME_ACTIONS = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
+# What Lambda's SQS event source mapping does with the function's role (the actions of the AWS managed policy
+# AWSLambdaSQSQueueExecutionRole): it never changes a message's visibility.
+CONSUME_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 
 
 class Compute(Construct):
@@ -125,7 +127,7 @@ class Compute(Construct):
             queue = self._settlement_queue
             statements += [
                 policies.allow(list(CONSUME_ACTIONS), [queue.arn], sid="ConsumeSettlementQueue"),
-                policies.allow(["kms:Decrypt"], [queue.key_arn], sid="DecryptSettlementQueue"),
+                policies.allow(caller_kms_actions(CONSUME_ACTIONS), [queue.key_arn], sid="DecryptSettlementQueue"),
             ]
         concurrency = config.reserved_concurrency_of(spec.name)
         self.functions[spec.name] = PaymentFunction(

@@ -1,9 +1,15 @@
-"""``all_stacks``: every synthesized stack of the session, keyed by stack id."""
+"""``all_stacks``: every synthesized stack of the session, keyed by stack id; ``recorded_calls``: what the
+functions call, measured in the emulator."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from payment_local.process import EmulatorStartError, child_environment, running_emulator
+from tests.apply_rules.workload import run_every_path
 from tests.conftest import ACCOUNT_STACK
 
 
@@ -11,3 +17,25 @@ from tests.conftest import ACCOUNT_STACK
 def all_stacks(stacks: dict[str, dict], account_stack: dict) -> dict[str, dict]:
     """``{"payment-account": ..., "payment-dev": <parsed cdk.tf.json>, ...}`` for every stack the app synthesizes."""
     return {ACCOUNT_STACK: account_stack, **{f"payment-{env}": stack for env, stack in stacks.items()}}
+
+
+@pytest.fixture(scope="session")
+def recorded_calls(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every AWS call each function made while the emulator ran every path of the API once, and which functions ran.
+
+    ``{"calls": [{"handler", "action", "resource", "decision", "client", …}], "invocations": {handler: count}}``;
+    ``client`` is the name of the workload's client, for resources kept per client (``imports/<client>/``).
+    """
+    args = [
+        "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
+        "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
+        "--workflow-time-scale", "0.05",
+    ]  # fmt: skip
+    workdir = tmp_path_factory.mktemp("iam-workload")
+    try:
+        with running_emulator(args, env=child_environment(), workdir=workdir, timeout=90) as info:
+            recorded = run_every_path(info)
+    except EmulatorStartError as error:
+        pytest.fail(str(error))
+    client = info["clients"][0]["name"]
+    return {**recorded, "calls": [{**call, "client": client} for call in recorded["calls"]]}

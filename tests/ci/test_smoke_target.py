@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import subprocess  # nosec B404 - runs make with fixed argv
 import uuid
 from pathlib import Path
 
 import pytest
 
-from payment_local.process import running_emulator
+from payment_local.process import child_environment, running_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _clean_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PAYMENT_"))}
-
-
 def _smoke(url: str, key: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # nosec B603 B607 - fixed argv
         ["make", "--no-print-directory", "smoke", f"URL={url}", f"API_KEY={key}"],
-        cwd=REPO_ROOT, env={**_clean_environment(), "SMOKE_SETTLE_TIMEOUT": "60"}, capture_output=True, text=True,
+        cwd=REPO_ROOT, env={**child_environment(), "SMOKE_SETTLE_TIMEOUT": "60"}, capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
 
@@ -31,7 +26,7 @@ def test_make_smoke_against_the_emulator(synth_dir: Path, tmp_path: Path) -> Non
     key = f"smoke-{uuid.uuid4().hex}"
     args = ["--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
             "--no-throttle", "--api-key", key, "--workflow-time-scale", "0.05", "--log-level", "WARNING"]  # fmt: skip
-    with running_emulator(args, env=_clean_environment(), workdir=tmp_path, timeout=60) as info:
+    with running_emulator(args, env=child_environment(), workdir=tmp_path, timeout=60) as info:
         passed = _smoke(info["base_url"], key)
         assert passed.returncode == 0, passed.stdout + passed.stderr
         assert "6 passed" in passed.stdout
@@ -41,7 +36,7 @@ def test_make_smoke_against_the_emulator(synth_dir: Path, tmp_path: Path) -> Non
 
 def test_make_smoke_without_a_url_is_a_usage_error() -> None:
     result = subprocess.run(  # nosec B603 B607 - fixed argv
-        ["make", "--no-print-directory", "smoke"], cwd=REPO_ROOT, env=_clean_environment(),
+        ["make", "--no-print-directory", "smoke"], cwd=REPO_ROOT, env=child_environment(),
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 2 and "usage: make smoke" in result.stderr

@@ -9,7 +9,6 @@ emulator always matches the infrastructure code under test.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from payment_local.process import EmulatorStartError, running_emulator
+from payment_local.process import EmulatorStartError, child_environment, running_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60
@@ -143,14 +142,6 @@ class Emulator:
         return [v for v in versions if v["Key"].endswith(f"/{transaction_id}.json")]
 
 
-def _clean_environment() -> dict[str, str]:
-    # tests/lambdas sets fake AWS and Powertools variables in this process; the emulator sets its own.
-    return {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "POWERTOOLS_", "PAYMENT_")) and k not in ("TRANSACTIONS_TABLE", "QUEUE_URL")
-    }
-
-
 @pytest.fixture(scope="session")
 def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     workdir = tmp_path_factory.mktemp("emulator")
@@ -162,7 +153,7 @@ def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "--workflow-time-scale", "0.05",
     ]
     try:
-        with running_emulator(args, env=_clean_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:
+        with running_emulator(args, env=child_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:
             sessions = []
             views = []
             for client in info["clients"]:

@@ -1,0 +1,49 @@
+"""The emulator enforces the functions' roles: a stack whose role misses a grant fails the way AWS would fail it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from payment_local.process import EmulatorStartError, child_environment, running_emulator
+
+
+def _without_enqueue(stack: dict) -> dict:
+    """The stack with ``sqs:SendMessage`` on the settlement queue taken from the transactions function's role."""
+    functions = stack["resource"]["aws_lambda_function"]
+    role = next(f["role"] for f in functions.values() if f["handler"] == "payments.handlers.transactions.handler")
+    role_id = role.split(".")[1]
+    for policy in stack["resource"]["aws_iam_role_policy"].values():
+        if policy["role"] == f"${{aws_iam_role.{role_id}.id}}":
+            document = json.loads(policy["policy"])
+            document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "QueueUrl"]
+            policy["policy"] = json.dumps(document)
+            return stack
+    raise AssertionError("no policy for the transactions role")
+
+
+def test_a_missing_grant_is_an_access_denied_like_on_aws(synth_dir: Path, tmp_path: Path) -> None:
+    stack = json.loads((synth_dir / "stacks" / "payment-dev" / "cdk.tf.json").read_text())
+    stack_file = tmp_path / "cdk.tf.json"
+    stack_file.write_text(json.dumps(_without_enqueue(stack)))
+    args = ["--env", "dev", "--stack-file", str(stack_file), "--no-throttle", "--test-hooks", "--log-level", "ERROR"]
+    try:
+        with running_emulator(args, env=child_environment(), workdir=tmp_path, timeout=90) as info:
+            http = requests.Session()
+            http.headers["x-api-key"] = info["api_key"]
+            body = {"customer_id": f"cust_{uuid.uuid4().hex[:12]}", "amount": 100, "currency": "EUR"}
+            created = http.post(f"{info['base_url']}/transactions", json=body,
+                                headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=30)
+            assert created.status_code == 503, created.text
+            assert requests.get(f"{info['base_url']}/health", timeout=15).status_code == 200
+            calls = http.get(f"{info['base_url']}/__local/calls", timeout=15).json()["calls"]
+    except EmulatorStartError as error:
+        pytest.fail(str(error))
+    denied = [(c["function"], c["action"], c["decision"]) for c in calls if c["decision"] != "allow"]
+    assert denied == [("payment-transactions-dev", "sqs:SendMessage", "implicit deny")]
+    # what was allowed before the send still happened as the role allows: the write and the idempotency record
+    assert {c["action"] for c in calls if c["decision"] == "allow"} >= {"dynamodb:PutItem", "dynamodb:Query"}
