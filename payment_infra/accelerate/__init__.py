@@ -56,6 +56,9 @@ GC_SWITCH = "PAYMENT_GC_FREEZE"
 NAMESPACES_VARIABLE = "PAYMENT_PROVIDER_NAMESPACES"
 # The flag jsii's wrapper gives its kernel child: packages are linked from jsii's package cache by symlink.
 PRESERVE_SYMLINKS = "--preserve-symlinks"
+# Node warnings that the engine's own JavaScript triggers on every synth, silenced in the kernel only: cdktf
+# 0.21 (archived) calls ``util.isArray`` in terraform-output.js, a runtime deprecation (DEP0044) since Node 22.
+SILENCED_NODE_WARNINGS: dict[str, tuple[str, ...]] = {"cdktf": ("DEP0044",)}
 # The door whose ``from cdktf_cdktf_provider_aws.<module> import`` lines name every provider module we use.
 PROVIDER_DOOR = "payment_infra.aws"
 # Variables set for the kernel's start only (restored afterwards, so other Node children do not see them).
@@ -184,6 +187,7 @@ def enable(environ: MutableMapping[str, str] = os.environ, engine: engines.Engin
         fall_back("the jsii kernel started before accelerate.enable() (import it first)", environ)
         return result
     saved = {name: environ.get(name) for name in KERNEL_VARIABLES}
+    node_options.append(environ, *(f"--disable-warning={code}" for code in SILENCED_NODE_WARNINGS.get(engine.name, ())))
     in_process = install_in_process_kernel(environ, engine)
     lazy = install_lazy_provider_preload(environ, engine)
     scripts, result.not_applicable = applicable_preloads(engine)

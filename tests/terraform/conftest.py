@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts.tf_standin import terraform
+from tests.conftest import ACCOUNT_STACK
 
 # Terraform is multi-threaded and the plugins mostly wait on it: three at once beat two on 2 cores.
 PARALLEL = 3
@@ -43,17 +44,24 @@ def check_all(
 
 @pytest.fixture(scope="session")
 def terraform_results(
-    standin: terraform.StandIn, stacks: dict[str, dict], synth_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    standin: terraform.StandIn,
+    stacks: dict[str, dict],
+    account_stack: dict,
+    synth_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, terraform.Result]:
-    """``{"dev": Result, ...}``: validate + plan -refresh=false + show -json of every synthesized stack."""
+    """``{"dev": Result, ..., ACCOUNT_STACK: Result}``: validate + plan -refresh=false + show -json of every
+    synthesized stack, the account baseline included."""
     root = tmp_path_factory.mktemp("tf-stacks")
+    configs = {env: (stack, f"payment-{env}") for env, stack in stacks.items()}
+    configs[ACCOUNT_STACK] = (account_stack, ACCOUNT_STACK)
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         futures = {
-            env: pool.submit(
+            name: pool.submit(
                 terraform.check,
                 standin,
-                terraform.workdir_copy(stack, root / env, synth_dir / "stacks" / f"payment-{env}" / "assets"),
+                terraform.workdir_copy(stack, root / name, synth_dir / "stacks" / stack_id / "assets"),
             )
-            for env, stack in stacks.items()
+            for name, (stack, stack_id) in configs.items()
         }
-        return {env: future.result() for env, future in futures.items()}
+        return {name: future.result() for name, future in futures.items()}
