@@ -33,20 +33,12 @@ from typing import Any
 
 import pytest
 
-from payment_infra.permissions import CALLER_KMS_ACTIONS
+from payment_infra.constructs.compute import CONSUME_ACTIONS as ESM_SQS_ACTIONS
+from payment_infra.permissions import CALLER_KMS_ACTIONS, ENI_ACTIONS, XRAY_ACTIONS
 from payment_local.iam import ALLOW, Request, decision, role_statements, statement_matches
 from tests.apply_rules.support import Stacks, broken, of_type
 from tests.security.support import encryption_key, single_ref
 
-ENI_ACTIONS = (
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:UnassignPrivateIpAddresses",
-)
-XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
-ESM_SQS_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # handler: (action, the environment variable naming the resource, why the workload cannot reach the call).
 LIBRARY_CALLS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
