@@ -32,8 +32,9 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     _app.BATCH_IMPORT: {
         _app.TRANSACTIONS_TABLE: ("dynamodb:PutItem",),  # a row already imported is a failed conditional put
         _app.QUEUE_URL: ("sqs:SendMessage",),
-        # The bucket is versioned, so every event names a version: the import reads exactly that version.
-        _app.IMPORT_BUCKET: ("s3:GetObjectVersion", "s3:PutObject"),
+        # The event's version (GetObjectVersion); GetObject for an event without one (an object written before
+        # versioning took effect: the bucket's versioning is a resource of its own, applied beside the trigger).
+        _app.IMPORT_BUCKET: ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
     },
     _app.WORKFLOW_VALIDATE: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
     _app.WORKFLOW_PROCESS: {
@@ -50,9 +51,11 @@ INDEX_GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 # DynamoDB decrypts the table key as the caller on every read and write (KMS developer guide, "How Amazon
 # DynamoDB uses AWS KMS"); an SQS producer needs GenerateDataKey and Decrypt, a consumer Decrypt (SQS developer
 # guide, "Key management"); S3 needs GenerateDataKey for a single-part upload and Decrypt for a read (S3 user
-# guide, "Using SSE-KMS"); Step Functions' StartExecution needs none, the state machine's role uses the key
-# (Step Functions developer guide, "Data at rest encryption"). An action missing here is a KeyError, never a
-# silent "needs nothing".
+# guide, "Using SSE-KMS"). StartExecution: the Step Functions guide ("Data at rest encryption") lists no caller
+# permission, yet the execution input is encrypted with the state machine's key when the execution starts and
+# AWS's samples grant the caller GenerateDataKey; it is kept, through Step Functions only (kms:ViaService),
+# because a missing one would stop every settlement while this one can only make data keys via states. An
+# action missing here is a KeyError, never a silent "needs nothing".
 DYNAMODB_CALLER_KMS = ("kms:Decrypt",)
 CALLER_KMS_ACTIONS: Mapping[str, tuple[str, ...]] = {
     "dynamodb:DeleteItem": DYNAMODB_CALLER_KMS,
@@ -67,8 +70,10 @@ CALLER_KMS_ACTIONS: Mapping[str, tuple[str, ...]] = {
     "s3:PutObject": ("kms:GenerateDataKey",),
     "s3:GetObject": ("kms:Decrypt",),
     "s3:GetObjectVersion": ("kms:Decrypt",),
-    "states:StartExecution": (),
+    "states:StartExecution": ("kms:GenerateDataKey",),
 }
+# The service whose requests to KMS a caller's key permission is limited to (kms:ViaService), per resource kind.
+KMS_VIA_SERVICE: Mapping[str, str] = {"table": "dynamodb", "state_machine": "states"}
 
 
 def caller_kms_actions(actions: Sequence[str]) -> list[str]:
@@ -80,6 +85,7 @@ def caller_kms_actions(actions: Sequence[str]) -> list[str]:
 # configured client, so a file outside every client's folder can be neither read nor reported on.
 OBJECT_PREFIXES: Mapping[tuple[str, str], tuple[str, ...]] = {
     (_app.RECEIPTS_BUCKET, "s3:PutObject"): ("receipts/",),
+    (_app.IMPORT_BUCKET, "s3:GetObject"): ("imports/{client}/",),
     (_app.IMPORT_BUCKET, "s3:GetObjectVersion"): ("imports/{client}/",),
     (_app.IMPORT_BUCKET, "s3:PutObject"): ("reports/{client}/",),
 }
@@ -143,17 +149,18 @@ def function_statements(
         resource = resources[variable]
         sid = "".join(part.title() for part in variable.lower().split("_"))
         kms_actions = caller_kms_actions(actions)
-        if resource.kind == "table":
+        if resource.kind in KMS_VIA_SERVICE:
             statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
             index_actions = INDEX_GRANTS.get(function, {}).get(variable)
             if index_actions:
                 statements.append(policies.allow(list(index_actions), [f"{resource.arn}/index/*"], sid=f"{sid}Indexes"))
+            service = KMS_VIA_SERVICE[resource.kind]
             statements.append(
                 policies.allow(
                     kms_actions,
                     [resource.key_arn],
                     sid=f"{sid}Kms",
-                    conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com"}},
                 )
             )
         elif resource.kind == "bucket":

@@ -103,14 +103,18 @@ def _listed(statement: Statement, field: str) -> list[str]:
 
 
 def _conditions_hold(statement: Statement, context: Mapping[str, str]) -> bool:
+    known = {key.lower(): value for key, value in context.items()}  # condition keys ignore case, as in AWS
     for operator, tests in (statement.get("Condition") or {}).items():
         if operator not in ("StringEquals", "StringLike"):
             raise ValueError(f"condition operator {operator} is not supported by payment_local.iam")
         for key, expected in tests.items():
-            actual = context.get(key)
-            wanted = [expected] if isinstance(expected, str) else list(expected)
-            if actual is None:  # as in AWS: a condition on a key the request lacks does not hold
-                return False
+            actual = known.get(key.lower())
+            wanted = [str(expected)] if not isinstance(expected, list) else [str(e) for e in expected]
+            if actual is None:
+                if statement["Effect"] == "Deny":
+                    # A Deny on a key this evaluation does not know could apply on AWS: never guess "allow".
+                    raise ValueError(f"cannot evaluate the Deny {statement.get('Sid')}: no value for {key}")
+                return False  # as in AWS: an Allow conditioned on a key the request lacks does not hold
             if operator == "StringEquals" and actual not in wanted:
                 return False
             if operator == "StringLike" and not any(_wildcard(w).fullmatch(actual) for w in wanted):

@@ -40,13 +40,22 @@ from tests.apply_rules.support import Stacks, broken, of_type
 from tests.security.support import encryption_key, single_ref
 
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-# handler: (action, the environment variable naming the resource, why the workload cannot reach the call).
-LIBRARY_CALLS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
+# Calls the code (or a library it runs) makes only on a path the emulator cannot reach, per handler:
+# (action, the environment variable naming the resource, path below it with {client} per client, why).
+UNREACHED_CALLS: Mapping[str, tuple[tuple[str, str, str, str], ...]] = {
     "payments.handlers.transactions.handler": (
-        ("dynamodb:GetItem", "IDEMPOTENCY_TABLE", "Powertools idempotency reads the record only when a failed "
+        ("dynamodb:GetItem", "IDEMPOTENCY_TABLE", "", "Powertools idempotency reads the record only when a failed "
          "conditional put returns no old item; DynamoDB (and moto) return it"),
     ),
+    "payments.handlers.batch_import.handler": (
+        ("s3:GetObject", "IMPORT_BUCKET", "/imports/{client}/file.csv", "an S3 event without a versionId (an object "
+         "written before the bucket's versioning took effect); the emulator's bucket is versioned from the start"),
+    ),
 }
+# The only wildcards a resource may carry: every resource (actions AWS cannot scope; tests/security holds which),
+# a table's indexes, the streams of a log group, and objects below a named folder of a bucket.
+ALLOWED_WILDCARDS = re.compile(r"\*|.+/index/\*|arn:aws:logs:.+:log-group:[^*]+:\*|\$\{aws_s3_bucket\.[^}]+\}/[^*]+/\*")
+VIA_SERVICE = {"aws_dynamodb_table": "dynamodb", "aws_sfn_state_machine": "states"}
 _ARN_REF = re.compile(r"\$\{(?P<rtype>aws_[a-z0-9_]+)\.(?P<lid>[A-Za-z0-9_-]+)\.arn\}")
 
 
@@ -77,8 +86,8 @@ def _kms_needs(stack: dict, action: str, resource: str, why: str) -> list[Need]:
     if not key or key.startswith("alias/aws/"):
         return []
     context: tuple[tuple[str, str], ...] = ()
-    if match["rtype"] == "aws_dynamodb_table":
-        context = (("kms:ViaService", f"dynamodb.{_region(stack)}.amazonaws.com"),)
+    if match["rtype"] in VIA_SERVICE:
+        context = (("kms:ViaService", f"{VIA_SERVICE[match['rtype']]}.{_region(stack)}.amazonaws.com"),)
     return [Need(kms, key, f"{why}: {action} on a resource the key protects", context)
             for kms in CALLER_KMS_ACTIONS[action]]
 
@@ -121,12 +130,15 @@ def function_needs(stack: dict, lid: str, function: dict, calls: Sequence[Mappin
         resources = [call["resource"]]
         recorded_client = call.get("client")
         if recorded_client and f"/{recorded_client}/" in call["resource"]:
+            assert clients, f"{function['function_name']}: a per-client call, but no API_CLIENTS to expand it for"
             resources = [call["resource"].replace(f"/{recorded_client}/", f"/{c}/") for c in clients]
         pairs += [(call["action"], resource, "its code") for resource in resources]
     variables = (function.get("environment") or {}).get("variables", {})
-    for action, variable, why in LIBRARY_CALLS.get(function["handler"], ()):
+    for action, variable, path, why in UNREACHED_CALLS.get(function["handler"], ()):
         rtype, resource_lid, _ = single_ref(variables[variable])
-        pairs.append((action, f"${{{rtype}.{resource_lid}.arn}}", f"a library call ({why})"))
+        paths = [path.format(client=c) for c in clients] if "{client}" in path else [path]
+        pairs += [(action, f"${{{rtype}.{resource_lid}.arn}}{p}", f"a path the workload cannot reach ({why})")
+                  for p in paths]
     needs = [Need(action, resource, why) for action, resource, why in pairs]
     for action, resource, why in pairs:
         needs += _kms_needs(stack, action, resource, why)
@@ -151,7 +163,12 @@ def iam_problems(stacks: Stacks, recorded: Mapping[str, Any]) -> list[str]:
                 if statement["Effect"] != "Allow":
                     continue
                 for action in _as_list(statement["Action"]):
+                    if "*" in action or "?" in action:
+                        problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action}: name each action")
                     for resource in _as_list(statement["Resource"]):
+                        if ("*" in resource or "?" in resource) and not ALLOWED_WILDCARDS.fullmatch(resource):
+                            problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action} on {resource}, "
+                                            "wider than any one resource or folder")
                         single = {**statement, "Action": [action], "Resource": [resource]}
                         if not any(statement_matches(single, Request(n.action, n.resource), dict(n.context))
                                    for n in needs):
@@ -222,6 +239,13 @@ def _with(action: str):
         ("payment-workflow-process-", "ReceiptsBucketKms", lambda s: None, "kms:GenerateDataKey on"),
         # the X-Ray permission of a traced function
         ("payment-health-", "XRayTracing", lambda s: None, "xray:PutTraceSegments on *"),
+        # an action wildcard that also covers what nothing calls
+        ("payment-status-", "TransactionsTable", lambda s: {**s, "Action": ["dynamodb:Query*"]}, "name each action"),
+        # a whole bucket instead of the client's folder
+        ("payment-workflow-process-", "ReceiptsBucketPutObject",
+         lambda s: {**s, "Resource": [s["Resource"][0].split("}")[0] + "}/*"]}, "wider than any one resource"),
+        # the settlement consumer's key permission for StartExecution (through Step Functions only)
+        ("payment-settlement-", "StateMachineArnKms", lambda s: None, "kms:GenerateDataKey on"),
     ],
 )
 def test_rule_catches_a_broken_role(all_stacks: Stacks, recorded_calls: dict[str, Any], function, sid, edit, expected) -> None:

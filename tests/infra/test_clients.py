@@ -103,6 +103,7 @@ def test_each_client_has_its_import_folder_and_nothing_else(two_clients: dict) -
                    ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
                    for arn in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
     assert object_arns == {
+        ("s3:GetObject", "/imports/default/*"), ("s3:GetObject", "/imports/partner/*"),
         ("s3:GetObjectVersion", "/imports/default/*"), ("s3:GetObjectVersion", "/imports/partner/*"),
         ("s3:PutObject", "/reports/default/*"), ("s3:PutObject", "/reports/partner/*"),
     }

@@ -159,8 +159,9 @@ def test_consumer_starts_the_state_machine_and_nothing_else(stack: dict, env: st
     actions = {a for s in statements for a in _as_list(s["Action"])}
     assert not {a for a in actions if a.split(":")[0] in ("dynamodb", "s3", "sns", "lambda")}
     assert "states:StartExecution" in actions and not {a for a in actions if a.startswith("states:") and a != "states:StartExecution"}
-    # StartExecution needs no key permission of its caller: the state machine's own role uses the key.
-    assert not [s for s in statements if "states" in json.dumps(s.get("Condition", {}))]
+    kms = next(s for s in statements if s.get("Sid") == "StateMachineArnKms")
+    assert kms["Action"] == ["kms:GenerateDataKey"] and kms["Resource"] == [_machine(stack)[1]["encryption_configuration"]["kms_key_id"]]
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": f"states.{stack['provider']['aws'][0]['region']}.amazonaws.com"}}
 
 
 def _as_list(value) -> list:

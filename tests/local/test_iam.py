@@ -56,6 +56,13 @@ def test_decision_follows_iam_evaluation(statements: list[dict], request_: Reque
     assert decision(statements, request_) == expected
 
 
+def test_a_conditional_deny_it_cannot_evaluate_raises_instead_of_allowing() -> None:
+    deny = {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "x"}}}
+    with pytest.raises(ValueError, match="cannot evaluate the Deny"):
+        decision([allow("*", "*"), deny], Request("dynamodb:Query", TABLE))
+    assert decision([allow("*", "*"), deny], Request("dynamodb:Query", TABLE), {"aws:requestedregion": "x"}) == EXPLICIT_DENY
+
+
 def test_conditions_are_evaluated_against_the_request_context() -> None:
     statement = allow("kms:Decrypt", "k", Condition={"StringEquals": {"kms:ViaService": "dynamodb.x.amazonaws.com"}})
     assert decision([statement], Request("kms:Decrypt", "k"), {"kms:ViaService": "dynamodb.x.amazonaws.com"}) == ALLOW
