@@ -179,6 +179,30 @@ class Call:
     decision: str
 
 
+@dataclass(frozen=True)
+class _Function:
+    """What the enforcer needs of one function, read from the stack once."""
+
+    name: str
+    role_name: str
+    statements: list[dict[str, Any]]
+
+
+def _per_client(
+    substitute_account: Any, statement: dict[str, Any], configured: Sequence[str], clients: Sequence[str] | None
+) -> dict[str, Any]:
+    """``statement`` with the account filled in and each per-client resource of a ``configured`` client granted
+    for each of ``clients`` instead (``None``: as the stack says)."""
+    resources: list[str] = []
+    for resource in (substitute_account(r) for r in _listed(statement, "Resource")):
+        owner = next((c for c in configured if f"/{c}/" in resource), None)
+        if owner is None or clients is None:
+            resources.append(resource)
+        else:
+            resources += [resource.replace(f"/{owner}/", f"/{c}/") for c in clients]
+    return {**statement, "Resource": list(dict.fromkeys(resources))}
+
+
 _acting: ContextVar[tuple[Enforcer, str] | None] = ContextVar("payment_local_iam_acting", default=None)
 _original_make_api_call = botocore.client.BaseClient._make_api_call
 
@@ -201,26 +225,28 @@ class Enforcer:
 
     def __init__(self, stack: Any, clients: Sequence[str] | None = None) -> None:
         self._stack = stack
-        self._clients = list(clients) if clients is not None else None
-        self._statements = {
-            handler: [self._substitute(s) for s in role_statements(stack.document, stack.resources(
-                "aws_lambda_function")[function.logical_id]["role"])]
-            for handler, function in stack.functions.items()
-        }
+        configured = stack_client_names(stack) if clients is not None else []
+        lambdas = stack.resources("aws_lambda_function")
+        roles = stack.resources("aws_iam_role")
+        self._functions: dict[str, _Function] = {}
+        for handler, function in stack.functions.items():
+            role = lambdas[function.logical_id]["role"]
+            self._functions[handler] = _Function(
+                name=function.function_name,
+                role_name=roles.get(role.split(".")[1], {}).get("name", role),
+                statements=[_per_client(stack.substitute_account, s, configured, clients)
+                            for s in role_statements(stack.document, role)],
+            )
+        # The stack's resource ARNs (known once provisioned), longest first: a call's resource is written as the
+        # reference of the longest one it starts with.
+        self._arns = sorted(
+            ((attributes["arn"], f"${{{rtype}.{logical_id}.arn}}")
+             for (rtype, logical_id), attributes in stack.attributes.items() if attributes.get("arn")),
+            key=lambda pair: -len(pair[0]),
+        )
         self._calls: dict[Call, int] = {}
         self._invocations: dict[str, int] = {}
         self._lock = threading.Lock()
-
-    def _substitute(self, statement: dict[str, Any]) -> dict[str, Any]:
-        resources: list[str] = []
-        configured = stack_client_names(self._stack) if self._clients is not None else []
-        for resource in (self._stack.substitute_account(r) for r in _listed(statement, "Resource")):
-            owner = next((c for c in configured if f"/{c}/" in resource), None)
-            if owner is None or self._clients is None:
-                resources.append(resource)
-                continue
-            resources += [resource.replace(f"/{owner}/", f"/{c}/") for c in self._clients]
-        return {**statement, "Resource": list(dict.fromkeys(resources))}
 
     @staticmethod
     def install() -> None:
@@ -240,31 +266,28 @@ class Enforcer:
 
     def reference_of(self, arn: str) -> str:
         """``arn`` with the ARN of a stack resource it starts with written as that resource's reference."""
-        best: tuple[str, str] | None = None
-        for (rtype, logical_id), attributes in self._stack.attributes.items():
-            base = attributes.get("arn")
-            if base and (arn == base or arn.startswith(base + "/")) and (best is None or len(base) > len(best[1])):
-                best = (f"${{{rtype}.{logical_id}.arn}}", base)
-        return arn if best is None else best[0] + arn[len(best[1]):]
+        for base, reference in self._arns:
+            if arn == base or arn.startswith(base + "/"):
+                return reference + arn[len(base):]
+        return arn
 
     def check(self, client: Any, handler: str, operation: str, params: Mapping[str, Any]) -> None:
         model = client.meta.service_model
         prefix = model.signing_name or model.endpoint_prefix
         arn = resource_of(prefix, operation, params, self._stack.region, self._stack.account_id)
         request = Request(action_of(prefix, operation, params), self.reference_of(arn))
-        verdict = decision(self._statements[handler], request)
-        function = self._stack.functions[handler].function_name
-        call = Call(function, handler, request.action, request.resource, verdict)
+        function = self._functions[handler]
+        verdict = decision(function.statements, request)
+        call = Call(function.name, handler, request.action, request.resource, verdict)
         with self._lock:
             self._calls[call] = self._calls.get(call, 0) + 1
         if verdict != ALLOW:
-            role = self._stack.resources("aws_lambda_function")[self._stack.functions[handler].logical_id]["role"]
             raise ClientError(
                 {
                     "Error": {
                         "Code": _DENIED_CODE.get(prefix, "AccessDeniedException"),
-                        "Message": f"User: arn:aws:sts::{self._stack.account_id}:assumed-role/{role}/{function} "
-                        f"is not authorized to perform: {request.action} on resource: {arn} because "
+                        "Message": f"User: arn:aws:sts::{self._stack.account_id}:assumed-role/{function.role_name}/"
+                        f"{function.name} is not authorized to perform: {request.action} on resource: {arn} because "
                         + ("an explicit deny" if verdict == EXPLICIT_DENY else "no identity-based policy allows")
                         + f" the {request.action} action",
                     },

@@ -37,7 +37,7 @@ from payment_infra.constructs.compute import CONSUME_ACTIONS as ESM_SQS_ACTIONS
 from payment_infra.permissions import CALLER_KMS_ACTIONS, ENI_ACTIONS, XRAY_ACTIONS
 from payment_local.iam import ALLOW, Request, decision, role_statements, statement_matches
 from tests.apply_rules.support import Stacks, broken, of_type
-from tests.security.support import encryption_key, single_ref
+from tests.security.support import as_list, encryption_key, single_ref
 
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # Calls the code (or a library it runs) makes only on a path the emulator cannot reach, per handler:
@@ -97,7 +97,7 @@ def platform_needs(stack: dict, lid: str, function: dict) -> list[tuple[str, str
     needs: list[tuple[str, str, str]] = []
     group = single_ref(function["logging_config"]["log_group"])
     group_name = of_type(stack, "aws_cloudwatch_log_group")[group[1]]["name"]
-    account = next(iter(of_type_data(stack, "aws_caller_identity")))
+    account = next(iter(stack["data"]["aws_caller_identity"]))
     log_arn = (f"arn:aws:logs:{_region(stack)}:${{data.aws_caller_identity.{account}.account_id}}:"
                f"log-group:{group_name}:*")
     needs += [(a, log_arn, "logging_config") for a in LOG_ACTIONS]
@@ -116,13 +116,9 @@ def platform_needs(stack: dict, lid: str, function: dict) -> list[tuple[str, str
     return needs
 
 
-def of_type_data(stack: dict, dtype: str) -> dict[str, dict]:
-    return stack.get("data", {}).get(dtype, {})
-
-
 def function_needs(stack: dict, lid: str, function: dict, calls: Sequence[Mapping[str, str]]) -> list[Need]:
     """Everything the role of one function must allow: its code's calls, Lambda's use, and their keys."""
-    pairs = [(a, r, why) for a, r, why in platform_needs(stack, lid, function)]
+    pairs = platform_needs(stack, lid, function)
     clients = _stack_clients(function)
     for call in calls:
         if call["handler"] != function["handler"]:
@@ -162,10 +158,10 @@ def iam_problems(stacks: Stacks, recorded: Mapping[str, Any]) -> list[str]:
             for statement in statements:
                 if statement["Effect"] != "Allow":
                     continue
-                for action in _as_list(statement["Action"]):
+                for action in as_list(statement["Action"]):
                     if "*" in action or "?" in action:
                         problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action}: name each action")
-                    for resource in _as_list(statement["Resource"]):
+                    for resource in as_list(statement["Resource"]):
                         if ("*" in resource or "?" in resource) and not ALLOWED_WILDCARDS.fullmatch(resource):
                             problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action} on {resource}, "
                                             "wider than any one resource or folder")
@@ -175,10 +171,6 @@ def iam_problems(stacks: Stacks, recorded: Mapping[str, Any]) -> list[str]:
                             problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action} on "
                                             f"{resource}, which nothing it does needs")
     return problems
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 def _function_stacks(all_stacks: Stacks) -> dict[str, dict]:
@@ -202,6 +194,8 @@ def test_no_call_of_the_workload_was_denied(recorded_calls: dict[str, Any]) -> N
 # --- the rule catches each kind of mistake on a deliberately broken stack --------------------------------------
 
 def _edit_statement(stack: dict, function_name: str, sid: str, edit) -> None:
+    """Replace the statement ``sid`` of the role of the function named ``function_name…`` by ``edit(statement)``
+    (``None`` drops it)."""
     function = next(f for f in of_type(stack, "aws_lambda_function").values() if f["function_name"].startswith(function_name))
     role = single_ref(function["role"])[1]
     for policy in of_type(stack, "aws_iam_role_policy").values():
@@ -214,11 +208,11 @@ def _edit_statement(stack: dict, function_name: str, sid: str, edit) -> None:
 
 
 def _without(action: str):
-    return lambda s: {**s, "Action": [a for a in _as_list(s["Action"]) if a != action]}
+    return lambda s: {**s, "Action": [a for a in as_list(s["Action"]) if a != action]}
 
 
 def _with(action: str):
-    return lambda s: {**s, "Action": [*_as_list(s["Action"]), action]}
+    return lambda s: {**s, "Action": [*as_list(s["Action"]), action]}
 
 
 @pytest.mark.parametrize(

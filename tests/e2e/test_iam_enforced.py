@@ -10,26 +10,14 @@ import pytest
 import requests
 
 from payment_local.process import EmulatorStartError, child_environment, running_emulator
-
-
-def _without_enqueue(stack: dict) -> dict:
-    """The stack with ``sqs:SendMessage`` on the settlement queue taken from the transactions function's role."""
-    functions = stack["resource"]["aws_lambda_function"]
-    role = next(f["role"] for f in functions.values() if f["handler"] == "payments.handlers.transactions.handler")
-    role_id = role.split(".")[1]
-    for policy in stack["resource"]["aws_iam_role_policy"].values():
-        if policy["role"] == f"${{aws_iam_role.{role_id}.id}}":
-            document = json.loads(policy["policy"])
-            document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "QueueUrl"]
-            policy["policy"] = json.dumps(document)
-            return stack
-    raise AssertionError("no policy for the transactions role")
+from tests.apply_rules.test_iam_covers_calls import _edit_statement
 
 
 def test_a_missing_grant_is_an_access_denied_like_on_aws(synth_dir: Path, tmp_path: Path) -> None:
     stack = json.loads((synth_dir / "stacks" / "payment-dev" / "cdk.tf.json").read_text())
     stack_file = tmp_path / "cdk.tf.json"
-    stack_file.write_text(json.dumps(_without_enqueue(stack)))
+    _edit_statement(stack, "payment-transactions-", "QueueUrl", lambda statement: None)  # no sqs:SendMessage
+    stack_file.write_text(json.dumps(stack))
     args = ["--env", "dev", "--stack-file", str(stack_file), "--no-throttle", "--test-hooks", "--log-level", "ERROR"]
     try:
         with running_emulator(args, env=child_environment(), workdir=tmp_path, timeout=90) as info:

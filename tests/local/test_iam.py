@@ -142,6 +142,7 @@ def test_the_enforcer_denies_a_call_the_role_does_not_allow_as_aws_does() -> Non
     error = caught.value.response["Error"]
     assert error["Code"] == "AccessDeniedException"
     assert "is not authorized to perform: dynamodb:Query on resource: " + TABLE in error["Message"]
+    assert ":assumed-role/payment-status-dev-role/payment-status-dev " in error["Message"]
     assert enforcer.calls() == [{"function": "payment-status-dev", "handler": "status.handler",
                                  "action": "dynamodb:Query", "resource": "${aws_dynamodb_table.t.arn}",
                                  "decision": IMPLICIT_DENY, "count": 1}]
