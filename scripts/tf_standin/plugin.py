@@ -8,7 +8,9 @@ What it does is deliberately little: the schema (Terraform core then checks name
 arguments, references and the graph itself), no-op validation (the real provider's validators are not in any
 schema: the apply-rules tests cover what matters), plans that create what the configuration says with unset
 computed attributes unknown, and data sources answered by ``data_sources.py`` (right-shaped defaults, values a
-test sets through ``TF_STANDIN_DATA``).
+test sets through ``TF_STANDIN_DATA``). Apply (``apply.py``) records the planned values and fills computed ones
+with deterministic values of the right shape; reads return the stored state, so a re-plan of an applied stack
+shows what our configuration would change, and destroy removes it. Nothing leaves the machine.
 
 Plugin TLS is off (``TF_DISABLE_PLUGIN_TLS=1``, set by ``terraform.py``): gRPC for Python rejects the P-521
 client certificate Terraform generates, and the server listens on 127.0.0.1 only.
@@ -94,6 +96,7 @@ def schema_response_bytes(pb: Any, schema: dict[str, Any]) -> bytes:
 
 
 def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) -> Any:
+    from . import apply as apply_module
     from . import data_sources, values
     from . import schema as schema_module
 
@@ -135,7 +138,9 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
         def UpgradeResourceState(self, request: Any, context: Any) -> Any:
             import json
 
-            state = json.loads(request.raw_state.json or b"null")
+            if request.raw_state.json:  # the state as Terraform stored it (what apply returned): unchanged
+                return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
+            state = json.loads(b"null")
             return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(msgpack=values.encode(state)))
 
         def ReadResource(self, request: Any, context: Any) -> Any:
@@ -166,14 +171,26 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
             )
 
         def ApplyResourceChange(self, request: Any, context: Any) -> Any:
+            planned = values.decode(request.planned_state.msgpack)
+            try:
+                block = schema()["resource_schemas"][request.type_name]["block"]
+                new_state = apply_module.apply(request.type_name, block, planned, getattr(self, "region", None))
+            except apply_module.ApplyRefusedError as err:
+                failure = pb.Diagnostic(severity=pb.Diagnostic.Severity.ERROR, summary=str(err))
+                return pb.ApplyResourceChange.Response(diagnostics=[failure])
+            except Exception as err:  # a bug here must name the resource type, not just "Plugin error"
+                import traceback
+
+                failure = pb.Diagnostic(
+                    severity=pb.Diagnostic.Severity.ERROR,
+                    summary=f"stand-in provider failed to apply {request.type_name}",
+                    detail="".join(traceback.format_exception(err)),
+                )
+                return pb.ApplyResourceChange.Response(diagnostics=[failure])
             return pb.ApplyResourceChange.Response(
-                diagnostics=[
-                    pb.Diagnostic(
-                        severity=pb.Diagnostic.Severity.ERROR,
-                        summary="the stand-in AWS provider never applies",
-                        detail="It only lets Terraform validate and plan; deploy with the real provider.",
-                    )
-                ]
+                new_state=pb.DynamicValue(msgpack=values.encode(new_state)),
+                private=request.planned_private,
+                legacy_type_system=True,
             )
 
         def ReadDataSource(self, request: Any, context: Any) -> Any:
