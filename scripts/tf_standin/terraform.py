@@ -121,6 +121,37 @@ def stand_in(root: Path, schema_path: Path | None = None) -> StandIn:
     return StandIn(root, schema_path, terraform)
 
 
+def mirror_stand_in(root: Path, version: str, schema_path: Path | None = None) -> StandIn:
+    """Like ``stand_in``, but installed the way ``terraform init`` installs providers: from a filesystem mirror.
+
+    The cdktf CLI always runs ``terraform init``, which ``dev_overrides`` do not satisfy (init still asks the
+    registry). Here ``registry.terraform.io/hashicorp/aws`` ``version`` (the stacks' pinned version) is an
+    unpacked mirror entry holding the same plugin script, so init installs it offline and writes its hash into
+    the stack's ``.terraform.lock.hcl``; every other provider would come from the registry as usual.
+    """
+    standin = stand_in(root, schema_path)
+    target = f"{platform_name()}"
+    entry = root / "mirror" / "registry.terraform.io" / "hashicorp" / "aws" / version / target
+    entry.mkdir(parents=True, exist_ok=True)
+    plugin = entry / f"terraform-provider-aws_v{version}"
+    shutil.copy2(root / "plugins" / "terraform-provider-aws", plugin)
+    (root / "terraformrc").write_text(
+        "provider_installation {\n"
+        f"  filesystem_mirror {{\n    path = {json.dumps(str(root / 'mirror'))}\n"
+        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
+        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
+    )
+    return standin
+
+
+def platform_name() -> str:
+    """Terraform's name for this platform (``linux_amd64``...), as in provider mirror directories."""
+    import platform
+
+    machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower(), "amd64")
+    return f"{sys.platform.replace('darwin', 'darwin').split('-')[0]}_{machine}"
+
+
 def workdir_copy(stack: dict[str, Any], dest: Path, assets: Path | None = None) -> Path:
     """``dest/cdk.tf.json``: ``stack`` without its backend block; ``dest/assets`` links to ``assets``."""
     dest.mkdir(parents=True, exist_ok=True)
