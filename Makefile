@@ -61,7 +61,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # value disables the variable where a machine sets it globally).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help install synth test lint unit checkov clean smoke deploy diff output destroy rehearse
+.PHONY: help install synth test lint unit checkov clean smoke deploy diff output destroy rehearse artifact-hash \
+  verify-artifact provider-validate provider-lock
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -167,15 +168,45 @@ diff: install ## cdktf diff (the plan): make diff STACK=payment-dev [SKIP_SYNTH=
 	$(call require_stack, [SKIP_SYNTH=1])
 	$(CDKTF) diff $(STACK) $(CDKTF_FLAGS) </dev/null
 
-output: install ## Stack outputs as JSON ({stack: {name: value}}, from --outputs-file): make output STACK=payment-dev [SKIP_SYNTH=1]
-	$(call require_stack, [SKIP_SYNTH=1] [OUTPUTS_FILE=path])
+output: install ## Stack outputs as JSON ({stack: {name: value}}, from --outputs-file): make output STACK=payment-dev [SKIP_SYNTH=1] [NAME=one]
+	$(call require_stack, [SKIP_SYNTH=1] [OUTPUTS_FILE=path] [NAME=output])
 	@mkdir -p "$$(dirname '$(OUTPUTS_FILE)')"
 	@$(CDKTF) output $(STACK) $(CDKTF_FLAGS) --outputs-file '$(OUTPUTS_FILE)' </dev/null >&2
-	@cat '$(OUTPUTS_FILE)'; echo
+	@$(if $(NAME),$(VENV_PY) -m scripts.stack_outputs get '$(OUTPUTS_FILE)' '$(STACK)' '$(NAME)',cat '$(OUTPUTS_FILE)'; echo)
 
 destroy: install ## cdktf destroy: make destroy STACK=payment-dev [AUTO_APPROVE=1] [SKIP_SYNTH=1]
 	$(call require_stack, [AUTO_APPROVE=1] [SKIP_SYNTH=1])
 	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS) $(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve) </dev/null
+
+# The deploy jobs deploy exactly the cdktf.out the test job synthesized (--skip-synth): artifact-hash writes the
+# sha256 of every file into $(CDKTF_OUT)/SHA256SUMS, verify-artifact checks a downloaded copy against it.
+artifact-hash: ## Write CDKTF_OUT/SHA256SUMS (default cdktf.out) (every synthesized file) and print the content hash
+	@test -f '$(CDKTF_OUT)/manifest.json' || { echo 'no synthesized $(CDKTF_OUT): run make synth first' >&2; exit 2; }
+	@cd '$(CDKTF_OUT)' && find . -type f ! -name SHA256SUMS ! -path '*/.terraform/*' ! -name '*.tfstate*' -print0 \
+	  | LC_ALL=C sort -z | xargs -0 sha256sum > SHA256SUMS
+	@echo "$(CDKTF_OUT) content hash $$(sha256sum '$(CDKTF_OUT)/SHA256SUMS' | cut -c1-64) ($$(wc -l < '$(CDKTF_OUT)/SHA256SUMS') files)"
+
+verify-artifact: ## Check CDKTF_OUT (default cdktf.out) against its SHA256SUMS: fails on any changed, missing or extra file
+	@test -f '$(CDKTF_OUT)/SHA256SUMS' || { echo '$(CDKTF_OUT)/SHA256SUMS missing: not an artifact of make artifact-hash' >&2; exit 1; }
+	@cd '$(CDKTF_OUT)' && sha256sum --quiet --strict -c SHA256SUMS
+	@cd '$(CDKTF_OUT)' && extra=$$(comm -13 <(cut -c67- SHA256SUMS | LC_ALL=C sort) <(find . -type f ! -name SHA256SUMS \
+	  ! -path '*/.terraform/*' ! -name '*.tfstate*' | LC_ALL=C sort)); \
+	  test -z "$$extra" || { echo "files not in the tested artifact: $$extra" >&2; exit 1; }
+	@echo "deploying the tested $(CDKTF_OUT), content hash $$(sha256sum '$(CDKTF_OUT)/SHA256SUMS' | cut -c1-64)"
+
+# The real hashicorp/aws provider (CI has network): terraform init -backend=false + validate of every synthesized
+# stack, with the provider pinned by the committed .terraform.lock.hcl (copied into each stack directory).
+provider-validate: ## terraform validate of CDKTF_OUT/stacks/* (real provider, needs network) with the provider pinned by .terraform.lock.hcl
+	@for dir in '$(CDKTF_OUT)'/stacks/*/; do \
+	  cp .terraform.lock.hcl "$$dir"; \
+	  terraform -chdir="$$dir" init -backend=false -input=false -no-color >/dev/null || { echo "terraform init failed in $$dir" >&2; exit 1; }; \
+	  terraform -chdir="$$dir" validate -no-color || { echo "terraform validate failed in $$dir" >&2; exit 1; }; \
+	done
+
+provider-lock: synth ## Refresh .terraform.lock.hcl's checksums from the registry (needs network; commit the result)
+	cp .terraform.lock.hcl cdktf.out/stacks/payment-dev/
+	terraform -chdir=cdktf.out/stacks/payment-dev providers lock -platform=linux_amd64 -platform=linux_arm64 -platform=darwin_arm64 -platform=darwin_amd64
+	cp cdktf.out/stacks/payment-dev/.terraform.lock.hcl .terraform.lock.hcl
 
 rehearse: install terraform-prereq ## Offline rehearsal: the locked CLI deploys, outputs, re-plans, destroys and re-deploys payment-account, -dev, -pr-1 (stand-in provider, temporary state)
 	$(VENV_PY) -m scripts.rehearse
