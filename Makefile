@@ -34,6 +34,11 @@ CDKTF_FLAGS = --output '$(CDKTF_OUT)' $(if $(filter 1 yes true,$(SKIP_SYNTH)),--
 define require_stack
 	@test -n "$(STACK)" || { echo 'usage: make $@ STACK=payment-<name> [more stacks in quotes]$(1)' >&2; exit 2; }
 endef
+# An apply asks on the terminal unless AUTO_APPROVE=1; in CI (CI=true, no terminal) a missing AUTO_APPROVE=1 is an
+# error rather than a prompt nobody answers.
+define approval
+$(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve </dev/null,$(if $(filter true 1,$(CI)),$(error make $@ in CI (CI=$(CI)) needs AUTO_APPROVE=1: nothing may prompt)))
+endef
 STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
@@ -162,7 +167,7 @@ smoke: install ## Smoke-test a deployed stage: make smoke STACK=payment-dev (URL
 deploy: install ## cdktf deploy: make deploy STACK=payment-dev [AUTO_APPROVE=1] [SKIP_SYNTH=1]; writes OUTPUTS_FILE
 	$(call require_stack, [AUTO_APPROVE=1] [SKIP_SYNTH=1])
 	@$(if $(filter 1 yes true,$(SKIP_SYNTH)),echo "deploying the synthesized $(CDKTF_OUT) as it is (--skip-synth): $(STACK)")
-	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) $(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve) --outputs-file '$(OUTPUTS_FILE)' </dev/null
+	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file '$(OUTPUTS_FILE)' $(approval)
 
 diff: install ## cdktf diff (the plan): make diff STACK=payment-dev [SKIP_SYNTH=1]
 	$(call require_stack, [SKIP_SYNTH=1])
@@ -176,7 +181,7 @@ output: install ## Stack outputs as JSON ({stack: {name: value}}, from --outputs
 
 destroy: install ## cdktf destroy: make destroy STACK=payment-dev [AUTO_APPROVE=1] [SKIP_SYNTH=1]
 	$(call require_stack, [AUTO_APPROVE=1] [SKIP_SYNTH=1])
-	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS) $(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve) </dev/null
+	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS) $(approval)
 
 # The deploy jobs deploy exactly the cdktf.out the test job synthesized (--skip-synth): artifact-hash writes the
 # sha256 of every file into $(CDKTF_OUT)/SHA256SUMS, verify-artifact checks a downloaded copy against it.

@@ -136,12 +136,11 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
             return pb.ConfigureProvider.Response()
 
         def UpgradeResourceState(self, request: Any, context: Any) -> Any:
-            import json
-
-            if request.raw_state.json:  # the state as Terraform stored it (what apply returned): unchanged
+            # the state as Terraform stored it (what apply returned) is current: handed back unchanged, as JSON,
+            # so dynamic values keep the type wrapper Terraform wrote
+            if request.raw_state.json:
                 return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
-            state = json.loads(b"null")
-            return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(msgpack=values.encode(state)))
+            return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(msgpack=values.encode(None)))
 
         def ReadResource(self, request: Any, context: Any) -> Any:
             return pb.ReadResource.Response(new_state=request.current_state, private=request.private)

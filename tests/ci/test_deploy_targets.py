@@ -4,6 +4,7 @@ and ``provider-validate`` (run here against the stand-in installed as the pinned
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess  # nosec B404 - runs make with fixed arguments
 from pathlib import Path
@@ -125,3 +126,20 @@ def test_stack_outputs_reads_cdktfs_file_and_names_what_is_missing(tmp_path: Pat
         stack_outputs.get(path, "payment-dev", "nope")
     with pytest.raises(stack_outputs.OutputsError, match="cannot read the outputs file"):
         stack_outputs.get(tmp_path / "missing.json", "payment-dev", "apigateway_url")
+
+
+@pytest.mark.parametrize("target", ["deploy", "destroy"])
+def test_an_apply_in_ci_without_auto_approve_is_an_error_not_a_prompt(target: str) -> None:
+    result = _make(target, "STACK=payment-dev", env={**os.environ, "CI": "true"})
+
+    assert result.returncode == 2
+    assert f"make {target} in CI (CI=true) needs AUTO_APPROVE=1" in result.stderr
+
+
+def test_the_apply_targets_ask_on_the_terminal_unless_auto_approved() -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "CI"}
+    asked = _make("-n", "deploy", "STACK=payment-dev", env=environ).stdout.splitlines()[-1]
+    approved = _make("-n", "deploy", "STACK=payment-dev", "AUTO_APPROVE=1", "SKIP_SYNTH=1", env=environ).stdout
+
+    assert "--auto-approve" not in asked and "</dev/null" not in asked
+    assert "--auto-approve </dev/null" in approved and "--skip-synth" in approved
