@@ -37,7 +37,7 @@ endef
 # An apply asks on the terminal unless AUTO_APPROVE=1; in CI (CI=true, no terminal) a missing AUTO_APPROVE=1 is an
 # error rather than a prompt nobody answers.
 define approval
-$(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve </dev/null,$(if $(filter true 1,$(CI)),$(error make $@ in CI (CI=$(CI)) needs AUTO_APPROVE=1: nothing may prompt)))
+$(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve </dev/null,$(if $(and $(STACK),$(filter true 1,$(CI))),$(error make $@ in CI (CI=$(CI)) needs AUTO_APPROVE=1: nothing may prompt)))
 endef
 STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.

@@ -24,9 +24,10 @@ def _make(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("ci", ["true", ""])
 @pytest.mark.parametrize("target", ["deploy", "diff", "output", "destroy"])
-def test_cli_targets_without_a_stack_are_usage_errors(target: str) -> None:
-    result = _make(target)
+def test_cli_targets_without_a_stack_are_usage_errors(target: str, ci: str) -> None:
+    result = _make(target, env={**os.environ, "CI": ci})
 
     assert result.returncode == 2
     assert f"usage: make {target} STACK=payment-<name>" in result.stderr
