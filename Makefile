@@ -18,7 +18,27 @@ NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
 ifneq ($(filter-out dev staging prod,$(ENV)),)
 export PAYMENT_DEPLOYMENT ?= $(ENV)
 endif
-CDKTF ?= cdktf
+# The cdktf CLI is a locked dev dependency (package.json / package-lock.json), run only through the targets
+# below (deploy, diff, output, destroy, rehearse). CHECKPOINT_DISABLE: no call to HashiCorp's telemetry host.
+CDKTF ?= node_modules/.bin/cdktf
+export CHECKPOINT_DISABLE := 1
+# Where the CLI synthesizes to (and, with the local backend, where the state files are): cdktf.out by default.
+CDKTF_OUT ?= cdktf.out
+# SKIP_SYNTH=1 deploys/plans the cdktf.out that is there (CI: the tested artifact); AUTO_APPROVE=1 applies without
+# asking (CI); OUTPUTS_FILE is where deploy/output write the outputs JSON ({stack: {name: value}}).
+OUTPUTS_FILE ?= $(CDKTF_OUT)/outputs.json
+# APP overrides cdktf.json's app command (the rehearsal's tests break it on purpose).
+# PROVIDER_LOCK=0 skips the CLI's `terraform providers lock` (it needs the registry; the rehearsal has none).
+CDKTF_FLAGS = --output '$(CDKTF_OUT)' $(if $(filter 1 yes true,$(SKIP_SYNTH)),--skip-synth) \
+  $(if $(filter 0 no false,$(PROVIDER_LOCK)),--skip-provider-lock) $(if $(APP),--app '$(APP)')
+define require_stack
+	@test -n "$(STACK)" || { echo 'usage: make $@ STACK=payment-<name> [more stacks in quotes]$(1)' >&2; exit 2; }
+endef
+# An apply asks on the terminal unless AUTO_APPROVE=1; in CI (CI=true, no terminal) a missing AUTO_APPROVE=1 is an
+# error rather than a prompt nobody answers.
+define approval
+$(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve </dev/null,$(if $(and $(STACK),$(filter true 1,$(CI))),$(error make $@ in CI (CI=$(CI)) needs AUTO_APPROVE=1: nothing may prompt)))
+endef
 STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
@@ -46,12 +66,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # value disables the variable where a machine sets it globally).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help install synth test lint unit checkov clean smoke
+.PHONY: help install synth test lint unit checkov clean smoke deploy diff output destroy rehearse artifact-hash \
+  verify-artifact provider-validate provider-lock
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) $(NODE22_STAMP) ## Install pipenv (if missing), the locked packages into ./.venv, Node 22 if needed
+install: $(STAMP) $(NODE22_STAMP) $(NPM_STAMP) ## Install pipenv (if missing), the locked packages into ./.venv and node_modules (cdktf CLI), Node 22 if needed
 
 define ensure_pipenv
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || \
@@ -134,15 +155,66 @@ cost: synth ## Fixed monthly cost of every stack (scripts/cost.py); COST_UPDATE_
 
 .PHONY: local fuzz
 
-smoke: install ## Smoke-test a deployed stage: make smoke URL=<stage URL> API_KEY=<key>, or STACK=payment-dev (cdktf output)
+smoke: install ## Smoke-test a deployed stage: make smoke STACK=payment-dev (URL and key id from its outputs file), or URL=<stage URL> API_KEY=<key>
 	@if [ -n "$(STACK)" ] && [ -z "$(URL)" ]; then \
-	  out=$$($(CDKTF) output $(STACK) --json); \
-	  url=$$(printf '%s' "$$out" | $(VENV_PY) -c 'import json,sys; print(json.load(sys.stdin)["apigateway_url"])'); \
-	  key_id=$$(printf '%s' "$$out" | $(VENV_PY) -c 'import json,sys; print(json.load(sys.stdin)["apigateway_api_key_id"])'); \
+	  $(MAKE) --no-print-directory output STACK='$(STACK)' OUTPUTS_FILE='$(OUTPUTS_FILE)' >&2; \
+	  pair=$$($(VENV_PY) -m scripts.stack_outputs smoke '$(OUTPUTS_FILE)' '$(STACK)'); url=$${pair%% *}; key_id=$${pair#* }; \
 	  key=$$(aws apigateway get-api-key --api-key "$$key_id" --include-value --query value --output text); \
 	else url='$(URL)'; key='$(API_KEY)'; fi; \
 	test -n "$$url" && test -n "$$key" || { echo 'usage: make smoke URL=<stage URL> API_KEY=<key> | STACK=payment-<name>' >&2; exit 2; }; \
 	SMOKE_URL="$$url" SMOKE_API_KEY="$$key" $(VENV)/bin/pytest smoke -p no:cacheprovider -q
+
+deploy: install ## cdktf deploy: make deploy STACK=payment-dev [AUTO_APPROVE=1] [SKIP_SYNTH=1]; writes OUTPUTS_FILE
+	$(call require_stack, [AUTO_APPROVE=1] [SKIP_SYNTH=1])
+	@$(if $(filter 1 yes true,$(SKIP_SYNTH)),echo "deploying the synthesized $(CDKTF_OUT) as it is (--skip-synth): $(STACK)")
+	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file '$(OUTPUTS_FILE)' $(approval)
+
+diff: install ## cdktf diff (the plan): make diff STACK=payment-dev [SKIP_SYNTH=1]
+	$(call require_stack, [SKIP_SYNTH=1])
+	$(CDKTF) diff $(STACK) $(CDKTF_FLAGS) </dev/null
+
+output: install ## Stack outputs as JSON ({stack: {name: value}}, from --outputs-file): make output STACK=payment-dev [SKIP_SYNTH=1] [NAME=one]
+	$(call require_stack, [SKIP_SYNTH=1] [OUTPUTS_FILE=path] [NAME=output])
+	@mkdir -p "$$(dirname '$(OUTPUTS_FILE)')"
+	@$(CDKTF) output $(STACK) $(CDKTF_FLAGS) --outputs-file '$(OUTPUTS_FILE)' </dev/null >&2
+	@$(if $(NAME),$(VENV_PY) -m scripts.stack_outputs get '$(OUTPUTS_FILE)' '$(STACK)' '$(NAME)',cat '$(OUTPUTS_FILE)'; echo)
+
+destroy: install ## cdktf destroy: make destroy STACK=payment-dev [AUTO_APPROVE=1] [SKIP_SYNTH=1]
+	$(call require_stack, [AUTO_APPROVE=1] [SKIP_SYNTH=1])
+	$(CDKTF) destroy $(STACK) $(CDKTF_FLAGS) $(approval)
+
+# The deploy jobs deploy exactly the cdktf.out the test job synthesized (--skip-synth): artifact-hash writes the
+# sha256 of every file into $(CDKTF_OUT)/SHA256SUMS, verify-artifact checks a downloaded copy against it.
+artifact-hash: ## Write CDKTF_OUT/SHA256SUMS (default cdktf.out) (every synthesized file) and print the content hash
+	@test -f '$(CDKTF_OUT)/manifest.json' || { echo 'no synthesized $(CDKTF_OUT): run make synth first' >&2; exit 2; }
+	@cd '$(CDKTF_OUT)' && find . -type f ! -name SHA256SUMS ! -path '*/.terraform/*' ! -name '*.tfstate*' -print0 \
+	  | LC_ALL=C sort -z | xargs -0 sha256sum > SHA256SUMS
+	@echo "$(CDKTF_OUT) content hash $$(sha256sum '$(CDKTF_OUT)/SHA256SUMS' | cut -c1-64) ($$(wc -l < '$(CDKTF_OUT)/SHA256SUMS') files)"
+
+verify-artifact: ## Check CDKTF_OUT (default cdktf.out) against its SHA256SUMS: fails on any changed, missing or extra file
+	@test -f '$(CDKTF_OUT)/SHA256SUMS' || { echo '$(CDKTF_OUT)/SHA256SUMS missing: not an artifact of make artifact-hash' >&2; exit 1; }
+	@cd '$(CDKTF_OUT)' && sha256sum --quiet --strict -c SHA256SUMS
+	@cd '$(CDKTF_OUT)' && extra=$$(comm -13 <(cut -c67- SHA256SUMS | LC_ALL=C sort) <(find . -type f ! -name SHA256SUMS \
+	  ! -path '*/.terraform/*' ! -name '*.tfstate*' | LC_ALL=C sort)); \
+	  test -z "$$extra" || { echo "files not in the tested artifact: $$extra" >&2; exit 1; }
+	@echo "deploying the tested $(CDKTF_OUT), content hash $$(sha256sum '$(CDKTF_OUT)/SHA256SUMS' | cut -c1-64)"
+
+# The real hashicorp/aws provider (CI has network): terraform init -backend=false + validate of every synthesized
+# stack, with the provider pinned by the committed .terraform.lock.hcl (copied into each stack directory).
+provider-validate: ## terraform validate of CDKTF_OUT/stacks/* (real provider, needs network) with the provider pinned by .terraform.lock.hcl
+	@for dir in '$(CDKTF_OUT)'/stacks/*/; do \
+	  cp .terraform.lock.hcl "$$dir"; \
+	  terraform -chdir="$$dir" init -backend=false -input=false -no-color >/dev/null || { echo "terraform init failed in $$dir" >&2; exit 1; }; \
+	  terraform -chdir="$$dir" validate -no-color || { echo "terraform validate failed in $$dir" >&2; exit 1; }; \
+	done
+
+provider-lock: synth ## Refresh .terraform.lock.hcl's checksums from the registry (needs network; commit the result)
+	cp .terraform.lock.hcl cdktf.out/stacks/payment-dev/
+	terraform -chdir=cdktf.out/stacks/payment-dev providers lock -platform=linux_amd64 -platform=linux_arm64 -platform=darwin_arm64 -platform=darwin_amd64
+	cp cdktf.out/stacks/payment-dev/.terraform.lock.hcl .terraform.lock.hcl
+
+rehearse: install terraform-prereq ## Offline rehearsal: the locked CLI deploys, outputs, re-plans, destroys and re-deploys payment-account, -dev, -pr-1 (stand-in provider, temporary state)
+	$(VENV_PY) -m scripts.rehearse
 
 local: synth ## Serve the API without Docker on http://127.0.0.1:PORT/ENV (the stage URL): make local [ENV=dev] [PORT=3000] [API_KEYS="k1 k2"]
 	$(VENV_PY) -m payment_local --env '$(or $(ENV),dev)' --port '$(or $(PORT),3000)' $(foreach key,$(or $(API_KEYS),$(API_KEY),local-dev-key),--api-key '$(key)')

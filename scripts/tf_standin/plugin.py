@@ -7,7 +7,10 @@ go-plugin's handshake (one line on stdout: ``1|6|tcp|127.0.0.1:<port>|grpc``) an
 What it does is deliberately little: the schema (Terraform core then checks names, types, blocks, required
 arguments, references and the graph itself), no-op validation (the real provider's validators are not in any
 schema: the apply-rules tests cover what matters), plans that create what the configuration says with unset
-computed attributes unknown, and data sources filled with placeholders. It never applies anything.
+computed attributes unknown, and data sources answered by ``data_sources.py`` (right-shaped defaults, values a
+test sets through ``TF_STANDIN_DATA``). Apply (``apply.py``) records the planned values and fills computed ones
+with deterministic values of the right shape; reads return the stored state, so a re-plan of an applied stack
+shows what our configuration would change, and destroy removes it. Nothing leaves the machine.
 
 Plugin TLS is off (``TF_DISABLE_PLUGIN_TLS=1``, set by ``terraform.py``): gRPC for Python rejects the P-521
 client certificate Terraform generates, and the server listens on 127.0.0.1 only.
@@ -93,8 +96,9 @@ def schema_response_bytes(pb: Any, schema: dict[str, Any]) -> bytes:
 
 
 def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) -> Any:
+    from . import apply as apply_module
+    from . import data_sources, values
     from . import schema as schema_module
-    from . import values
 
     schema_response = pb.GetProviderSchema.Response.FromString(schema_bytes)
 
@@ -126,13 +130,17 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
             return pb.ValidateDataResourceConfig.Response()
 
         def ConfigureProvider(self, request: Any, context: Any) -> Any:
+            config = values.decode(request.config.msgpack) or {}
+            region = config.get("region")
+            self.region = region if isinstance(region, str) else None
             return pb.ConfigureProvider.Response()
 
         def UpgradeResourceState(self, request: Any, context: Any) -> Any:
-            import json
-
-            state = json.loads(request.raw_state.json or b"null")
-            return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(msgpack=values.encode(state)))
+            # the state as Terraform stored it (what apply returned) is current: handed back unchanged, as JSON,
+            # so dynamic values keep the type wrapper Terraform wrote
+            if request.raw_state.json:
+                return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
+            return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(msgpack=values.encode(None)))
 
         def ReadResource(self, request: Any, context: Any) -> Any:
             return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
@@ -162,19 +170,38 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
             )
 
         def ApplyResourceChange(self, request: Any, context: Any) -> Any:
+            planned = values.decode(request.planned_state.msgpack)
+            try:
+                block = schema()["resource_schemas"][request.type_name]["block"]
+                new_state = apply_module.apply(request.type_name, block, planned, getattr(self, "region", None))
+            except apply_module.ApplyRefusedError as err:
+                failure = pb.Diagnostic(severity=pb.Diagnostic.Severity.ERROR, summary=str(err))
+                return pb.ApplyResourceChange.Response(diagnostics=[failure])
+            except Exception as err:  # a bug here must name the resource type, not just "Plugin error"
+                import traceback
+
+                failure = pb.Diagnostic(
+                    severity=pb.Diagnostic.Severity.ERROR,
+                    summary=f"stand-in provider failed to apply {request.type_name}",
+                    detail="".join(traceback.format_exception(err)),
+                )
+                return pb.ApplyResourceChange.Response(diagnostics=[failure])
             return pb.ApplyResourceChange.Response(
-                diagnostics=[
-                    pb.Diagnostic(
-                        severity=pb.Diagnostic.Severity.ERROR,
-                        summary="the stand-in AWS provider never applies",
-                        detail="It only lets Terraform validate and plan; deploy with the real provider.",
-                    )
-                ]
+                new_state=pb.DynamicValue(msgpack=values.encode(new_state)),
+                private=request.planned_private,
+                legacy_type_system=True,
             )
 
         def ReadDataSource(self, request: Any, context: Any) -> Any:
             config = values.decode(request.config.msgpack)
-            state = values.read_data(schema()["data_source_schemas"][request.type_name]["block"], config)
+            data_schemas = schema()["data_source_schemas"]
+            try:
+                overridden = data_sources.overrides(data_schemas)
+            except data_sources.DataOverrideError as err:
+                failure = pb.Diagnostic(severity=pb.Diagnostic.Severity.ERROR, summary=str(err))
+                return pb.ReadDataSource.Response(diagnostics=[failure])
+            block = data_schemas[request.type_name]["block"]
+            state = data_sources.answer(request.type_name, block, config, getattr(self, "region", None), overridden)
             return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=values.encode(state)))
 
         def GetFunctions(self, request: Any, context: Any) -> Any:

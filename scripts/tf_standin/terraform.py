@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import data_sources
 from . import schema as schema_module
 
 TERRAFORM_MIN_VERSION = (1, 11, 0)
@@ -66,10 +67,15 @@ class StandIn:
     root: Path
     schema_path: Path
     terraform: str
+    # data source answers (data_sources.py): this file, else TF_STANDIN_DATA from the environment, else defaults
+    data: Path | None = None
 
     @property
     def environ(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
+        data = self.data or os.environ.get(data_sources.DATA_ENV)
+        if data:
+            env[data_sources.DATA_ENV] = str(Path(data).resolve())
         env.update(
             TF_CLI_CONFIG_FILE=str(self.root / "terraformrc"),
             TF_DISABLE_PLUGIN_TLS="1",
@@ -113,6 +119,37 @@ def stand_in(root: Path, schema_path: Path | None = None) -> StandIn:
         "  direct {}\n}\n"
     )
     return StandIn(root, schema_path, terraform)
+
+
+def mirror_stand_in(root: Path, version: str, schema_path: Path | None = None) -> StandIn:
+    """Like ``stand_in``, but installed the way ``terraform init`` installs providers: from a filesystem mirror.
+
+    The cdktf CLI always runs ``terraform init``, which ``dev_overrides`` do not satisfy (init still asks the
+    registry). Here ``registry.terraform.io/hashicorp/aws`` ``version`` (the stacks' pinned version) is an
+    unpacked mirror entry holding the same plugin script, so init installs it offline and writes its hash into
+    the stack's ``.terraform.lock.hcl``; every other provider would come from the registry as usual.
+    """
+    standin = stand_in(root, schema_path)
+    target = f"{platform_name()}"
+    entry = root / "mirror" / "registry.terraform.io" / "hashicorp" / "aws" / version / target
+    entry.mkdir(parents=True, exist_ok=True)
+    plugin = entry / f"terraform-provider-aws_v{version}"
+    shutil.copy2(root / "plugins" / "terraform-provider-aws", plugin)
+    (root / "terraformrc").write_text(
+        "provider_installation {\n"
+        f"  filesystem_mirror {{\n    path = {json.dumps(str(root / 'mirror'))}\n"
+        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
+        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
+    )
+    return standin
+
+
+def platform_name() -> str:
+    """Terraform's name for this platform (``linux_amd64``...), as in provider mirror directories."""
+    import platform
+
+    machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower(), "amd64")
+    return f"{sys.platform.replace('darwin', 'darwin').split('-')[0]}_{machine}"
 
 
 def workdir_copy(stack: dict[str, Any], dest: Path, assets: Path | None = None) -> Path:

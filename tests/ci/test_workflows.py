@@ -20,6 +20,7 @@ DEPLOY_ENVS = ("dev", "staging", "prod")
 ACCOUNT = "account"  # the account baseline stack payment-account, deployed first, never destroyed
 DEPLOY_STACKS = (ACCOUNT, *DEPLOY_ENVS)
 FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+CLI_TARGETS = re.compile(r"\bmake (--no-print-directory )?(deploy|diff|destroy|output|smoke) STACK=")
 
 
 def load(name: str) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def test_no_static_aws_keys_anywhere(name: str) -> None:
 def test_every_aws_job_uses_oidc(name: str) -> None:
     for job_id, job in load(name)["jobs"].items():
         aws = [s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
-        if not aws and "cdktf-cli" not in runs(job):
+        if not aws and not CLI_TARGETS.search(runs(job)):
             continue
         assert aws, f"{name}:{job_id} runs cdktf against AWS without assuming a role"
         assert job["permissions"].get("id-token") == "write", f"{name}:{job_id}"
@@ -81,20 +82,58 @@ def test_actions_pinned_by_full_commit_sha(name: str) -> None:
                 assert FULL_SHA.match(step["uses"]), step["uses"]
 
 
-def test_ci_runs_tests_synth_artifact_and_posts_a_plan() -> None:
+def test_ci_runs_tests_synth_artifact_and_posts_a_plan_of_every_stack() -> None:
     ci = load("ci.yml")
     assert "pull_request" in _on(ci)
     test_job = ci["jobs"]["test"]
-    assert "make test" in runs(test_job) and "make synth" in runs(test_job)
+    assert "make test" in runs(test_job) and "make synth artifact-hash" in runs(test_job)
     upload = [s for s in steps(test_job) if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload and upload[0]["with"]["path"].rstrip("/") == "cdktf.out"
     plan = ci["jobs"]["plan"]
-    assert "cdktf-cli@0.21.0" in yaml.safe_dump(ci) and "diff payment-dev" in runs(plan)
+    assert plan["strategy"]["matrix"]["stack"] == [f"payment-{env}" for env in DEPLOY_STACKS]
+    assert 'make --no-print-directory diff STACK="$STACK" SKIP_SYNTH=1' in runs(plan)
+    assert "GITHUB_STEP_SUMMARY" in runs(plan)
     assert plan["permissions"]["pull-requests"] == "write"
     assert any(s.get("uses", "").startswith("actions/github-script@") for s in steps(plan))
     assert "--auto-approve" not in (WORKFLOWS / "ci.yml").read_text()
     # untrusted fork code never gets the plan role
     assert "head.repo.full_name == github.repository" in plan["if"]
+
+
+def _deploys_the_tested_artifact(job: dict[str, Any], command: str, cli: bool = True) -> None:
+    """Download -> make verify-artifact -> the command (with SKIP_SYNTH=1 for the CLI), in order, no synth."""
+    names = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in steps(job)]
+    download = names.index("actions/download-artifact")
+    assert steps(job)[download]["with"] == {"name": "cdktf.out", "path": "cdktf.out"}
+    verify = names.index("make verify-artifact")
+    assert download < verify < next(i for i, n in enumerate(names) if command in n)
+    assert command in runs(job) and ("SKIP_SYNTH=1" in runs(job) or not cli)
+    assert "make synth" not in runs(job)
+
+
+def test_ci_validates_every_stack_with_the_real_provider_from_the_tested_artifact() -> None:
+    job = load("ci.yml")["jobs"]["validate"]
+    assert job["needs"] == "test"
+    _deploys_the_tested_artifact(job, "make provider-validate", cli=False)
+    assert not any(s.get("uses", "").startswith("aws-actions/") for s in steps(job))  # validate needs no AWS
+
+
+def test_the_plan_job_plans_the_tested_artifact() -> None:
+    _deploys_the_tested_artifact(load("ci.yml")["jobs"]["plan"], "diff STACK=")
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml"])
+def test_the_artifact_is_synthesized_with_the_state_backend_and_hashed(name: str) -> None:
+    step = next(s for s in steps(load(name)["jobs"]["test"]) if s.get("run", "").startswith("make synth artifact-hash"))
+    assert step["env"]["PAYMENT_STATE_BUCKET"] == "${{ vars.PAYMENT_STATE_BUCKET }}"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+def test_workflows_run_the_cli_only_through_make_targets(name: str) -> None:
+    text = (WORKFLOWS / name).read_text()
+    assert "npx" not in text and "cdktf-cli" not in text
+    assert not re.search(r"^\s*(run: )?cdktf\s", text, re.MULTILINE)
+    assert "--json" not in text
 
 
 def test_every_make_test_job_installs_the_pinned_terraform_first() -> None:
@@ -138,8 +177,7 @@ def test_each_deploy_job_has_its_environment_concurrency_and_command(env: str) -
     assert job["environment"] == env
     assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
-    assert f'npx --yes "$CDKTF_CLI" deploy payment-{env} --auto-approve' in runs(job)
-    assert load("deploy.yml")["env"]["CDKTF_CLI"] == "cdktf-cli@0.21.0"
+    _deploys_the_tested_artifact(job, f"make deploy STACK=payment-{env} AUTO_APPROVE=1 SKIP_SYNTH=1")
     for name in ("PAYMENT_STATE_BUCKET", "PAYMENT_STATE_LOCK_TABLE"):
         assert job["env"][name] == f"${{{{ vars.{name} }}}}"
 
@@ -150,7 +188,7 @@ def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
         job.pop("needs")
         if not smoke:  # the account stack serves no API: its job is the others' without the smoke step
             job["steps"] = [step for step in steps(job) if not step.get("name", "").startswith("make smoke")]
-        return yaml.safe_dump(job).replace(env, "ENV")
+        return yaml.safe_dump(job).replace("/dev/null", "/DEVNULL").replace(env, "ENV")
 
     assert normalised(ACCOUNT) == normalised("dev", smoke=False)
     assert normalised("dev") == normalised("staging") == normalised("prod")
@@ -160,23 +198,33 @@ def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
 def test_each_environment_is_smoke_tested_right_after_its_deploy(env: str) -> None:
     """The smoke is the job's last step: the next environment's job (``needs``) starts only when it passed."""
     job_steps = steps(deploy_jobs()[env])
-    assert f'deploy payment-{env} --auto-approve' in job_steps[-2]["run"]
-    assert job_steps[-1]["run"] == f'make smoke STACK=payment-{env} CDKTF="npx --yes $CDKTF_CLI"'
+    assert f"make deploy STACK=payment-{env} AUTO_APPROVE=1" in job_steps[-2]["run"]
+    assert job_steps[-1]["run"] == f"make smoke STACK=payment-{env} SKIP_SYNTH=1"
     assert "continue-on-error" not in job_steps[-1] and "if" not in job_steps[-1]
 
 
-def test_the_smoke_target_reads_url_and_key_from_the_stack_outputs() -> None:
+def test_the_smoke_target_reads_url_and_key_from_the_outputs_file() -> None:
     makefile = (REPO_ROOT / "Makefile").read_text()
     recipe = makefile.split("\nsmoke:", 1)[1].split("\n\n", 1)[0]
-    assert "$(CDKTF) output $(STACK) --json" in recipe
-    assert '["apigateway_url"]' in recipe and '["apigateway_api_key_id"]' in recipe
+    assert "$(MAKE) --no-print-directory output STACK='$(STACK)' OUTPUTS_FILE='$(OUTPUTS_FILE)'" in recipe
+    assert "-m scripts.stack_outputs smoke '$(OUTPUTS_FILE)' '$(STACK)'" in recipe
     assert "pytest smoke" in recipe
+
+
+def test_no_file_asks_the_cli_for_json() -> None:
+    """cdktf-cli 0.21.0 has no `output --json`: outputs come only from --outputs-file."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+    pattern = re.compile(r"cdktf\S*\s+output\b[^\n]*--json|\$\(CDKTF\)[^\n]*--json")
+    for name in tracked.split():
+        path = REPO_ROOT / name
+        if path.suffix in (".py", ".yml", ".md", ".json", "") and path.is_file() and path.name != "package-lock.json":
+            assert not pattern.search(path.read_text(errors="replace")), name
 
 
 def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
     for name, workflow in all_workflows().items():
         for job_id, job in workflow["jobs"].items():
-            if "--auto-approve" in runs(job):
+            if "AUTO_APPROVE=1" in runs(job) or "--auto-approve" in runs(job):
                 assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_STACKS} | {
                     ("destroy.yml", "destroy"), ("preview.yml", "deploy"), ("preview.yml", "destroy")
                 }, f"{name}:{job_id}"
@@ -202,7 +250,7 @@ def test_destroy_shares_the_deploy_concurrency_group_and_environment() -> None:
     job = load("destroy.yml")["jobs"]["destroy"]
     assert job["environment"] == "${{ inputs.environment }}"
     assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
-    assert 'destroy "payment-$TARGET_ENV" --auto-approve' in runs(job)
+    assert 'make destroy STACK="payment-$TARGET_ENV" AUTO_APPROVE=1' in runs(job)
 
 
 def test_destroy_guard_rejects_prod_and_a_wrong_confirmation(tmp_path: Path) -> None:
@@ -317,8 +365,10 @@ def test_preview_deploys_on_open_and_destroys_on_close() -> None:
     jobs = preview_jobs()
     assert "github.event.action != 'closed'" in jobs["deploy"]["if"]
     assert "github.event.action == 'closed'" in jobs["destroy"]["if"]
-    assert 'deploy "$PREVIEW_STACK" --auto-approve' in runs(jobs["deploy"])
-    assert 'destroy "$PREVIEW_STACK" --auto-approve' in runs(jobs["destroy"])
+    assert 'make deploy STACK="$PREVIEW_STACK" AUTO_APPROVE=1 SKIP_SYNTH=1' in runs(jobs["deploy"])
+    assert 'make destroy STACK="$PREVIEW_STACK" AUTO_APPROVE=1' in runs(jobs["destroy"])
+    commands = [step.get("run", "") for step in steps(jobs["deploy"])]
+    assert commands.index("make synth </dev/null") < next(i for i, c in enumerate(commands) if "make deploy" in c)
 
 
 def test_one_concurrency_group_per_pull_request() -> None:
@@ -367,7 +417,10 @@ def test_preview_guard_refuses_anything_but_a_pr_stack(deployment: str, stack: s
 def test_preview_posts_one_comment_with_url_and_smoke_result() -> None:
     job_steps = steps(preview_jobs()["deploy"])
     smoke = next(step for step in job_steps if step.get("id") == "smoke")
-    assert smoke["run"] == 'make smoke STACK="$PREVIEW_STACK" CDKTF="npx --yes $CDKTF_CLI"'
+    assert smoke["run"] == 'make smoke STACK="$PREVIEW_STACK" SKIP_SYNTH=1'
+    assert "make --no-print-directory output STACK=\"$PREVIEW_STACK\" SKIP_SYNTH=1 NAME=apigateway_url" in runs(
+        preview_jobs()["deploy"]
+    )
     comment = next(step for step in job_steps if step.get("name", "").startswith("Post or update"))
     assert comment["if"] == "always()" and comment["env"]["SMOKE"] == "${{ steps.smoke.outcome }}"
     assert "--method PATCH" in comment["run"] and "<!-- payment-preview -->" in comment["run"]
