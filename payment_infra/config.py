@@ -468,10 +468,19 @@ def _parse_bool(name: str, raw: str) -> bool:
 
 
 def deployment_name_problems(name: Any, field_name: str = "PAYMENT_DEPLOYMENT") -> list[tuple[str, Any, str]]:
-    """Why ``name`` cannot be a preview's name (empty when it can)."""
+    """Why ``name`` cannot be a preview's name (empty when it can).
+
+    Every resource name is ``<type>-<deployment>`` (plus a suffix such as ``.fifo``, ``-role`` or the account
+    id), and some types extend others (``transaction-queue`` / ``transaction-queue-dlq``, ``payment-workflow`` /
+    ``payment-workflow-validate``): a preview ``dlq-dev`` would name its queue ``transaction-queue-dlq-dev.fifo``,
+    dev's DLQ. No type or suffix holds an environment's name as a hyphen-separated word (tests/infra/
+    test_deployments.py checks it), so a name equal to an environment's can only come from a deployment name with
+    that word: refusing those words refuses the whole family.
+    """
     allowed = (
         f"1-{MAX_DEPLOYMENT_NAME_LENGTH} characters of lowercase letters, digits and single hyphens, starting with "
-        "a letter and not ending with a hyphen, other than " + ", ".join(RESERVED_DEPLOYMENT_NAMES)
+        "a letter and not ending with a hyphen, with none of " + ", ".join(RESERVED_DEPLOYMENT_NAMES)
+        + " as a hyphen-separated word (dlq-dev would name its queue transaction-queue-dlq-dev.fifo, dev's DLQ)"
     )
     ok = (
         isinstance(name, str)
@@ -479,7 +488,7 @@ def deployment_name_problems(name: Any, field_name: str = "PAYMENT_DEPLOYMENT") 
         and not name.endswith("-")
         and "--" not in name
         and len(name) <= MAX_DEPLOYMENT_NAME_LENGTH
-        and name not in RESERVED_DEPLOYMENT_NAMES
+        and not set(name.split("-")) & set(RESERVED_DEPLOYMENT_NAMES)
     )
     return [] if ok else [(field_name, name, allowed)]
 

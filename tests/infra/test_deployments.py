@@ -14,6 +14,7 @@ from payment_infra.config import (
     PREVIEW_CIDR_POOL,
     ConfigError,
     check_deployments,
+    deployment_name_problems,
     deployment_names,
     load_account_config,
     load_config,
@@ -116,6 +117,7 @@ def test_bad_deployment_names_fail_with_field_value_and_allowed(name: str) -> No
     message = str(raised.value)
     assert "PAYMENT_DEPLOYMENT" in message and repr(name) in message
     assert f"1-{MAX_DEPLOYMENT_NAME_LENGTH} characters of lowercase letters" in message and "account" in message
+    assert "as a hyphen-separated word" in message
     with pytest.raises(ConfigError):
         load_config(name, {})
 
@@ -196,3 +198,38 @@ def test_environment_stacks_carry_the_deployment_tag(side_by_side: dict[str, dic
     assert provider["default_tags"][0]["tags"]["Deployment"] == "dev"
     dev_functions = side_by_side["payment-dev"]["resource"]["aws_lambda_function"].values()
     assert all("reserved_concurrent_executions" in function for function in dev_functions)
+
+
+def _name_templates(stack: dict, deployment: str) -> set[tuple[str, str]]:
+    """(prefix, suffix) around the deployment's name in every unique name of its stack."""
+    templates = set()
+    for names in unique_names(stack).values():
+        for name in names:
+            if deployment in name:
+                prefix, _, suffix = name.partition(deployment)
+                templates.add((prefix, suffix))
+    return templates
+
+
+def test_no_preview_name_makes_a_resource_name_equal_to_an_environments(
+    side_by_side: dict[str, dict], stacks: dict[str, dict]
+) -> None:
+    """The whole family: every preview name that some naming pattern would turn into an environment's name."""
+    templates = _name_templates(side_by_side[f"payment-{PREVIEWS[0]}"], PREVIEWS[0])
+    assert len(templates) > 20
+    # the invariant deployment_name_problems relies on: no type or suffix carries an environment's word
+    for prefix, suffix in templates:
+        words = set(re.split(r"[-./:]", prefix + suffix))
+        assert not words & set(ENVIRONMENT_NAMES), (prefix, suffix)
+    colliding = set()
+    for env_stack in stacks.values():
+        for names in unique_names(env_stack).values():
+            for name in names:
+                for prefix, suffix in templates:
+                    middle = name[len(prefix) : len(name) - len(suffix)] if suffix else name[len(prefix) :]
+                    if name.startswith(prefix) and name.endswith(suffix) and middle and prefix + middle + suffix == name:
+                        colliding.add(middle)
+    candidates = {n for n in colliding if re.fullmatch(r"[a-z][a-z0-9-]*", n) and n not in ENVIRONMENT_NAMES}
+    assert {"dlq-dev", "dlq-prod", "dev-role"} <= candidates, sorted(candidates)
+    accepted = sorted(n for n in candidates if not deployment_name_problems(n))
+    assert not accepted, f"preview names that would reuse an environment's resource name: {accepted}"
