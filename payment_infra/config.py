@@ -19,8 +19,9 @@ Environment variables (all optional):
     PAYMENT_DEPLOYMENT_PROFILE  sizing of that preview: dev (default), staging or prod
 
 A preview is always destroyable, reserves no Lambda concurrency (it draws from the unreserved pool, so any number
-fits the quota), creates nothing account-wide, and gets its own VPC CIDR derived from its name
-(``preview_vpc_cidr``) inside PREVIEW_CIDR_POOL, which never overlaps the environments' ranges.
+fits the quota), creates nothing account-wide, and runs in the network the account baseline owns for all previews
+(``AccountConfig.preview_network_cidr``): a region allows 5 VPCs by default, the default VPC and the three
+environments take four, so each preview creating its own would stop at the second one (``VpcLimitExceeded``).
 
 Account-wide settings (``AccountConfig``) belong to the account baseline stack ``payment-account``; what all
 deployments of one account must respect together (reserved concurrency within the quota, distinct CIDRs, one
@@ -29,7 +30,6 @@ region) is checked by ``check_deployments`` before anything is synthesized.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import os
 import re
@@ -42,16 +42,16 @@ from payment_infra.application import functions_module
 
 ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
 # Deployment names no preview may take: the environments and the account baseline (payment-account).
-RESERVED_DEPLOYMENT_NAMES: tuple[str, ...] = (*ENVIRONMENT_NAMES, "account")
+# "previews" names the account's shared preview network (payment-vpc-previews, ...).
+RESERVED_DEPLOYMENT_NAMES: tuple[str, ...] = (*ENVIRONMENT_NAMES, "account", "previews")
+PREVIEW_NETWORK_NAME = "previews"
 # The longest derived names bound it (tests/infra/test_deployments.py measures them on the synthesized stack):
 # the bucket payment-receipts-<name>-<12-digit account id> (S3: 63) and the role
 # payment-workflow-validate-<name>-role (IAM: 64) both leave exactly 33 characters for the name.
 MAX_DEPLOYMENT_NAME_LENGTH = 33
 DEPLOYMENT_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
-# Preview VPCs: one /19 (room for the two /20 subnets) per name, hashed into 10.128.0.0/9, which the
-# environments' 10.40-10.42/16 never overlap.
-PREVIEW_CIDR_POOL = ipaddress.ip_network("10.128.0.0/9")
-PREVIEW_VPC_PREFIX = 19
+# The shared preview network of the account baseline: outside the environments' 10.40-10.42/16.
+PREVIEW_NETWORK_CIDR = "10.128.0.0/16"
 
 # Commercial AWS regions (2026). A region outside this list is almost always a typo.
 AWS_REGIONS: tuple[str, ...] = (
@@ -73,6 +73,12 @@ LAMBDA_MEMORY_RANGE_MB = (128, 10240)
 LAMBDA_ARCHITECTURES = ("arm64", "x86_64")
 LAMBDA_RUNTIMES = ("python3.12", "python3.13")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # Powertools Logger (Python logging) levels
+# Lambda's application_log_level for each: with JSON logging Lambda sets AWS_LAMBDA_LOG_LEVEL (INFO when unset),
+# which Powertools prefers over POWERTOOLS_LOG_LEVEL, and drops lines below it (Lambda accepts TRACE, DEBUG, INFO,
+# WARN, ERROR, FATAL; Powertools maps WARN and FATAL back to WARNING and CRITICAL).
+LAMBDA_APPLICATION_LOG_LEVELS = {
+    "DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR", "CRITICAL": "FATAL",
+}  # fmt: skip
 # Product constants, the same in every environment.
 SERVICE_NAME = "payment-api"  # POWERTOOLS_SERVICE_NAME: the service dimension of logs, traces and metrics
 METRICS_NAMESPACE = "PaymentApi"  # POWERTOOLS_METRICS_NAMESPACE
@@ -101,6 +107,8 @@ WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
 # is the spec's minimum and what Lambda needs for AZ resilience; each extra AZ adds one ENI (and its hourly
 # charge) per interface endpoint.
 VPC_AZ_COUNT = 2
+# Interface endpoints may sit in fewer AZs than the subnets (``endpoint_az_count``): a function in the other AZ
+# reaches them across AZs (same private DNS name), so a lost AZ costs that endpoint, not the service.
 VPC_SUBNET_PREFIX = 20
 VPC_PREFIX_RANGE = (16, 28)  # what AWS allows for a VPC's primary CIDR block
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
@@ -285,8 +293,12 @@ class EnvironmentConfig:
     dynamodb: DynamoDbSettings
     api: ApiSettings
     retention: RetentionSettings
-    # One per deployment, distinct within the account (peering, transit gateway): changing it replaces the VPC.
+    # One per environment, distinct within the account (peering, transit gateway): changing it replaces the VPC.
+    # Previews run in the account's shared preview network (AccountConfig.preview_network_cidr).
     vpc_cidr: str
+    # AZs (of the subnets) holding an ENI of each interface endpoint, 0.013 USD per AZ-hour each: 1 keeps dev
+    # cheap (losing that AZ cuts every function off the interface-endpoint services); 2 survives an AZ.
+    endpoint_az_count: int = VPC_AZ_COUNT
     messaging: MessagingSettings = field(default_factory=MessagingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     destroyable: bool = True
@@ -376,6 +388,10 @@ class AccountConfig:
 
     region: str = "ap-northeast-2"
     lambda_concurrency_quota: int = DEFAULT_LAMBDA_CONCURRENCY_QUOTA
+    # The network every preview runs in (VPC, subnets, endpoints): one VPC for any number of previews.
+    preview_network_cidr: str = PREVIEW_NETWORK_CIDR
+    preview_endpoint_az_count: int = 1  # previews are for trying things: one AZ of interface endpoints
+    log_retention_days: int = 30  # the account's log groups (API Gateway's welcome group, preview flow logs)
     project: str = "payment-api"
     owner: str = "payments-team"
     cost_center: str = "payments"
@@ -397,6 +413,11 @@ class AccountConfig:
         for tag, value in self.tags.items():
             if not (isinstance(value, str) and _TAG_VALUE.match(value)):
                 problems.append((f"tags.{tag}", value, "1-256 characters of letters, digits, spaces and _.:/=+-@"))
+        problems += [("preview_network_cidr", v, a) for _, v, a in _vpc_cidr_problems(self.preview_network_cidr)]
+        if not (_is_int(self.preview_endpoint_az_count) and 1 <= self.preview_endpoint_az_count <= VPC_AZ_COUNT):
+            problems.append(("preview_endpoint_az_count", self.preview_endpoint_az_count, f"1 to {VPC_AZ_COUNT}"))
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            problems.append(("log_retention_days", self.log_retention_days, "one of CloudWatch's values"))
         if problems:
             raise ConfigError(self.name, problems, scope="account")
 
@@ -423,6 +444,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         ),
         retention=RetentionSettings(s3_expiration_days=7, log_retention_days=7),
         vpc_cidr="10.40.0.0/16",
+        endpoint_az_count=1,
         destroyable=True,
     ),
     "staging": dict(
@@ -493,13 +515,6 @@ def deployment_name_problems(name: Any, field_name: str = "PAYMENT_DEPLOYMENT") 
     return [] if ok else [(field_name, name, allowed)]
 
 
-def preview_vpc_cidr(name: str) -> str:
-    """A stable /19 inside PREVIEW_CIDR_POOL for the preview ``name`` (the same name always gets the same one)."""
-    slots = 2 ** (PREVIEW_VPC_PREFIX - PREVIEW_CIDR_POOL.prefixlen)
-    slot = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % slots
-    return str(list(PREVIEW_CIDR_POOL.subnets(new_prefix=PREVIEW_VPC_PREFIX))[slot])
-
-
 def deployment_names(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The environments, plus the preview named by PAYMENT_DEPLOYMENT when it is set (validated)."""
     environ = os.environ if environ is None else environ
@@ -516,7 +531,7 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
     """The validated settings of ``environment`` with overrides from ``environ`` (default ``os.environ``).
 
     A name other than dev, staging, prod is a preview: sized like PAYMENT_DEPLOYMENT_PROFILE (default dev),
-    always destroyable, with its own VPC CIDR (``preview_vpc_cidr``).
+    always destroyable, in the account's shared preview network (``PREVIEW_NETWORK_CIDR``).
     """
     environ = os.environ if environ is None else environ
     if environment not in ENVIRONMENT_DEFAULTS:
@@ -547,7 +562,7 @@ def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
     if problems:
         raise ConfigError(name, problems, scope="deployment")
     base = load_config(profile, {k: v for k, v in environ.items() if k != "PAYMENT_DESTROYABLE"})
-    return replace(base, name=name, profile=profile, vpc_cidr=preview_vpc_cidr(name), destroyable=True)
+    return replace(base, name=name, profile=profile, vpc_cidr=PREVIEW_NETWORK_CIDR, destroyable=True)
 
 
 def load_account_config(environ: Mapping[str, str] | None = None) -> AccountConfig:
@@ -576,7 +591,8 @@ def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConf
 
     - their reserved concurrency, summed, leaves ``UNRESERVED_CONCURRENCY_MINIMUM`` of the account quota free
       (Lambda refuses the reservation that would not: the last deploy would fail);
-    - their VPC CIDRs do not overlap (peering and transit gateways need distinct ranges);
+    - the environments' VPC CIDRs and the shared preview network's do not overlap (peering and transit gateways
+      need distinct ranges); previews run in that shared network;
     - they are in the account baseline's region (its API Gateway CloudWatch role is per region).
     """
     problems: list[tuple[str, Any, str]] = []
@@ -593,8 +609,17 @@ def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConf
                 f"{UNRESERVED_CONCURRENCY_MINIMUM} Lambda keeps unreserved",
             )
         )
-    seen: list[tuple[str, Any]] = []
+    seen: list[tuple[str, Any]] = [("the shared preview network", ipaddress.ip_network(account.preview_network_cidr))]
     for config in configs:
+        if config.is_preview:  # runs in the account's preview network, owns no VPC
+            if config.vpc_cidr != account.preview_network_cidr:
+                allowed = f"the account's preview network {account.preview_network_cidr}"
+                problems.append((f"{config.name}.vpc_cidr", config.vpc_cidr, allowed))
+            if config.region != account.region:
+                problems.append(
+                    (f"{config.name}.region", config.region, f"the account baseline's region ({account.region})")
+                )
+            continue
         network = ipaddress.ip_network(config.vpc_cidr)
         for other, other_network in seen:
             if network.overlaps(other_network):
@@ -648,6 +673,12 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
     )
     check(isinstance(config.destroyable, bool), "destroyable", config.destroyable, "true or false")
     problems.extend(_vpc_cidr_problems(config.vpc_cidr))
+    check(
+        _is_int(config.endpoint_az_count) and 1 <= config.endpoint_az_count <= VPC_AZ_COUNT,
+        "endpoint_az_count",
+        config.endpoint_az_count,
+        f"an integer from 1 to {VPC_AZ_COUNT} (the subnets' AZs)",
+    )
     for tag, value in config.tags.items():
         check(
             isinstance(value, str) and bool(_TAG_VALUE.match(value)),

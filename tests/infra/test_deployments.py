@@ -11,14 +11,13 @@ from payment_infra.backend import state_key
 from payment_infra.config import (
     ENVIRONMENT_NAMES,
     MAX_DEPLOYMENT_NAME_LENGTH,
-    PREVIEW_CIDR_POOL,
+    PREVIEW_NETWORK_CIDR,
     ConfigError,
     check_deployments,
     deployment_name_problems,
     deployment_names,
     load_account_config,
     load_config,
-    preview_vpc_cidr,
 )
 from tests.conftest import PREVIEWS
 
@@ -141,16 +140,14 @@ def test_profile_sets_the_sizing() -> None:
     assert staging_sized.destroyable and staging_sized.reserved_concurrency_total == 0
 
 
-def test_preview_cidrs_are_stable_distinct_and_outside_the_environments() -> None:
+def test_previews_share_the_accounts_preview_network_outside_the_environments() -> None:
     import ipaddress
 
-    assert preview_vpc_cidr("pr-123") == preview_vpc_cidr("pr-123")
-    cidrs = {preview_vpc_cidr(f"pr-{n}") for n in range(50)}
-    assert len(cidrs) > 40  # hashed: distinct for almost every name
-    for cidr in cidrs:
-        assert ipaddress.ip_network(cidr).subnet_of(PREVIEW_CIDR_POOL)
-        for env in ENVIRONMENT_NAMES:
-            assert not ipaddress.ip_network(cidr).overlaps(ipaddress.ip_network(load_config(env, {}).vpc_cidr))
+    account = load_account_config({})
+    assert {load_config(f"pr-{n}", {}).vpc_cidr for n in range(5)} == {account.preview_network_cidr}
+    assert account.preview_network_cidr == PREVIEW_NETWORK_CIDR
+    for env in ENVIRONMENT_NAMES:
+        assert not ipaddress.ip_network(PREVIEW_NETWORK_CIDR).overlaps(ipaddress.ip_network(load_config(env, {}).vpc_cidr))
 
 
 def test_any_number_of_previews_fits_the_account() -> None:
@@ -159,13 +156,20 @@ def test_any_number_of_previews_fits_the_account() -> None:
     assert all(p.reserved_concurrency_total == 0 for p in previews)
 
 
-def test_overlapping_preview_cidrs_are_refused() -> None:
-    first = load_config("pr-1", {})
+def test_an_environment_overlapping_the_preview_network_is_refused() -> None:
     from dataclasses import replace
 
-    clash = replace(load_config("pr-2", {}), vpc_cidr=first.vpc_cidr)
-    with pytest.raises(ConfigError, match=r"pr-2\.vpc_cidr"):
-        check_deployments([first, clash], load_account_config({}))
+    clash = replace(load_config("dev", {}), vpc_cidr=PREVIEW_NETWORK_CIDR)
+    with pytest.raises(ConfigError, match=r"dev\.vpc_cidr = '10\.128\.0\.0/16': allowed a range not overlapping the shared"):
+        check_deployments([clash], load_account_config({}))
+
+
+def test_a_preview_outside_the_preview_network_is_refused() -> None:
+    from dataclasses import replace
+
+    stray = replace(load_config("pr-2", {}), vpc_cidr="10.129.0.0/16")
+    with pytest.raises(ConfigError, match=r"pr-2\.vpc_cidr = '10\.129\.0\.0/16': allowed the account's preview network"):
+        check_deployments([stray], load_account_config({}))
 
 
 def test_state_key_and_stack_derive_from_the_name() -> None:
