@@ -89,6 +89,10 @@ KMS_DELETION_WINDOW_DAYS_PROTECTED = 30
 # SQS allows 1-1000 receives before the DLQ; a FIFO event source takes at most 10 records per batch.
 MAX_RECEIVE_COUNT_RANGE = (1, 1000)
 FIFO_BATCH_SIZE_RANGE = (1, 10)
+# Environments whose alarms must reach a person once they are deployed to a real account (see load_config), and
+# the domains RFC 2606 reserves for examples (mail to them goes nowhere).
+ALERTED_ENVIRONMENTS = ("staging", "prod")
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -548,7 +552,16 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
             overrides[attribute] = environ[variable].strip()
     if environ.get("PAYMENT_DESTROYABLE"):
         overrides["destroyable"] = _parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
-    return EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
+    config = EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
+    if environ.get("PAYMENT_STATE_BUCKET") and environment in ALERTED_ENVIRONMENTS:
+        domain = config.alert_email.rsplit("@", 1)[-1].lower()
+        if domain in RESERVED_EMAIL_DOMAINS:
+            allowed = (
+                f"a mailbox someone reads: with a state bucket (PAYMENT_STATE_BUCKET, a real account) {environment}'s "
+                "alarms must reach a person; set PAYMENT_ALERT_EMAIL (the repository variable in the workflows)"
+            )
+            raise ConfigError(environment, [("alert_email (PAYMENT_ALERT_EMAIL)", config.alert_email, allowed)])
+    return config
 
 
 def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:

@@ -373,3 +373,12 @@ def test_preview_posts_one_comment_with_url_and_smoke_result() -> None:
     assert "--method PATCH" in comment["run"] and "<!-- payment-preview -->" in comment["run"]
     assert job_steps[-1]["if"] == "steps.smoke.outcome != 'success'" and job_steps[-1]["run"] == "exit 1"
     assert preview_jobs()["deploy"]["permissions"]["pull-requests"] == "write"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+def test_every_job_on_a_real_account_passes_the_alert_email_from_the_repository_variables(name: str) -> None:
+    """Synth with a state bucket (a real account) refuses example.com for staging and prod (config.py)."""
+    jobs = [job for job in load(name)["jobs"].values() if "PAYMENT_STATE_BUCKET" in (job.get("env") or {})]
+    assert jobs, name
+    for job in jobs:
+        assert job["env"]["PAYMENT_ALERT_EMAIL"] == "${{ vars.PAYMENT_ALERT_EMAIL }}"

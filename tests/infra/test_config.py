@@ -378,3 +378,19 @@ def test_waf_rate_limit_below_the_usage_plan_is_rejected() -> None:
     assert "10,000/s x 300 s + burst 5,000" in message
     window = str(_error(with_overrides, config, api=dataclasses.replace(config.api, waf_evaluation_window_seconds=30)))
     assert "api.waf_evaluation_window_seconds = 30: allowed one of WAF's windows 60, 120, 300, 600" in window
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_a_real_accounts_staging_and_prod_refuse_an_example_alert_address(env: str) -> None:
+    """With a state bucket (deploy, plan, destroy in CI) the alarms must reach a person (issue 25)."""
+    with pytest.raises(ConfigError) as raised:
+        load_config(env, {"PAYMENT_STATE_BUCKET": "state"})
+    message = str(raised.value)
+    assert "alert_email (PAYMENT_ALERT_EMAIL) = 'admin@example.com'" in message and "repository variable" in message
+    assert load_config(env, {"PAYMENT_STATE_BUCKET": "state", "PAYMENT_ALERT_EMAIL": "oncall@payments.io"})
+    assert load_config(env, {}).alert_email == "admin@example.com"  # local synth and tests keep the default
+
+
+def test_dev_and_previews_may_keep_the_example_alert_address() -> None:
+    assert load_config("dev", {"PAYMENT_STATE_BUCKET": "state"}).alert_email == "admin@example.com"
+    assert load_config("pr-7", {"PAYMENT_STATE_BUCKET": "state"}).alert_email == "admin@example.com"

@@ -42,7 +42,7 @@ def _synth_one(env: str, environ: dict[str, str]) -> dict:
 
 
 def test_s3_backend_with_native_locking_when_bucket_is_set() -> None:
-    synthesized = _synth_one("staging", {"PAYMENT_STATE_BUCKET": "acme-tfstate"})
+    synthesized = _synth_one("staging", {"PAYMENT_STATE_BUCKET": "acme-tfstate", "PAYMENT_ALERT_EMAIL": "ops@acme.io"})
     backend = synthesized["terraform"]["backend"]["s3"]
     assert backend["bucket"] == "acme-tfstate"
     assert backend["key"] == "payment-api/staging/terraform.tfstate"
@@ -57,6 +57,7 @@ def test_s3_backend_with_dynamodb_lock_table() -> None:
         "prod",
         {
             "PAYMENT_STATE_BUCKET": "acme-tfstate",
+            "PAYMENT_ALERT_EMAIL": "ops@acme.io",
             "PAYMENT_STATE_LOCK_TABLE": "tf-locks",
             "PAYMENT_STATE_REGION": "eu-west-1",
             "PAYMENT_STATE_KEY_PREFIX": "/teams/pay/",
