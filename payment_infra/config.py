@@ -204,8 +204,10 @@ class DynamoDbSettings:
 class ApiSettings:
     """Stage throttling and the usage plan of the environment's API key."""
 
+    # Stage and usage-plan steady rate (requests per second). At most lambda_.reserved_concurrency x 1000 /
+    # p99_latency_alarm_ms: above it Lambda's throttles reach clients as 5xx (the spec's 100/1,000/10,000 would
+    # need 100/1,000/5,000 executions per function).
     throttle_rate_limit: int
-    """Stage and usage-plan steady rate (requests per second)."""
     throttle_burst_limit: int
     """Stage and usage-plan burst (requests)."""
     quota_per_day: int
@@ -375,6 +377,11 @@ class EnvironmentConfig:
         return self.lambda_.worker_reserved_concurrency
 
     @property
+    def health_throttle_rate_limit(self) -> int:
+        """The /health method's rate: what its reserved concurrency serves at the latency budget (at least 1)."""
+        return max(1, servable_rate(self.lambda_.health_reserved_concurrency, self.api.p99_latency_alarm_ms))
+
+    @property
     def reserved_concurrency_total(self) -> int:
         """What this deployment reserves of the account's concurrency quota, over every function it deploys."""
         from payment_infra.application import functions_module  # pure data from lambdas/ (no AWS, no jsii)
@@ -444,7 +451,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         lambda_=LambdaSettings(memory_mb=512, reserved_concurrency=10),
         dynamodb=DynamoDbSettings(billing_mode=BillingMode.PAY_PER_REQUEST),
         api=ApiSettings(
-            throttle_rate_limit=100, throttle_burst_limit=200, quota_per_day=10_000, waf_rate_limit_per_ip=50_000
+            throttle_rate_limit=10, throttle_burst_limit=200, quota_per_day=10_000, waf_rate_limit_per_ip=50_000
         ),
         retention=RetentionSettings(s3_expiration_days=7, log_retention_days=7),
         vpc_cidr="10.40.0.0/16",
@@ -457,7 +464,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         ),
         dynamodb=DynamoDbSettings(billing_mode=BillingMode.PROVISIONED, read=Capacity(5, 100), write=Capacity(5, 100)),
         api=ApiSettings(
-            throttle_rate_limit=1_000, throttle_burst_limit=2_000, quota_per_day=100_000, waf_rate_limit_per_ip=500_000
+            throttle_rate_limit=50, throttle_burst_limit=2_000, quota_per_day=100_000, waf_rate_limit_per_ip=500_000
         ),
         retention=RetentionSettings(s3_expiration_days=30, log_retention_days=14),
         vpc_cidr="10.41.0.0/16",
@@ -471,7 +478,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
             billing_mode=BillingMode.PROVISIONED, read=Capacity(25, 2_000), write=Capacity(25, 2_000)
         ),
         api=ApiSettings(
-            throttle_rate_limit=10_000,
+            throttle_rate_limit=400,
             throttle_burst_limit=5_000,
             quota_per_day=10_000_000,
             waf_rate_limit_per_ip=5_000_000,
@@ -824,6 +831,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "an integer >= 60 (seconds)",
     )
 
+    problems.extend(_throttle_problems(config))
     _client_problems(config, check, is_int)
 
     ret = config.retention
@@ -896,6 +904,36 @@ def _client_problems(config: EnvironmentConfig, check: Any, is_int: Any) -> None
             versions,
             f"1 to {MAX_KEY_VERSIONS} distinct positive integers, e.g. (1,) or (1, 2) while rotating",
         )
+
+
+def servable_rate(concurrency: int, latency_ms: int) -> int:
+    """Requests per second ``concurrency`` executions serve when each takes ``latency_ms`` (Little's law)."""
+    return concurrency * 1000 // latency_ms
+
+
+def _throttle_problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
+    """The stage's rate must not exceed what each API function's reserved concurrency serves at the latency budget.
+
+    Above it Lambda throttles (429 TooManyRequestsException), which API Gateway returns to clients as a 5xx and
+    which trips the 5xx alarm; the stage's throttle answers 429 itself instead. /health has its own method throttle
+    (``health_throttle_rate_limit``).
+    """
+    api, lam = config.api, config.lambda_
+    values = (api.throttle_rate_limit, api.p99_latency_alarm_ms, lam.reserved_concurrency)
+    if not all(_is_int(v) and v > 0 for v in values):
+        return []  # reported by the field checks
+    servable = servable_rate(lam.reserved_concurrency, api.p99_latency_alarm_ms)
+    if api.throttle_rate_limit <= servable:
+        return []
+    return [
+        (
+            "api.throttle_rate_limit",
+            api.throttle_rate_limit,
+            f"at most {servable:,}/s: what lambda_.reserved_concurrency ({lam.reserved_concurrency} per function) "
+            f"serves at api.p99_latency_alarm_ms ({api.p99_latency_alarm_ms} ms), rate = concurrency / latency; or "
+            f"raise lambda_.reserved_concurrency to {-(-api.throttle_rate_limit * api.p99_latency_alarm_ms // 1000)}",
+        )
+    ]
 
 
 def _is_int(value: Any) -> bool:
