@@ -7,7 +7,8 @@ go-plugin's handshake (one line on stdout: ``1|6|tcp|127.0.0.1:<port>|grpc``) an
 What it does is deliberately little: the schema (Terraform core then checks names, types, blocks, required
 arguments, references and the graph itself), no-op validation (the real provider's validators are not in any
 schema: the apply-rules tests cover what matters), plans that create what the configuration says with unset
-computed attributes unknown, and data sources filled with placeholders. It never applies anything.
+computed attributes unknown, and data sources answered by ``data_sources.py`` (right-shaped defaults, values a
+test sets through ``TF_STANDIN_DATA``).
 
 Plugin TLS is off (``TF_DISABLE_PLUGIN_TLS=1``, set by ``terraform.py``): gRPC for Python rejects the P-521
 client certificate Terraform generates, and the server listens on 127.0.0.1 only.
@@ -93,8 +94,8 @@ def schema_response_bytes(pb: Any, schema: dict[str, Any]) -> bytes:
 
 
 def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) -> Any:
+    from . import data_sources, values
     from . import schema as schema_module
-    from . import values
 
     schema_response = pb.GetProviderSchema.Response.FromString(schema_bytes)
 
@@ -126,6 +127,9 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
             return pb.ValidateDataResourceConfig.Response()
 
         def ConfigureProvider(self, request: Any, context: Any) -> Any:
+            config = values.decode(request.config.msgpack) or {}
+            region = config.get("region")
+            self.region = region if isinstance(region, str) else None
             return pb.ConfigureProvider.Response()
 
         def UpgradeResourceState(self, request: Any, context: Any) -> Any:
@@ -174,7 +178,14 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
 
         def ReadDataSource(self, request: Any, context: Any) -> Any:
             config = values.decode(request.config.msgpack)
-            state = values.read_data(schema()["data_source_schemas"][request.type_name]["block"], config)
+            data_schemas = schema()["data_source_schemas"]
+            try:
+                overridden = data_sources.overrides(data_schemas)
+            except data_sources.DataOverrideError as err:
+                failure = pb.Diagnostic(severity=pb.Diagnostic.Severity.ERROR, summary=str(err))
+                return pb.ReadDataSource.Response(diagnostics=[failure])
+            block = data_schemas[request.type_name]["block"]
+            state = data_sources.answer(request.type_name, block, config, getattr(self, "region", None), overridden)
             return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=values.encode(state)))
 
         def GetFunctions(self, request: Any, context: Any) -> Any:

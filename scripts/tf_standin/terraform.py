@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import data_sources
 from . import schema as schema_module
 
 TERRAFORM_MIN_VERSION = (1, 11, 0)
@@ -66,10 +67,15 @@ class StandIn:
     root: Path
     schema_path: Path
     terraform: str
+    # data source answers (data_sources.py): this file, else TF_STANDIN_DATA from the environment, else defaults
+    data: Path | None = None
 
     @property
     def environ(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
+        data = self.data or os.environ.get(data_sources.DATA_ENV)
+        if data:
+            env[data_sources.DATA_ENV] = str(Path(data).resolve())
         env.update(
             TF_CLI_CONFIG_FILE=str(self.root / "terraformrc"),
             TF_DISABLE_PLUGIN_TLS="1",
