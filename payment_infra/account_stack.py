@@ -22,6 +22,7 @@ from payment_infra.constructs.apigateway_account import WELCOME_LOG_GROUP, ApiGa
 from payment_infra.constructs.kms import customer_managed_key, logs_service_statement
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.network import Network
+from payment_infra.constructs.quotas import VPCS_PER_REGION, require_quota
 from payment_infra.context import AccountContext
 from payment_infra.framework import TerraformOutput, TerraformStack
 from payment_infra.naming import Naming
@@ -30,11 +31,29 @@ from payment_infra.naming import Naming
 class AccountBaselineStack(TerraformStack):
     """Provider, backend (state key ``{prefix}/account/terraform.tfstate``) and the account singletons."""
 
-    def __init__(self, scope: Construct, config: AccountConfig, environ: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        scope: Construct,
+        config: AccountConfig,
+        environ: Mapping[str, str] | None = None,
+        *,
+        environment_vpcs: int = 3,
+    ):
+        """``environment_vpcs``: how many environment stacks each create a VPC beside this stack's preview network."""
         super().__init__(scope, config.stack_id)
         self.config = config
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.tags)])
         configure_backend(self, config, environ)
+        # The default VPC, each environment's and the shared preview network: checked before the network exists.
+        vpcs = 1 + environment_vpcs + 1
+        require_quota(
+            self,
+            "vpcs_per_region_quota",
+            VPCS_PER_REGION,
+            at_least=vpcs,
+            why=f"The default VPC, the {environment_vpcs} environments' VPCs and the shared preview network need "
+            f"{vpcs} VPCs in {config.region}",
+        )
         account_id = DataAwsCallerIdentity(self, "current_account").account_id
         ctx = AccountContext(
             naming=Naming(config.name),

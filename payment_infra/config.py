@@ -12,7 +12,9 @@ Environment variables (all optional):
     PAYMENT_ALERT_EMAIL       address subscribed to the notifications topic (default admin@example.com)
     PAYMENT_DESTROYABLE       true/false: allow `cdktf destroy` (force_destroy, no deletion protection)
     PAYMENT_OWNER, PAYMENT_COST_CENTER   tag values
-    PAYMENT_LAMBDA_CONCURRENCY_QUOTA     the account's Lambda concurrency quota in the region (default 1000)
+    PAYMENT_LAMBDA_CONCURRENCY_QUOTA     the account's Lambda concurrency quota in the region (default 1000); the
+                              plan reads the real one (Service Quotas) and stops when the reservations do not fit
+    PAYMENT_RESERVE_CONCURRENCY  false: no function reserves concurrency (a small quota, e.g. a new account)
     PAYMENT_DEPLOYMENT        name of one more deployment (a preview), e.g. pr-123: adds the stack payment-<name>
                               beside dev, staging and prod. Lowercase letters, digits and -, starting with a
                               letter, at most MAX_DEPLOYMENT_NAME_LENGTH characters, not dev/staging/prod/account.
@@ -166,6 +168,9 @@ class LambdaSettings:
     """Reserved concurrency of each matrix-sized function (transactions, status)."""
     health_reserved_concurrency: int = 1  # a liveness probe: one at a time is plenty
     worker_reserved_concurrency: int = 2  # the queue consumer and the workflow steps run at the queue's pace
+    # false: reserve nothing, every function draws from the unreserved pool (an account whose quota is too small,
+    # e.g. a new one, for dev; PAYMENT_RESERVE_CONCURRENCY=false)
+    reserve_concurrency: bool = True
     runtime: str = "python3.12"
     """Python runtime of every function and of the Powertools layer."""
     architecture: str = "arm64"
@@ -367,8 +372,9 @@ class EnvironmentConfig:
         return KMS_DELETION_WINDOW_DAYS_DESTROYABLE if self.destroyable else KMS_DELETION_WINDOW_DAYS_PROTECTED
 
     def reserved_concurrency_of(self, function_name: str) -> int | None:
-        """The reserved concurrency of one function of this deployment; None (unreserved pool) for a preview."""
-        if self.is_preview:
+        """The reserved concurrency of one function of this deployment; None (unreserved pool) for a preview, or
+        when ``lambda_.reserve_concurrency`` is off."""
+        if self.is_preview or not self.lambda_.reserve_concurrency:
             return None
         if function_name in MATRIX_SIZED_FUNCTIONS:
             return self.lambda_.reserved_concurrency
@@ -559,6 +565,9 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
             overrides[attribute] = environ[variable].strip()
     if environ.get("PAYMENT_DESTROYABLE"):
         overrides["destroyable"] = _parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
+    if environ.get("PAYMENT_RESERVE_CONCURRENCY"):
+        reserve = _parse_bool("PAYMENT_RESERVE_CONCURRENCY", environ["PAYMENT_RESERVE_CONCURRENCY"])
+        overrides["lambda_"] = replace(ENVIRONMENT_DEFAULTS[environment]["lambda_"], reserve_concurrency=reserve)
     config = EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
     if environ.get("PAYMENT_STATE_BUCKET") and environment in ALERTED_ENVIRONMENTS:
         domain = config.alert_email.rsplit("@", 1)[-1].lower()
@@ -732,6 +741,8 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "a positive integer",
     )
     check(lam.log_level in LOG_LEVELS, "lambda_.log_level", lam.log_level, "one of " + ", ".join(LOG_LEVELS))
+    reserve = lam.reserve_concurrency
+    check(isinstance(reserve, bool), "lambda_.reserve_concurrency", reserve, "true or false")
 
     db = config.dynamodb
     check(

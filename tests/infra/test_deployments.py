@@ -237,3 +237,19 @@ def test_no_preview_name_makes_a_resource_name_equal_to_an_environments(
     assert {"dlq-dev", "dlq-prod", "dev-role"} <= candidates, sorted(candidates)
     accepted = sorted(n for n in candidates if not deployment_name_problems(n))
     assert not accepted, f"preview names that would reuse an environment's resource name: {accepted}"
+
+
+def test_reserve_nothing_leaves_every_function_in_the_unreserved_pool_and_reads_no_quota(tmp_path) -> None:
+    """PAYMENT_RESERVE_CONCURRENCY=false: for an account whose quota is too small (the plan's message says so)."""
+    import json
+
+    from payment_infra.app import build_app
+
+    environ = {"PAYMENT_RESERVE_CONCURRENCY": "false"}
+    assert all(load_config(env, environ).reserved_concurrency_total == 0 for env in ENVIRONMENT_NAMES)
+    build_app(environments=("dev",), outdir=str(tmp_path), environ=environ).synth()
+    dev = json.loads((tmp_path / "stacks" / "payment-dev" / "cdk.tf.json").read_text())
+    assert all("reserved_concurrent_executions" not in f for f in dev["resource"]["aws_lambda_function"].values())
+    assert "aws_servicequotas_service_quota" not in dev.get("data", {})
+    with pytest.raises(ConfigError, match="PAYMENT_RESERVE_CONCURRENCY = 'maybe'"):
+        load_config("dev", {"PAYMENT_RESERVE_CONCURRENCY": "maybe"})
