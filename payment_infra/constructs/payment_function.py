@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from payment_infra import policies
+from payment_infra import checkov_skips, policies
 from payment_infra.aws import (
     IamRole,
     IamRolePolicy,
@@ -130,5 +130,7 @@ class PaymentFunction(Construct):
             # the policy must be attached before the first invocation writes logs.
             depends_on=[log_group, policy],
         )
+        if reserved_concurrency is None:
+            checkov_skips.skip(self.function, checkov_skips.UNRESERVED_POOL)
         self.arn = self.function.arn
         self.invoke_arn = self.function.invoke_arn

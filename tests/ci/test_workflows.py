@@ -382,3 +382,15 @@ def test_every_job_on_a_real_account_passes_the_alert_email_from_the_repository_
     assert jobs, name
     for job in jobs:
         assert job["env"]["PAYMENT_ALERT_EMAIL"] == "${{ vars.PAYMENT_ALERT_EMAIL }}"
+
+
+# The provider's wait for Lambda ENIs before deleting a subnet (deleteLingeringLambdaENIs, at least 45 min) plus
+# the rest of a destroy: an environment's destroy job must outlast it; a preview deletes no subnet.
+LAMBDA_ENI_WAIT_MINUTES = 45
+
+
+def test_destroy_jobs_outlast_the_lambda_eni_wait() -> None:
+    environment = load("destroy.yml")["jobs"]["destroy"]
+    assert environment["timeout-minutes"] >= LAMBDA_ENI_WAIT_MINUTES + 30
+    preview = load("preview.yml")["jobs"]["destroy"]
+    assert preview["timeout-minutes"] >= 30  # no subnets, the functions' group replaced before deletion
