@@ -79,7 +79,7 @@ ENDPOINT_CEILING_KEYS = {"aws:PrincipalAccount", "aws:ResourceAccount"}
 
 
 def _is_endpoint_ceiling(rtype: str, stmt: dict) -> bool:
-    return rtype == "aws_vpc_endpoint" and ENDPOINT_CEILING_KEYS <= set((stmt.get("Condition") or {}).get("StringEquals", {}))
+    return rtype == "aws_vpc_endpoint" and set((stmt.get("Condition") or {}).get("StringEquals", {})) >= ENDPOINT_CEILING_KEYS
 
 
 def _allows(stack: dict):
