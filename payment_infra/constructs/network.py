@@ -129,7 +129,11 @@ def endpoint_policy(service: str, account_id: str) -> str:
 
 
 def lambda_security_group(
-    scope: Construct, ctx: DeploymentContext | AccountContext, vpc_id: str, endpoint_sg_id: str
+    scope: Construct,
+    ctx: DeploymentContext | AccountContext,
+    vpc_id: str,
+    endpoint_sg_id: str,
+    lifecycle: TerraformResourceLifecycle | None = None,
 ) -> str:
     """The deployment's Lambda group in ``vpc_id`` with its egress to the endpoints' group; returns its id."""
     naming = ctx.naming
@@ -139,6 +143,7 @@ def lambda_security_group(
         name=naming.name("payment-lambda"),
         description="Payment API functions: HTTPS egress to VPC endpoints only",
         vpc_id=vpc_id,
+        lifecycle=lifecycle,
         tags={"Name": naming.name("payment-lambda")},
     )
     lambda_sg_id = lambda_sg.id

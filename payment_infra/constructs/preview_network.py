@@ -45,7 +45,6 @@ class PreviewNetworkAccess(Construct):
         subnet_ids = subnets.ids
         endpoints = DataAwsSecurityGroup(self, "endpoint_security_group", vpc_id=vpc_id, tags=PREVIEW_NETWORK_TAG)
         default = DataAwsSecurityGroup(self, "default_security_group", vpc_id=vpc_id, name="default")
-        self.lambda_security_group_id = lambda_security_group(self, ctx, vpc_id, endpoints.id)
         tag = ", ".join(f"{k}={v}" for k, v in PREVIEW_NETWORK_TAG.items())
         enough_subnets = TerraformResourceLifecycle(
             precondition=[
@@ -56,7 +55,9 @@ class PreviewNetworkAccess(Construct):
                 )
             ]
         )
-        self.node.find_child("lambda_security_group").lifecycle = enough_subnets
+        self.lambda_security_group_id = lambda_security_group(
+            self, ctx, vpc_id, endpoints.id, lifecycle=enough_subnets
+        )
         for service in GATEWAY_SERVICES:
             prefix_list = DataAwsPrefixList(self, f"{service}_prefix_list", name=service_name(ctx.region, service))
             lambda_egress_to_prefix_list(self, service, self.lambda_security_group_id, prefix_list.id)

@@ -21,13 +21,13 @@ from payment_local.iam import ALLOW, Request, decision
 from payment_local.stack import FAKE_ACCOUNT_ID
 from tests.apply_rules.support import Stacks, broken, of_type
 
-CALLER_ACCOUNT = re.compile(r"^\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}$")
+ACCOUNT_TOKEN = r"\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}"
+CALLER_ACCOUNT = re.compile(f"^{ACCOUNT_TOKEN}$")
 ACCOUNT_KEYS = ("aws:PrincipalAccount", "aws:ResourceAccount")
-# endpoint service suffix -> IAM action prefix, where they differ
-ACTION_PREFIX = {"states": "states"}
 
 
 def _service(endpoint: dict[str, Any]) -> str:
+    """The endpoint's service (``com.amazonaws.<region>.sqs`` -> ``sqs``), also its IAM action prefix here."""
     return endpoint["service_name"].rsplit(".", 1)[1]
 
 
@@ -39,7 +39,7 @@ def endpoint_policy_problems(stacks: Stacks) -> list[str]:
             if not endpoint.get("policy"):
                 problems.append(f"{where} has no policy: AWS applies full access to any account's resources")
                 continue
-            service = ACTION_PREFIX.get(_service(endpoint), _service(endpoint))
+            service = _service(endpoint)
             for statement in json.loads(endpoint["policy"])["Statement"]:
                 if statement["Effect"] != "Allow":
                     continue
@@ -76,7 +76,7 @@ def test_endpoint_policies_catch_a_default_policy_and_another_account(all_stacks
 
 def endpoint_denials(stack: dict, calls: list[dict[str, Any]]) -> list[str]:
     """Each recorded call whose service has no endpoint in the VPC, or whose endpoint policy denies it."""
-    by_service = {ACTION_PREFIX.get(_service(e), _service(e)): e for e in of_type(stack, "aws_vpc_endpoint").values()}
+    by_service = {_service(e): e for e in of_type(stack, "aws_vpc_endpoint").values()}
     problems = []
     for call in calls:
         service = call["action"].split(":", 1)[0]
@@ -84,8 +84,7 @@ def endpoint_denials(stack: dict, calls: list[dict[str, Any]]) -> list[str]:
         if endpoint is None:
             problems.append(f"{call['handler']}: {call['action']} has no endpoint in the VPC (no route to {service})")
             continue
-        policy = CALLER_ACCOUNT.pattern[1:-1]
-        statements = json.loads(re.sub(policy, FAKE_ACCOUNT_ID, endpoint["policy"]))["Statement"]
+        statements = json.loads(re.sub(ACCOUNT_TOKEN, FAKE_ACCOUNT_ID, endpoint["policy"]))["Statement"]
         resource = call["resource"]
         # a reference to one of the stack's resources is in the stack's account; an ARN says its own
         resource_account = FAKE_ACCOUNT_ID if resource.startswith("${") else resource.split(":")[4]
