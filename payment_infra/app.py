@@ -23,7 +23,9 @@ def build_app(
     account = load_account_config(environ)
     check_deployments(configs, account)
     app = App(outdir=outdir) if outdir else App()
-    AccountBaselineStack(app, account, environ)
+    environments = [config.name for config in configs if not config.is_preview]
+    AccountBaselineStack(app, account, environ, environment_vpcs=len(environments))
+    reservations = {config.name: config.reserved_concurrency_total for config in configs}
     for config in configs:
-        PaymentStack(app, config, environ)
+        PaymentStack(app, config, environ, account_reservations=reservations)
     return app

@@ -50,6 +50,11 @@ from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
     DataAwsAvailabilityZonesFilter,
 )
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_prefix_list import DataAwsPrefixList
+from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
+from cdktf_cdktf_provider_aws.data_aws_servicequotas_service_quota import DataAwsServicequotasServiceQuota
+from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
@@ -167,6 +172,12 @@ __all__ = [
     "DataAwsAvailabilityZones",
     "DataAwsAvailabilityZonesFilter",
     "DataAwsCallerIdentity",
+    "DataAwsPrefixList",
+    "DataAwsSecurityGroup",
+    "DataAwsServicequotasServiceQuota",
+    "DataAwsSubnets",
+    "DataAwsSubnetsFilter",
+    "DataAwsVpc",
     "DefaultSecurityGroup",
     "DynamodbTable",
     "DynamodbTableAttribute",

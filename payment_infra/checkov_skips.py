@@ -63,6 +63,10 @@ ACCESS_LOGS_ARE_NOT_EVENTS = Skip(
     "CKV2_AWS_62", "Access-log objects are not business events; notifying on them would only add noise"
 )
 
+UNRESERVED_POOL = Skip(
+    "CKV_AWS_115",
+    "Draws from the unreserved pool on purpose (a preview, or PAYMENT_RESERVE_CONCURRENCY=false); the stage throttles",
+)
 RULES: tuple[Rule, ...] = (
     Rule(CloudwatchLogGroup, LOG_RETENTION),
     Rule(LambdaFunction, CODE_SIGNING),

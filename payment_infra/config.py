@@ -12,15 +12,18 @@ Environment variables (all optional):
     PAYMENT_ALERT_EMAIL       address subscribed to the notifications topic (default admin@example.com)
     PAYMENT_DESTROYABLE       true/false: allow `cdktf destroy` (force_destroy, no deletion protection)
     PAYMENT_OWNER, PAYMENT_COST_CENTER   tag values
-    PAYMENT_LAMBDA_CONCURRENCY_QUOTA     the account's Lambda concurrency quota in the region (default 1000)
+    PAYMENT_LAMBDA_CONCURRENCY_QUOTA     the account's Lambda concurrency quota in the region (default 1000); the
+                              plan reads the real one (Service Quotas) and stops when the reservations do not fit
+    PAYMENT_RESERVE_CONCURRENCY  false: no function reserves concurrency (a small quota, e.g. a new account)
     PAYMENT_DEPLOYMENT        name of one more deployment (a preview), e.g. pr-123: adds the stack payment-<name>
                               beside dev, staging and prod. Lowercase letters, digits and -, starting with a
                               letter, at most MAX_DEPLOYMENT_NAME_LENGTH characters, not dev/staging/prod/account.
     PAYMENT_DEPLOYMENT_PROFILE  sizing of that preview: dev (default), staging or prod
 
 A preview is always destroyable, reserves no Lambda concurrency (it draws from the unreserved pool, so any number
-fits the quota), creates nothing account-wide, and gets its own VPC CIDR derived from its name
-(``preview_vpc_cidr``) inside PREVIEW_CIDR_POOL, which never overlaps the environments' ranges.
+fits the quota), creates nothing account-wide, and runs in the network the account baseline owns for all previews
+(``AccountConfig.preview_network_cidr``): a region allows 5 VPCs by default, the default VPC and the three
+environments take four, so each preview creating its own would stop at the second one (``VpcLimitExceeded``).
 
 Account-wide settings (``AccountConfig``) belong to the account baseline stack ``payment-account``; what all
 deployments of one account must respect together (reserved concurrency within the quota, distinct CIDRs, one
@@ -29,7 +32,6 @@ region) is checked by ``check_deployments`` before anything is synthesized.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import os
 import re
@@ -42,16 +44,16 @@ from payment_infra.application import functions_module
 
 ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
 # Deployment names no preview may take: the environments and the account baseline (payment-account).
-RESERVED_DEPLOYMENT_NAMES: tuple[str, ...] = (*ENVIRONMENT_NAMES, "account")
+# "previews" names the account's shared preview network (payment-vpc-previews, ...).
+RESERVED_DEPLOYMENT_NAMES: tuple[str, ...] = (*ENVIRONMENT_NAMES, "account", "previews")
+PREVIEW_NETWORK_NAME = "previews"
 # The longest derived names bound it (tests/infra/test_deployments.py measures them on the synthesized stack):
 # the bucket payment-receipts-<name>-<12-digit account id> (S3: 63) and the role
 # payment-workflow-validate-<name>-role (IAM: 64) both leave exactly 33 characters for the name.
 MAX_DEPLOYMENT_NAME_LENGTH = 33
 DEPLOYMENT_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
-# Preview VPCs: one /19 (room for the two /20 subnets) per name, hashed into 10.128.0.0/9, which the
-# environments' 10.40-10.42/16 never overlap.
-PREVIEW_CIDR_POOL = ipaddress.ip_network("10.128.0.0/9")
-PREVIEW_VPC_PREFIX = 19
+# The shared preview network of the account baseline: outside the environments' 10.40-10.42/16.
+PREVIEW_NETWORK_CIDR = "10.128.0.0/16"
 
 # Commercial AWS regions (2026). A region outside this list is almost always a typo.
 AWS_REGIONS: tuple[str, ...] = (
@@ -73,6 +75,12 @@ LAMBDA_MEMORY_RANGE_MB = (128, 10240)
 LAMBDA_ARCHITECTURES = ("arm64", "x86_64")
 LAMBDA_RUNTIMES = ("python3.12", "python3.13")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # Powertools Logger (Python logging) levels
+# Lambda's application_log_level for each: with JSON logging Lambda sets AWS_LAMBDA_LOG_LEVEL (INFO when unset),
+# which Powertools prefers over POWERTOOLS_LOG_LEVEL, and drops lines below it (Lambda accepts TRACE, DEBUG, INFO,
+# WARN, ERROR, FATAL; Powertools maps WARN and FATAL back to WARNING and CRITICAL).
+LAMBDA_APPLICATION_LOG_LEVELS = {
+    "DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR", "CRITICAL": "FATAL",
+}  # fmt: skip
 # Product constants, the same in every environment.
 SERVICE_NAME = "payment-api"  # POWERTOOLS_SERVICE_NAME: the service dimension of logs, traces and metrics
 METRICS_NAMESPACE = "PaymentApi"  # POWERTOOLS_METRICS_NAMESPACE
@@ -83,6 +91,10 @@ KMS_DELETION_WINDOW_DAYS_PROTECTED = 30
 # SQS allows 1-1000 receives before the DLQ; a FIFO event source takes at most 10 records per batch.
 MAX_RECEIVE_COUNT_RANGE = (1, 1000)
 FIFO_BATCH_SIZE_RANGE = (1, 10)
+# Environments whose alarms must reach a person once they are deployed to a real account (see load_config), and
+# the domains RFC 2606 reserves for examples (mail to them goes nowhere).
+ALERTED_ENVIRONMENTS = ("staging", "prod")
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -101,6 +113,8 @@ WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
 # is the spec's minimum and what Lambda needs for AZ resilience; each extra AZ adds one ENI (and its hourly
 # charge) per interface endpoint.
 VPC_AZ_COUNT = 2
+# Interface endpoints may sit in fewer AZs than the subnets (``endpoint_az_count``): a function in the other AZ
+# reaches them across AZs (same private DNS name), so a lost AZ costs that endpoint, not the service.
 VPC_SUBNET_PREFIX = 20
 VPC_PREFIX_RANGE = (16, 28)  # what AWS allows for a VPC's primary CIDR block
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
@@ -154,6 +168,9 @@ class LambdaSettings:
     """Reserved concurrency of each matrix-sized function (transactions, status)."""
     health_reserved_concurrency: int = 1  # a liveness probe: one at a time is plenty
     worker_reserved_concurrency: int = 2  # the queue consumer and the workflow steps run at the queue's pace
+    # false: reserve nothing, every function draws from the unreserved pool (an account whose quota is too small,
+    # e.g. a new one, for dev; PAYMENT_RESERVE_CONCURRENCY=false)
+    reserve_concurrency: bool = True
     runtime: str = "python3.12"
     """Python runtime of every function and of the Powertools layer."""
     architecture: str = "arm64"
@@ -192,8 +209,10 @@ class DynamoDbSettings:
 class ApiSettings:
     """Stage throttling and the usage plan of the environment's API key."""
 
+    # Stage and usage-plan steady rate (requests per second). At most lambda_.reserved_concurrency x 1000 /
+    # p99_latency_alarm_ms: above it Lambda's throttles reach clients as 5xx (the spec's 100/1,000/10,000 would
+    # need 100/1,000/5,000 executions per function).
     throttle_rate_limit: int
-    """Stage and usage-plan steady rate (requests per second)."""
     throttle_burst_limit: int
     """Stage and usage-plan burst (requests)."""
     quota_per_day: int
@@ -285,8 +304,12 @@ class EnvironmentConfig:
     dynamodb: DynamoDbSettings
     api: ApiSettings
     retention: RetentionSettings
-    # One per deployment, distinct within the account (peering, transit gateway): changing it replaces the VPC.
+    # One per environment, distinct within the account (peering, transit gateway): changing it replaces the VPC.
+    # Previews run in the account's shared preview network (AccountConfig.preview_network_cidr).
     vpc_cidr: str
+    # AZs (of the subnets) holding an ENI of each interface endpoint, 0.013 USD per AZ-hour each: 1 keeps dev
+    # cheap (losing that AZ cuts every function off the interface-endpoint services); 2 survives an AZ.
+    endpoint_az_count: int = VPC_AZ_COUNT
     messaging: MessagingSettings = field(default_factory=MessagingSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     destroyable: bool = True
@@ -349,14 +372,20 @@ class EnvironmentConfig:
         return KMS_DELETION_WINDOW_DAYS_DESTROYABLE if self.destroyable else KMS_DELETION_WINDOW_DAYS_PROTECTED
 
     def reserved_concurrency_of(self, function_name: str) -> int | None:
-        """The reserved concurrency of one function of this deployment; None (unreserved pool) for a preview."""
-        if self.is_preview:
+        """The reserved concurrency of one function of this deployment; None (unreserved pool) for a preview, or
+        when ``lambda_.reserve_concurrency`` is off."""
+        if self.is_preview or not self.lambda_.reserve_concurrency:
             return None
         if function_name in MATRIX_SIZED_FUNCTIONS:
             return self.lambda_.reserved_concurrency
         if function_name == HEALTH_FUNCTION:
             return self.lambda_.health_reserved_concurrency
         return self.lambda_.worker_reserved_concurrency
+
+    @property
+    def health_throttle_rate_limit(self) -> int:
+        """The /health method's rate: what its reserved concurrency serves at the latency budget (at least 1)."""
+        return max(1, servable_rate(self.lambda_.health_reserved_concurrency, self.api.p99_latency_alarm_ms))
 
     @property
     def reserved_concurrency_total(self) -> int:
@@ -376,6 +405,10 @@ class AccountConfig:
 
     region: str = "ap-northeast-2"
     lambda_concurrency_quota: int = DEFAULT_LAMBDA_CONCURRENCY_QUOTA
+    # The network every preview runs in (VPC, subnets, endpoints): one VPC for any number of previews.
+    preview_network_cidr: str = PREVIEW_NETWORK_CIDR
+    preview_endpoint_az_count: int = 1  # previews are for trying things: one AZ of interface endpoints
+    log_retention_days: int = 30  # the account's log groups (API Gateway's welcome group, preview flow logs)
     project: str = "payment-api"
     owner: str = "payments-team"
     cost_center: str = "payments"
@@ -397,6 +430,11 @@ class AccountConfig:
         for tag, value in self.tags.items():
             if not (isinstance(value, str) and _TAG_VALUE.match(value)):
                 problems.append((f"tags.{tag}", value, "1-256 characters of letters, digits, spaces and _.:/=+-@"))
+        problems += [("preview_network_cidr", v, a) for _, v, a in _vpc_cidr_problems(self.preview_network_cidr)]
+        if not (_is_int(self.preview_endpoint_az_count) and 1 <= self.preview_endpoint_az_count <= VPC_AZ_COUNT):
+            problems.append(("preview_endpoint_az_count", self.preview_endpoint_az_count, f"1 to {VPC_AZ_COUNT}"))
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            problems.append(("log_retention_days", self.log_retention_days, "one of CloudWatch's values"))
         if problems:
             raise ConfigError(self.name, problems, scope="account")
 
@@ -419,10 +457,11 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         lambda_=LambdaSettings(memory_mb=512, reserved_concurrency=10),
         dynamodb=DynamoDbSettings(billing_mode=BillingMode.PAY_PER_REQUEST),
         api=ApiSettings(
-            throttle_rate_limit=100, throttle_burst_limit=200, quota_per_day=10_000, waf_rate_limit_per_ip=50_000
+            throttle_rate_limit=10, throttle_burst_limit=200, quota_per_day=10_000, waf_rate_limit_per_ip=50_000
         ),
         retention=RetentionSettings(s3_expiration_days=7, log_retention_days=7),
         vpc_cidr="10.40.0.0/16",
+        endpoint_az_count=1,
         destroyable=True,
     ),
     "staging": dict(
@@ -431,7 +470,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         ),
         dynamodb=DynamoDbSettings(billing_mode=BillingMode.PROVISIONED, read=Capacity(5, 100), write=Capacity(5, 100)),
         api=ApiSettings(
-            throttle_rate_limit=1_000, throttle_burst_limit=2_000, quota_per_day=100_000, waf_rate_limit_per_ip=500_000
+            throttle_rate_limit=50, throttle_burst_limit=2_000, quota_per_day=100_000, waf_rate_limit_per_ip=500_000
         ),
         retention=RetentionSettings(s3_expiration_days=30, log_retention_days=14),
         vpc_cidr="10.41.0.0/16",
@@ -445,7 +484,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
             billing_mode=BillingMode.PROVISIONED, read=Capacity(25, 2_000), write=Capacity(25, 2_000)
         ),
         api=ApiSettings(
-            throttle_rate_limit=10_000,
+            throttle_rate_limit=400,
             throttle_burst_limit=5_000,
             quota_per_day=10_000_000,
             waf_rate_limit_per_ip=5_000_000,
@@ -468,10 +507,19 @@ def _parse_bool(name: str, raw: str) -> bool:
 
 
 def deployment_name_problems(name: Any, field_name: str = "PAYMENT_DEPLOYMENT") -> list[tuple[str, Any, str]]:
-    """Why ``name`` cannot be a preview's name (empty when it can)."""
+    """Why ``name`` cannot be a preview's name (empty when it can).
+
+    Every resource name is ``<type>-<deployment>`` (plus a suffix such as ``.fifo``, ``-role`` or the account
+    id), and some types extend others (``transaction-queue`` / ``transaction-queue-dlq``, ``payment-workflow`` /
+    ``payment-workflow-validate``): a preview ``dlq-dev`` would name its queue ``transaction-queue-dlq-dev.fifo``,
+    dev's DLQ. No type or suffix holds an environment's name as a hyphen-separated word (tests/infra/
+    test_deployments.py checks it), so a name equal to an environment's can only come from a deployment name with
+    that word: refusing those words refuses the whole family.
+    """
     allowed = (
         f"1-{MAX_DEPLOYMENT_NAME_LENGTH} characters of lowercase letters, digits and single hyphens, starting with "
-        "a letter and not ending with a hyphen, other than " + ", ".join(RESERVED_DEPLOYMENT_NAMES)
+        "a letter and not ending with a hyphen, with none of " + ", ".join(RESERVED_DEPLOYMENT_NAMES)
+        + " as a hyphen-separated word (dlq-dev would name its queue transaction-queue-dlq-dev.fifo, dev's DLQ)"
     )
     ok = (
         isinstance(name, str)
@@ -479,16 +527,9 @@ def deployment_name_problems(name: Any, field_name: str = "PAYMENT_DEPLOYMENT") 
         and not name.endswith("-")
         and "--" not in name
         and len(name) <= MAX_DEPLOYMENT_NAME_LENGTH
-        and name not in RESERVED_DEPLOYMENT_NAMES
+        and not set(name.split("-")) & set(RESERVED_DEPLOYMENT_NAMES)
     )
     return [] if ok else [(field_name, name, allowed)]
-
-
-def preview_vpc_cidr(name: str) -> str:
-    """A stable /19 inside PREVIEW_CIDR_POOL for the preview ``name`` (the same name always gets the same one)."""
-    slots = 2 ** (PREVIEW_VPC_PREFIX - PREVIEW_CIDR_POOL.prefixlen)
-    slot = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % slots
-    return str(list(PREVIEW_CIDR_POOL.subnets(new_prefix=PREVIEW_VPC_PREFIX))[slot])
 
 
 def deployment_names(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
@@ -507,7 +548,7 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
     """The validated settings of ``environment`` with overrides from ``environ`` (default ``os.environ``).
 
     A name other than dev, staging, prod is a preview: sized like PAYMENT_DEPLOYMENT_PROFILE (default dev),
-    always destroyable, with its own VPC CIDR (``preview_vpc_cidr``).
+    always destroyable, in the account's shared preview network (``PREVIEW_NETWORK_CIDR``).
     """
     environ = os.environ if environ is None else environ
     if environment not in ENVIRONMENT_DEFAULTS:
@@ -524,7 +565,19 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
             overrides[attribute] = environ[variable].strip()
     if environ.get("PAYMENT_DESTROYABLE"):
         overrides["destroyable"] = _parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
-    return EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
+    if environ.get("PAYMENT_RESERVE_CONCURRENCY"):
+        reserve = _parse_bool("PAYMENT_RESERVE_CONCURRENCY", environ["PAYMENT_RESERVE_CONCURRENCY"])
+        overrides["lambda_"] = replace(ENVIRONMENT_DEFAULTS[environment]["lambda_"], reserve_concurrency=reserve)
+    config = EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
+    if environ.get("PAYMENT_STATE_BUCKET") and environment in ALERTED_ENVIRONMENTS:
+        domain = config.alert_email.rsplit("@", 1)[-1].lower()
+        if domain in RESERVED_EMAIL_DOMAINS:
+            allowed = (
+                f"a mailbox someone reads: with a state bucket (PAYMENT_STATE_BUCKET, a real account) {environment}'s "
+                "alarms must reach a person; set PAYMENT_ALERT_EMAIL (the repository variable in the workflows)"
+            )
+            raise ConfigError(environment, [("alert_email (PAYMENT_ALERT_EMAIL)", config.alert_email, allowed)])
+    return config
 
 
 def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
@@ -538,7 +591,7 @@ def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
     if problems:
         raise ConfigError(name, problems, scope="deployment")
     base = load_config(profile, {k: v for k, v in environ.items() if k != "PAYMENT_DESTROYABLE"})
-    return replace(base, name=name, profile=profile, vpc_cidr=preview_vpc_cidr(name), destroyable=True)
+    return replace(base, name=name, profile=profile, vpc_cidr=PREVIEW_NETWORK_CIDR, destroyable=True)
 
 
 def load_account_config(environ: Mapping[str, str] | None = None) -> AccountConfig:
@@ -567,7 +620,8 @@ def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConf
 
     - their reserved concurrency, summed, leaves ``UNRESERVED_CONCURRENCY_MINIMUM`` of the account quota free
       (Lambda refuses the reservation that would not: the last deploy would fail);
-    - their VPC CIDRs do not overlap (peering and transit gateways need distinct ranges);
+    - the environments' VPC CIDRs and the shared preview network's do not overlap (peering and transit gateways
+      need distinct ranges); previews run in that shared network;
     - they are in the account baseline's region (its API Gateway CloudWatch role is per region).
     """
     problems: list[tuple[str, Any, str]] = []
@@ -584,8 +638,17 @@ def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConf
                 f"{UNRESERVED_CONCURRENCY_MINIMUM} Lambda keeps unreserved",
             )
         )
-    seen: list[tuple[str, Any]] = []
+    seen: list[tuple[str, Any]] = [("the shared preview network", ipaddress.ip_network(account.preview_network_cidr))]
     for config in configs:
+        if config.is_preview:  # runs in the account's preview network, owns no VPC
+            if config.vpc_cidr != account.preview_network_cidr:
+                allowed = f"the account's preview network {account.preview_network_cidr}"
+                problems.append((f"{config.name}.vpc_cidr", config.vpc_cidr, allowed))
+            if config.region != account.region:
+                problems.append(
+                    (f"{config.name}.region", config.region, f"the account baseline's region ({account.region})")
+                )
+            continue
         network = ipaddress.ip_network(config.vpc_cidr)
         for other, other_network in seen:
             if network.overlaps(other_network):
@@ -639,6 +702,12 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
     )
     check(isinstance(config.destroyable, bool), "destroyable", config.destroyable, "true or false")
     problems.extend(_vpc_cidr_problems(config.vpc_cidr))
+    check(
+        _is_int(config.endpoint_az_count) and 1 <= config.endpoint_az_count <= VPC_AZ_COUNT,
+        "endpoint_az_count",
+        config.endpoint_az_count,
+        f"an integer from 1 to {VPC_AZ_COUNT} (the subnets' AZs)",
+    )
     for tag, value in config.tags.items():
         check(
             isinstance(value, str) and bool(_TAG_VALUE.match(value)),
@@ -672,6 +741,8 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "a positive integer",
     )
     check(lam.log_level in LOG_LEVELS, "lambda_.log_level", lam.log_level, "one of " + ", ".join(LOG_LEVELS))
+    reserve = lam.reserve_concurrency
+    check(isinstance(reserve, bool), "lambda_.reserve_concurrency", reserve, "true or false")
 
     db = config.dynamodb
     check(
@@ -771,6 +842,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "an integer >= 60 (seconds)",
     )
 
+    problems.extend(_throttle_problems(config))
     _client_problems(config, check, is_int)
 
     ret = config.retention
@@ -843,6 +915,36 @@ def _client_problems(config: EnvironmentConfig, check: Any, is_int: Any) -> None
             versions,
             f"1 to {MAX_KEY_VERSIONS} distinct positive integers, e.g. (1,) or (1, 2) while rotating",
         )
+
+
+def servable_rate(concurrency: int, latency_ms: int) -> int:
+    """Requests per second ``concurrency`` executions serve when each takes ``latency_ms`` (Little's law)."""
+    return concurrency * 1000 // latency_ms
+
+
+def _throttle_problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
+    """The stage's rate must not exceed what each API function's reserved concurrency serves at the latency budget.
+
+    Above it Lambda throttles (429 TooManyRequestsException), which API Gateway returns to clients as a 5xx and
+    which trips the 5xx alarm; the stage's throttle answers 429 itself instead. /health has its own method throttle
+    (``health_throttle_rate_limit``).
+    """
+    api, lam = config.api, config.lambda_
+    values = (api.throttle_rate_limit, api.p99_latency_alarm_ms, lam.reserved_concurrency)
+    if not all(_is_int(v) and v > 0 for v in values):
+        return []  # reported by the field checks
+    servable = servable_rate(lam.reserved_concurrency, api.p99_latency_alarm_ms)
+    if api.throttle_rate_limit <= servable:
+        return []
+    return [
+        (
+            "api.throttle_rate_limit",
+            api.throttle_rate_limit,
+            f"at most {servable:,}/s: what lambda_.reserved_concurrency ({lam.reserved_concurrency} per function) "
+            f"serves at api.p99_latency_alarm_ms ({api.p99_latency_alarm_ms} ms), rate = concurrency / latency; or "
+            f"raise lambda_.reserved_concurrency to {-(-api.throttle_rate_limit * api.p99_latency_alarm_ms // 1000)}",
+        )
+    ]
 
 
 def _is_int(value: Any) -> bool:

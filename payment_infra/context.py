@@ -11,15 +11,12 @@ from payment_infra.config import EnvironmentConfig
 from payment_infra.naming import Naming
 
 
-@dataclass(frozen=True)
-class DeploymentContext:
-    """What every sub-construct needs besides its own inputs: config, naming and ARN building blocks."""
+class _ArnParts:
+    """ARNs from ``partition``, ``region`` and ``account_id`` (Terraform tokens for the unknown parts)."""
 
-    config: EnvironmentConfig
-    naming: Naming
-    account_id: str
     partition: str
     region: str
+    account_id: str
 
     def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
         """``arn:{partition}:{service}:{region}:{account}:{resource}`` with tokens for the unknown parts."""
@@ -37,6 +34,32 @@ class DeploymentContext:
     @property
     def account_root(self) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:root"
+
+
+@dataclass(frozen=True)
+class DeploymentContext(_ArnParts):
+    """What every sub-construct needs besides its own inputs: config, naming and ARN building blocks."""
+
+    config: EnvironmentConfig
+    naming: Naming
+    account_id: str
+    partition: str
+    region: str
+
+    @property
+    def log_retention_days(self) -> int:
+        return self.config.retention.log_retention_days
+
+
+@dataclass(frozen=True)
+class AccountContext(_ArnParts):
+    """The account baseline's counterpart of ``DeploymentContext``: its constructs own no deployment's config."""
+
+    naming: Naming
+    account_id: str
+    partition: str
+    region: str
+    log_retention_days: int
 
 
 def deployment_context(scope: Construct, config: EnvironmentConfig) -> DeploymentContext:

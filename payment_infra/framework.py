@@ -21,6 +21,7 @@ AssetType = _framework.AssetType
 Fn = _framework.Fn
 LocalBackend = _framework.LocalBackend
 Op = _framework.Op
+Postcondition = _framework.Postcondition
 Precondition = _framework.Precondition
 S3Backend = _framework.S3Backend
 TerraformAsset = _framework.TerraformAsset
@@ -37,6 +38,7 @@ __all__ = [
     "Fn",
     "LocalBackend",
     "Op",
+    "Postcondition",
     "Precondition",
     "S3Backend",
     "TerraformAsset",

@@ -22,6 +22,7 @@ from payment_infra.constructs.messaging import Messaging, QueueRef
 from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
+from payment_infra.constructs.preview_network import PreviewNetworkAccess
 from payment_infra.constructs.storage import Storage
 from payment_infra.constructs.waf import ApiFirewall
 from payment_infra.constructs.workflow import PaymentWorkflow
@@ -30,7 +31,8 @@ from payment_infra.permissions import Resource
 
 
 class PaymentApiConstruct(Construct):
-    """KMS keys → storage, database, network, messaging → functions + workflow → API, batch import → monitoring."""
+    """KMS keys → storage, database, network (a preview's: the account's shared one), messaging → functions +
+    workflow → API, batch import → monitoring."""
 
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
         super().__init__(scope, id_)
@@ -39,7 +41,18 @@ class PaymentApiConstruct(Construct):
         self.keys = KmsKeys(self, "kms", self.context)
         self.storage = Storage(self, "storage", self.context, self.keys.storage)
         self.database = Database(self, "database", self.context, self.keys.data)
-        self.network = Network(self, "network", self.context, self.keys.logs)
+        self.network = (
+            PreviewNetworkAccess(self, "network", self.context)
+            if config.is_preview
+            else Network(
+                self,
+                "network",
+                self.context,
+                self.keys.logs,
+                vpc_cidr=config.vpc_cidr,
+                endpoint_az_count=config.endpoint_az_count,
+            )
+        )
         app = functions_module()
         self.client_keys = ApiClientKeys(self, "api_clients", self.context)
         settlement_timeout = app.function(app.SETTLEMENT).timeout_seconds
@@ -54,6 +67,7 @@ class PaymentApiConstruct(Construct):
             placement=Placement(
                 subnet_ids=self.network.private_subnet_ids,
                 security_group_ids=[self.network.lambda_security_group_id],
+                replacement_security_group_ids=[self.network.default_security_group_id],
                 environment_key_arn=self.keys.data.arn,
                 logs_key_arn=self.keys.logs.arn,
                 failure_queue_arn=self.messaging.failures.arn,
@@ -87,6 +101,7 @@ class PaymentApiConstruct(Construct):
             dlq=self.messaging.dlq,
             failures=self.messaging.failures,
             table_name=self.database.transactions.name,
+            index_names=self.database.index_names,
             alarm_topic=self.messaging.alarms,
             state_machine_arn=self.workflow.state_machine_arn,
         )

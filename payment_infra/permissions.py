@@ -106,6 +106,7 @@ ENI_ACTIONS = (
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",  # in the current AWSLambdaVPCAccessExecutionRole: Lambda reads the subnets of its ENIs
     "ec2:UnassignPrivateIpAddresses",
 )
 XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")

@@ -132,22 +132,29 @@ class PaymentRestApi(Construct):
             depends_on=[execution_logs],
         )
         self.stage_name = stage.stage_name
-        ApiGatewayMethodSettings(
-            self,
-            "method_settings",
-            rest_api_id=self.rest_api_id,
-            stage_name=self.stage_name,
-            method_path="*/*",
-            settings=ApiGatewayMethodSettingsSettings(
-                metrics_enabled=True,
-                logging_level="INFO",
-                data_trace_enabled=False,  # request/response bodies would put payment data in logs
-                caching_enabled=False,  # payment reads must never be served stale
-                throttling_rate_limit=config.api.throttle_rate_limit,
-                throttling_burst_limit=config.api.throttle_burst_limit,
-            ),
-            depends_on=[execution_logs],
-        )
+        # The stage's throttle, and /health's own: its few reserved executions serve less than the stage's rate
+        # (config.health_throttle_rate_limit), and a 429 from API Gateway is better than Lambda's throttle as a 5xx.
+        for logical, method_path, rate, burst in (
+            ("method_settings", "*/*", config.api.throttle_rate_limit, config.api.throttle_burst_limit),
+            ("health_method_settings", "health/GET", config.health_throttle_rate_limit,
+             config.lambda_.health_reserved_concurrency),
+        ):  # fmt: skip
+            ApiGatewayMethodSettings(
+                self,
+                logical,
+                rest_api_id=self.rest_api_id,
+                stage_name=self.stage_name,
+                method_path=method_path,
+                settings=ApiGatewayMethodSettingsSettings(
+                    metrics_enabled=True,
+                    logging_level="INFO",
+                    data_trace_enabled=False,  # request/response bodies would put payment data in logs
+                    caching_enabled=False,  # payment reads must never be served stale
+                    throttling_rate_limit=rate,
+                    throttling_burst_limit=burst,
+                ),
+                depends_on=[execution_logs],
+            )
         self.usage_plan_ids: dict[str, str] = {}
         for client in client_keys.clients:
             self.usage_plan_ids[client.name] = self._usage_plan(ctx, client, client_keys)

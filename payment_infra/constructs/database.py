@@ -107,6 +107,7 @@ class Database(Construct):
             **common,
         )
         self.transactions = TableRef(name=transactions.name, arn=transactions.arn)
+        self.index_names = tuple(index for index, _ in _GSIS)  # of the transactions table
         self.idempotency = TableRef(name=idempotency.name, arn=idempotency.arn)
         if provisioned:
             self._autoscale(transactions, settings)

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from payment_infra import policies
 from payment_infra.aws import KmsAlias, KmsKey
-from payment_infra.context import DeploymentContext
+from payment_infra.context import AccountContext, DeploymentContext
 
 ENCRYPT_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
 # Rotation yearly is the AWS default; the deletion window is the config's kms_deletion_window_days.
@@ -80,45 +80,57 @@ class KmsKeys(Construct):
                 )
             ],
         )
-        self.logs = self._key(
-            "logs",
-            "CloudWatch Logs log groups",
-            [
-                policies.allow(
-                    list(ENCRYPT_ACTIONS),
-                    ["*"],
-                    sid="AllowCloudWatchLogs",
-                    principals=policies.service_principal(f"logs.{ctx.region}.amazonaws.com"),
-                    conditions={
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": ctx.arn("logs", "log-group:*"),
-                        }
-                    },
-                )
-            ],
-        )
+        self.logs = self._key("logs", "CloudWatch Logs log groups", [logs_service_statement(ctx)])
 
     def _key(self, purpose: str, description: str, service_statements: list[policies.Statement]) -> KeyRef:
         ctx = self._ctx
-        name = ctx.naming.name(f"payment-{purpose}")
-        key = KmsKey(
+        return customer_managed_key(
             self,
             purpose,
+            ctx,
             description=f"payment-api {ctx.config.name}: {description}",
-            enable_key_rotation=True,
-            deletion_window_in_days=ctx.config.kms_deletion_window_days,
-            policy=policies.document(
-                [
-                    policies.allow(
-                        ["kms:*"],
-                        ["*"],
-                        sid="EnableIamPoliciesOfThisAccount",
-                        principals={"AWS": ctx.account_root},
-                    ),
-                    *service_statements,
-                ]
-            ),
+            deletion_window_days=ctx.config.kms_deletion_window_days,
+            service_statements=service_statements,
         )
-        key_id = key.key_id  # attributes are read once: each read is a round trip to the jsii kernel
-        alias = KmsAlias(self, f"{purpose}_alias", name=f"alias/{name}", target_key_id=key_id)
-        return KeyRef(arn=key.arn, key_id=key_id, alias=alias.name)
+
+
+def logs_service_statement(ctx: DeploymentContext | AccountContext) -> policies.Statement:
+    """CloudWatch Logs of the region may use the key for this account's log groups only."""
+    return policies.allow(
+        list(ENCRYPT_ACTIONS),
+        ["*"],
+        sid="AllowCloudWatchLogs",
+        principals=policies.service_principal(f"logs.{ctx.region}.amazonaws.com"),
+        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": ctx.arn("logs", "log-group:*")}},
+    )
+
+
+def customer_managed_key(
+    scope: Construct,
+    purpose: str,
+    ctx: DeploymentContext | AccountContext,
+    *,
+    description: str,
+    deletion_window_days: int,
+    service_statements: list[policies.Statement],
+) -> KeyRef:
+    """A rotated CMK ``alias/payment-<purpose>-<name>``: IAM of this account delegated, plus ``service_statements``."""
+    key = KmsKey(
+        scope,
+        purpose,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=deletion_window_days,
+        policy=policies.document(
+            [
+                policies.allow(
+                    ["kms:*"], ["*"], sid="EnableIamPoliciesOfThisAccount", principals={"AWS": ctx.account_root}
+                ),
+                *service_statements,
+            ]
+        ),
+    )
+    key_id = key.key_id  # attributes are read once: each read is a round trip to the jsii kernel
+    name = ctx.naming.name(f"payment-{purpose}")
+    alias = KmsAlias(scope, f"{purpose}_alias", name=f"alias/{name}", target_key_id=key_id)
+    return KeyRef(arn=key.arn, key_id=key_id, alias=alias.name)

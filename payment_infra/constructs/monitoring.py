@@ -6,7 +6,7 @@ Thresholds (see docs/operations.md for what to do when one fires; the configurab
 - API 5xx error rate > ``config.alarms.api_5xx_rate_percent`` (1 %) over 5 minutes
 - API p99 latency > ``config.api.p99_latency_alarm_ms`` (1,000 ms; prod 500 ms)
 - settlement DLQ and Lambda failure queue not empty
-- DynamoDB read or write throttle events >= 1
+- DynamoDB read or write throttle events >= 1, on the table and on each of its global secondary indexes
 - oldest settlement message older than ``config.alarms.queue_age_seconds`` (5 minutes)
 - settlement workflow executions failed or timed out >= 1 in 5 minutes
 """
@@ -48,6 +48,7 @@ class Monitoring(Construct):
         dlq: QueueRef,
         failures: QueueRef,
         table_name: str,
+        index_names: tuple[str, ...],
         alarm_topic: TopicRef,
         state_machine_arn: str,
     ):
@@ -84,15 +85,20 @@ class Monitoring(Construct):
                 threshold=1,
                 comparison="GreaterThanOrEqualToThreshold",
             )
-        for kind in ("Read", "Write"):
-            self._alarm(
-                f"dynamodb_{kind.lower()}_throttles",
-                f"payment-dynamodb-{kind.lower()}-throttles",
-                f"DynamoDB {kind.lower()} requests to {table_name} were throttled",
-                metric=("AWS/DynamoDB", f"{kind}ThrottleEvents", {"TableName": table_name}, "Sum"),
-                threshold=1,
-                comparison="GreaterThanOrEqualToThreshold",
-            )
+        # DynamoDB reports a GSI's throttles only with its GlobalSecondaryIndexName dimension: one alarm per index.
+        for index in (None, *index_names):
+            suffix = "" if index is None else "-" + index.replace("_", "-").removesuffix("-index")
+            dims = {"TableName": table_name, **({"GlobalSecondaryIndexName": index} if index else {})}
+            where = table_name if index is None else f"{table_name} index {index}"
+            for kind in ("Read", "Write"):
+                self._alarm(
+                    f"dynamodb_{kind.lower()}_throttles{suffix.replace('-', '_')}",
+                    f"payment-dynamodb{suffix}-{kind.lower()}-throttles",
+                    f"DynamoDB {kind.lower()} requests to {where} were throttled",
+                    metric=("AWS/DynamoDB", f"{kind}ThrottleEvents", dims, "Sum"),
+                    threshold=1,
+                    comparison="GreaterThanOrEqualToThreshold",
+                )
         self._alarm(
             "queue_age",
             "payment-queue-age",

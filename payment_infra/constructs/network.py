@@ -3,16 +3,22 @@
 Layout (the deployment's ``vpc_cidr`` from the config, split into /20s, one private subnet per AZ):
 
 * no public subnet, internet gateway, NAT gateway or Elastic IP: every AWS API the functions call is
-  reached through a VPC endpoint, so there is no egress path for exfiltrated data;
+  reached through a VPC endpoint, and every endpoint's policy (``endpoint_policy``) admits only this account's
+  principals calling this account's resources, so no path leads data to another account's bucket or queue;
 * gateway endpoints (free) for S3 and DynamoDB on the private route table;
 * interface endpoints with private DNS only for the services function code calls (``aws_services`` of each
-  ``FunctionSpec`` in the application contract, minus the gateway services): today SQS and SNS. KMS decryption
-  of environment variables, log delivery, X-Ray traces and the SQS event source are done by AWS services
-  outside the VPC, so they need no endpoint (each interface endpoint costs per AZ-hour, see scripts/cost.py);
+  ``FunctionSpec`` in the application contract, minus the gateway services): today SQS, SNS and Step Functions.
+  KMS decryption of environment variables, log delivery, X-Ray traces and the SQS event source are done by AWS
+  services outside the VPC, so they need no endpoint. Each interface endpoint costs per AZ-hour (scripts/cost.py):
+  its ENIs sit in the first ``endpoint_az_count`` subnets (dev 1), reached across AZs by the functions of the others;
 * the Lambda security group may only open HTTPS to the interface endpoints' security group and to the
-  S3/DynamoDB prefix lists; the endpoints' group only accepts HTTPS from the Lambda group;
+  S3/DynamoDB prefix lists; the endpoints' group only accepts HTTPS from the Lambda group (in the shared preview
+  network, from the VPC's range: each preview brings its own Lambda group);
 * the VPC's default security group is emptied (nothing should use it, and anything that does gets no traffic);
 * flow logs (ALL traffic) go to a CMK-encrypted log group through a role that can only write to that group.
+
+The account baseline builds the same network once for all previews (``shared_by_previews``): tagged
+``PREVIEW_NETWORK_TAG`` so each preview finds it (``constructs/preview_network.py``), without a Lambda group.
 
 Availability zones: ``data.aws_availability_zones`` filtered to an allowlist of zone *ids* (``apne2-az1`` ..
 ``-az3``; ids name the same physical zone in every account, zone letters do not) and state ``available``;
@@ -49,10 +55,10 @@ from payment_infra.aws import (
     VpcSecurityGroupEgressRule,
     VpcSecurityGroupIngressRule,
 )
-from payment_infra.config import VPC_AZ_COUNT, VPC_SUBNET_PREFIX
+from payment_infra.config import PREVIEW_NETWORK_NAME, VPC_AZ_COUNT, VPC_SUBNET_PREFIX
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
-from payment_infra.context import DeploymentContext
+from payment_infra.context import AccountContext, DeploymentContext
 from payment_infra.framework import Fn, Op, Precondition, TerraformResourceLifecycle
 
 # The subnet plan lives in config.py (validated with each deployment's vpc_cidr): a /16 holds 16 /20 subnets
@@ -65,6 +71,8 @@ GATEWAY_SERVICES = ("s3", "dynamodb")
 ENDPOINT_SERVICE_NAMES = {"stepfunctions": "states"}
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 CANDIDATE_ZONE_NUMBERS = (1, 2, 3)
+# How a preview finds the account's shared network (VPC, subnets, endpoints' group) by data source.
+PREVIEW_NETWORK_TAG = {"PaymentNetwork": PREVIEW_NETWORK_NAME}
 _DIRECTIONS = {"northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
                "north": "n", "south": "s", "east": "e", "west": "w", "central": "c"}  # fmt: skip
 
@@ -98,12 +106,81 @@ def service_name(region: str, service: str) -> str:
     return f"com.amazonaws.{region}.{service}"
 
 
+def endpoint_policy(service: str, account_id: str) -> str:
+    """The endpoint's policy: ``<service>:*`` by this account's principals on this account's resources only.
+
+    The default policy (none given) allows any principal any action on any account's resources through the
+    endpoint, so stolen credentials of another account, or our role writing to another account's bucket, would
+    pass. ``aws:PrincipalAccount`` and ``aws:ResourceAccount`` are global condition keys every service here sets
+    (IAM User Guide, "AWS global condition context keys"; VPC endpoint policies, "Restrict access to a specific
+    account").
+    """
+    return policies.document(
+        [
+            policies.allow(
+                [f"{service}:*"],
+                ["*"],
+                sid="ThisAccountOnly",
+                principals={"AWS": "*"},  # an endpoint policy names every principal, then narrows by condition
+                conditions={"StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": account_id}},
+            )
+        ]
+    )
+
+
+def lambda_security_group(
+    scope: Construct,
+    ctx: DeploymentContext | AccountContext,
+    vpc_id: str,
+    endpoint_sg_id: str,
+    lifecycle: TerraformResourceLifecycle | None = None,
+) -> str:
+    """The deployment's Lambda group in ``vpc_id`` with its egress to the endpoints' group; returns its id."""
+    naming = ctx.naming
+    lambda_sg = SecurityGroup(
+        scope,
+        "lambda_security_group",
+        name=naming.name("payment-lambda"),
+        description="Payment API functions: HTTPS egress to VPC endpoints only",
+        vpc_id=vpc_id,
+        lifecycle=lifecycle,
+        tags={"Name": naming.name("payment-lambda")},
+    )
+    lambda_sg_id = lambda_sg.id
+    VpcSecurityGroupEgressRule(
+        scope,
+        "lambda_egress_to_endpoints",
+        security_group_id=lambda_sg_id,
+        referenced_security_group_id=endpoint_sg_id,
+        ip_protocol="tcp",
+        from_port=HTTPS,
+        to_port=HTTPS,
+        description="HTTPS to the interface VPC endpoints",
+    )
+    return lambda_sg_id
+
+
+def lambda_egress_to_prefix_list(scope: Construct, service: str, lambda_sg_id: str, prefix_list_id: str) -> None:
+    """HTTPS from the Lambda group to a gateway service's prefix list (the addresses of S3 or DynamoDB)."""
+    VpcSecurityGroupEgressRule(
+        scope,
+        f"lambda_egress_to_{service}",
+        security_group_id=lambda_sg_id,
+        prefix_list_id=prefix_list_id,
+        ip_protocol="tcp",
+        from_port=HTTPS,
+        to_port=HTTPS,
+        description=f"HTTPS to {service} through its gateway endpoint",
+    )
+
+
 class Network(Construct):
     """VPC, private subnets, endpoints, security groups and flow logs of one environment.
 
     Attributes for later constructs (all Terraform tokens):
         vpc_id, private_subnet_ids, private_route_table_id,
-        lambda_security_group_id: attach to every function in the VPC,
+        lambda_security_group_id: attach to every function in the VPC (None in the shared preview network),
+        default_security_group_id: the VPC's emptied default group (replacement group on function destroy),
         endpoint_security_group_id,
         gateway_endpoint_ids / interface_endpoint_ids: ``{"s3": ..., "sqs": ...}``,
         flow_log_group_name, flow_log_group_arn, flow_log_role_arn.
@@ -112,7 +189,8 @@ class Network(Construct):
     vpc_id: str
     private_subnet_ids: list[str]
     private_route_table_id: str
-    lambda_security_group_id: str
+    lambda_security_group_id: str | None
+    default_security_group_id: str
     endpoint_security_group_id: str
     gateway_endpoint_ids: dict[str, str]
     interface_endpoint_ids: dict[str, str]
@@ -120,22 +198,35 @@ class Network(Construct):
     flow_log_group_arn: str
     flow_log_role_arn: str
 
-    def __init__(self, scope: Construct, id_: str, ctx: DeploymentContext, logs_key: KeyRef):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: DeploymentContext | AccountContext,
+        logs_key: KeyRef,
+        *,
+        vpc_cidr: str,
+        endpoint_az_count: int,
+        shared_by_previews: bool = False,
+    ):
         super().__init__(scope, id_)
         self._ctx = ctx
         naming = ctx.naming
+        found = PREVIEW_NETWORK_TAG if shared_by_previews else {}
 
         vpc = Vpc(
             self,
             "vpc",
-            cidr_block=ctx.config.vpc_cidr,
+            cidr_block=vpc_cidr,
             enable_dns_support=True,  # both required for private DNS of interface endpoints
             enable_dns_hostnames=True,
-            tags={"Name": naming.name("payment-vpc")},
+            tags={"Name": naming.name("payment-vpc"), **found},
         )
         vpc_id = vpc.id  # attributes are read once: each read is a round trip to the jsii kernel
-        # Terraform adopts the default group and removes all of its rules.
-        DefaultSecurityGroup(self, "default_security_group", vpc_id=vpc_id)
+        # Terraform adopts the default group and removes all of its rules; it is also every function's replacement
+        # group on destroy (payment_function.py): never deleted, no rule, no traffic.
+        default_sg = DefaultSecurityGroup(self, "default_security_group", vpc_id=vpc_id)
+        self.default_security_group_id = default_sg.id
 
         zones = DataAwsAvailabilityZones(
             self,
@@ -161,7 +252,7 @@ class Network(Construct):
         route_table_id = route_table.id
         zone_ids = zones.zone_ids
         subnet_ids = []
-        for index, cidr in enumerate(private_subnet_cidrs(ctx.config.vpc_cidr)):
+        for index, cidr in enumerate(private_subnet_cidrs(vpc_cidr)):
             subnet = Subnet(
                 self,
                 f"private_subnet_{index}",
@@ -170,7 +261,7 @@ class Network(Construct):
                 availability_zone_id=Fn.element(zone_ids, index),
                 map_public_ip_on_launch=False,
                 lifecycle=enough_zones,
-                tags={"Name": naming.name(f"payment-private-{index}")},
+                tags={"Name": naming.name(f"payment-private-{index}"), **found},
             )
             subnet_id = subnet.id
             subnet_ids.append(subnet_id)
@@ -178,43 +269,30 @@ class Network(Construct):
                 self, f"private_subnet_{index}_route_table", subnet_id=subnet_id, route_table_id=route_table_id
             )
 
-        lambda_sg = SecurityGroup(
-            self,
-            "lambda_security_group",
-            name=naming.name("payment-lambda"),
-            description="Payment API functions: HTTPS egress to VPC endpoints only",
-            vpc_id=vpc_id,
-            tags={"Name": naming.name("payment-lambda")},
-        )
         endpoint_sg = SecurityGroup(
             self,
             "endpoint_security_group",
             name=naming.name("payment-endpoints"),
             description="Interface VPC endpoints: HTTPS from the payment API functions only",
             vpc_id=vpc_id,
-            tags={"Name": naming.name("payment-endpoints")},
+            tags={"Name": naming.name("payment-endpoints"), **found},
         )
-        lambda_sg_id, endpoint_sg_id = lambda_sg.id, endpoint_sg.id
-        VpcSecurityGroupIngressRule(
-            self,
-            "endpoint_ingress_from_lambda",
-            security_group_id=endpoint_sg_id,
-            referenced_security_group_id=lambda_sg_id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="HTTPS from the payment API functions",
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "lambda_egress_to_endpoints",
-            security_group_id=lambda_sg_id,
-            referenced_security_group_id=endpoint_sg_id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="HTTPS to the interface VPC endpoints",
-        )
+        endpoint_sg_id = endpoint_sg.id
+        lambda_sg_id = None
+        if shared_by_previews:
+            # Previews come and go, each with its own Lambda group: admit the VPC's range, which holds nothing else.
+            VpcSecurityGroupIngressRule(
+                self,
+                "endpoint_ingress_from_vpc",
+                security_group_id=endpoint_sg_id,
+                cidr_ipv4=vpc_cidr,
+                ip_protocol="tcp",
+                from_port=HTTPS,
+                to_port=HTTPS,
+                description="HTTPS from the previews' functions in this VPC",
+            )
+        else:
+            lambda_sg_id = self._lambda_security_group(vpc_id, endpoint_sg_id)
 
         self.gateway_endpoint_ids = {}
         for service in GATEWAY_SERVICES:
@@ -225,19 +303,12 @@ class Network(Construct):
                 service_name=service_name(ctx.region, service),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[route_table_id],
+                policy=endpoint_policy(service, ctx.account_id),
                 tags={"Name": naming.name(f"payment-{service}")},
             )
-            # The prefix list of the endpoint's service: the only non-VPC addresses the functions may reach.
-            VpcSecurityGroupEgressRule(
-                self,
-                f"lambda_egress_to_{service}",
-                security_group_id=lambda_sg_id,
-                prefix_list_id=endpoint.prefix_list_id,
-                ip_protocol="tcp",
-                from_port=HTTPS,
-                to_port=HTTPS,
-                description=f"HTTPS to {service} through its gateway endpoint",
-            )
+            if lambda_sg_id is not None:
+                # The prefix list of the endpoint's service: the only non-VPC addresses the functions may reach.
+                lambda_egress_to_prefix_list(self, service, lambda_sg_id, endpoint.prefix_list_id)
             self.gateway_endpoint_ids[service] = endpoint.id
 
         self.interface_endpoint_ids = {}
@@ -249,8 +320,9 @@ class Network(Construct):
                 service_name=service_name(ctx.region, service),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=subnet_ids,
+                subnet_ids=subnet_ids[:endpoint_az_count],
                 security_group_ids=[endpoint_sg_id],
+                policy=endpoint_policy(service, ctx.account_id),
                 tags={"Name": naming.name(f"payment-{service}")},
             )
             self.interface_endpoint_ids[service] = endpoint.id
@@ -261,6 +333,21 @@ class Network(Construct):
         self.private_route_table_id = route_table_id
         self.lambda_security_group_id = lambda_sg_id
         self.endpoint_security_group_id = endpoint_sg_id
+
+    def _lambda_security_group(self, vpc_id: str, endpoint_sg_id: str) -> str:
+        """The functions' group: HTTPS to the endpoints' group only (gateway prefix lists are added after)."""
+        lambda_sg_id = lambda_security_group(self, self._ctx, vpc_id, endpoint_sg_id)
+        VpcSecurityGroupIngressRule(
+            self,
+            "endpoint_ingress_from_lambda",
+            security_group_id=endpoint_sg_id,
+            referenced_security_group_id=lambda_sg_id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            description="HTTPS from the payment API functions",
+        )
+        return lambda_sg_id
 
     def _flow_logs(self, vpc_id: str, logs_key: KeyRef) -> None:
         ctx = self._ctx

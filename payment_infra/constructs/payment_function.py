@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from payment_infra import policies
+from payment_infra import checkov_skips, policies
 from payment_infra.aws import (
     IamRole,
     IamRolePolicy,
@@ -23,6 +23,7 @@ from payment_infra.aws import (
     LambdaFunctionTracingConfig,
     LambdaFunctionVpcConfig,
 )
+from payment_infra.config import LAMBDA_APPLICATION_LOG_LEVELS
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
 
@@ -44,6 +45,9 @@ class Placement:
 
     subnet_ids: Sequence[str]
     security_group_ids: Sequence[str]
+    # Assigned to the function before Terraform deletes it (replace_security_groups_on_destroy): its ENIs then
+    # no longer hold security_group_ids, so deleting those groups does not wait for Lambda to release them.
+    replacement_security_group_ids: Sequence[str]
     environment_key_arn: str
     logs_key_arn: str
     failure_queue_arn: str
@@ -111,11 +115,22 @@ class PaymentFunction(Construct):
             vpc_config=LambdaFunctionVpcConfig(
                 subnet_ids=list(placement.subnet_ids), security_group_ids=list(placement.security_group_ids)
             ),
+            # Without it destroying the Lambda group waits up to ~45 min for the ENIs (the provider's
+            # deleteLingeringLambdaENIs; hashicorp/terraform-provider-aws#32130 reports 57+): the provider first
+            # swaps the function onto the VPC's default group (never deleted, no rules), then deletes it.
+            replace_security_groups_on_destroy=True,
+            replacement_security_group_ids=list(placement.replacement_security_group_ids),
             dead_letter_config=LambdaFunctionDeadLetterConfig(target_arn=placement.failure_queue_arn),
-            logging_config=LambdaFunctionLoggingConfig(log_format="JSON", log_group=self.log_group_name),
+            logging_config=LambdaFunctionLoggingConfig(
+                log_format="JSON",
+                log_group=self.log_group_name,
+                application_log_level=LAMBDA_APPLICATION_LOG_LEVELS[lam.log_level],
+            ),
             # The log group must exist (with retention and CMK) before Lambda would create a default one;
             # the policy must be attached before the first invocation writes logs.
             depends_on=[log_group, policy],
         )
+        if reserved_concurrency is None:
+            checkov_skips.skip(self.function, checkov_skips.UNRESERVED_POOL)
         self.arn = self.function.arn
         self.invoke_arn = self.function.invoke_arn

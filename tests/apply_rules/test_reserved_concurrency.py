@@ -46,3 +46,47 @@ def test_reserved_concurrency_fits_the_quota_catches_an_oversized_function(all_s
 
 def test_reserved_concurrency_fits_the_quota_catches_a_smaller_quota(all_stacks: Stacks) -> None:
     assert reserved_concurrency_fits_the_quota(all_stacks, 400)
+
+
+def quota_checked_at_plan_time(stacks: Stacks) -> list[str]:
+    """Every stack that reserves concurrency reads the account's real quota (Service Quotas lambda L-B99A9384) and
+    stops its plan unless it covers every stack's reservations plus the unreserved minimum (synth cannot know the
+    quota: new accounts get a reduced one)."""
+    total = sum(
+        body.get("reserved_concurrent_executions", 0)
+        for stack in stacks.values()
+        for body in of_type(stack, "aws_lambda_function").values()
+        if isinstance(body.get("reserved_concurrent_executions"), int) and body["reserved_concurrent_executions"] > 0
+    )
+    problems = []
+    for stack_id, stack in sorted(stacks.items()):
+        functions = of_type(stack, "aws_lambda_function").values()
+        if not any((f.get("reserved_concurrent_executions") or 0) > 0 for f in functions):
+            continue
+        quotas = [
+            q for q in stack.get("data", {}).get("aws_servicequotas_service_quota", {}).values()
+            if (q.get("service_code"), q.get("quota_code")) == ("lambda", "L-B99A9384")
+        ]  # fmt: skip
+        conditions = [c["condition"] for q in quotas for c in (q.get("lifecycle") or {}).get("postcondition", [])]
+        wanted = f"${{self.value >= {total + UNRESERVED_CONCURRENCY_MINIMUM}}}"
+        if wanted not in conditions:
+            problems.append(f"{stack_id} reserves concurrency but no aws_servicequotas_service_quota (lambda "
+                            f"L-B99A9384) postcondition {wanted}; found {conditions}")
+    return problems
+
+
+def test_quota_checked_at_plan_time_holds(all_stacks: Stacks) -> None:
+    assert quota_checked_at_plan_time(all_stacks) == []
+
+
+def test_quota_checked_at_plan_time_catches_a_missing_check_and_a_stale_total(all_stacks: Stacks) -> None:
+    def drop(stack: dict) -> None:
+        del stack["data"]["aws_servicequotas_service_quota"]
+
+    (problem,) = quota_checked_at_plan_time(broken(all_stacks, "payment-staging", drop))
+    assert "payment-staging reserves concurrency but no aws_servicequotas_service_quota" in problem
+
+    def reserve_more(stack: dict) -> None:
+        next(iter(stack["resource"]["aws_lambda_function"].values()))["reserved_concurrent_executions"] += 1
+
+    assert len(quota_checked_at_plan_time(broken(all_stacks, "payment-dev", reserve_more))) == 3  # every env stack

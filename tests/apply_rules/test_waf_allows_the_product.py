@@ -117,7 +117,7 @@ def test_waf_allows_the_product_catches_a_rate_limit_below_the_usage_plan(all_st
         _rule(stack, "rate-limit-per-ip")["statement"]["rate_based_statement"]["limit"] = 2_000
 
     (problem,) = waf_allows_the_product(broken(all_stacks, "payment-prod", old_limit), _max_body())
-    assert "limit 2000 per 300 s is below usage plan" in problem and "10000/s x 300 s + burst 5000" in problem
+    assert "limit 2000 per 300 s is below usage plan" in problem and "400/s x 300 s + burst 5000" in problem
 
 
 def test_waf_allows_the_product_catches_the_managed_8_kb_body_rule(all_stacks: Stacks) -> None:

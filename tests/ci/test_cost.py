@@ -21,27 +21,38 @@ def _cost_module():
 cost = _cost_module()
 
 
+PREVIEW = "payment-pr-123"  # the README's preview row: `make cost COST_UPDATE_README=1 ENV=pr-123`
+DEV_BUDGET_USD = 40  # the product spec: dev costs at most this a month before traffic
+
+
 @pytest.fixture(scope="module")
-def ordered_stacks(stacks: dict[str, dict], account_stack: dict) -> dict[str, dict]:
-    return {ACCOUNT_STACK: account_stack, **{f"payment-{env}": stacks[env] for env in ("dev", "staging", "prod")}}
+def ordered_stacks(stacks: dict[str, dict], account_stack: dict, side_by_side: dict[str, dict]) -> dict[str, dict]:
+    envs = {f"payment-{env}": stacks[env] for env in ("dev", "staging", "prod")}
+    return {ACCOUNT_STACK: account_stack, **envs, PREVIEW: side_by_side[PREVIEW]}
 
 
 def test_readme_table_equals_the_scripts_output(ordered_stacks: dict[str, dict]) -> None:
     readme = (REPO_ROOT / "README.md").read_text()
     block = readme.split(cost.BEGIN, 1)[1].split(cost.END, 1)[0].strip()
-    assert block == cost.cost_table(ordered_stacks), "run `make cost COST_UPDATE_README=1`"
+    assert block == cost.cost_table(ordered_stacks), "run `make cost COST_UPDATE_README=1 ENV=pr-123`"
 
 
 def test_costs_of_the_real_stacks(ordered_stacks: dict[str, dict]) -> None:
     dev = cost.fixed_monthly_cost(ordered_stacks["payment-dev"])
-    # SQS + SNS interface endpoints in 2 AZs: 4 AZ-endpoints x 730 h.
-    assert dev["interface endpoints"] == pytest.approx(4 * 730 * cost.INTERFACE_ENDPOINT_PER_AZ_HOUR)
+    # SQS + Step Functions interface endpoints in dev's one endpoint AZ: 2 AZ-endpoints x 730 h.
+    assert dev["interface endpoints"] == pytest.approx(2 * 730 * cost.INTERFACE_ENDPOINT_PER_AZ_HOUR)
     assert dev["DynamoDB minimum"] == 0  # on-demand
+    assert dev["total"] <= DEV_BUDGET_USD
+    prod = cost.fixed_monthly_cost(ordered_stacks["payment-prod"])
+    assert prod["interface endpoints"] == pytest.approx(4 * 730 * cost.INTERFACE_ENDPOINT_PER_AZ_HOUR)
     staging = cost.fixed_monthly_cost(ordered_stacks["payment-staging"])
     # table + 2 GSIs at the autoscaling minimum of 5 RCU and 5 WCU each
     expected = 15 * 730 * (cost.DYNAMODB_RCU_PER_HOUR + cost.DYNAMODB_WCU_PER_HOUR)
     assert staging["DynamoDB minimum"] == pytest.approx(expected)
-    assert cost.fixed_monthly_cost(ordered_stacks[ACCOUNT_STACK])["total"] == 0
+    account = cost.fixed_monthly_cost(ordered_stacks[ACCOUNT_STACK])
+    # the shared preview network's two interface endpoints in one AZ, and the account's logs key
+    assert account["interface endpoints"] == pytest.approx(2 * 730 * cost.INTERFACE_ENDPOINT_PER_AZ_HOUR)
+    assert account["KMS keys"] == cost.KMS_KEY_PER_MONTH
 
 
 def test_each_billed_resource_is_counted() -> None:
@@ -79,9 +90,11 @@ def test_replace_block_needs_the_markers() -> None:
     assert cost.replace_block(f"a\n{cost.BEGIN}\nold\n{cost.END}\nb", "new") == f"a\n{cost.BEGIN}\nnew\n{cost.END}\nb"
 
 
-def test_a_dev_profile_preview_costs_what_dev_costs(side_by_side: dict[str, dict]) -> None:
-    """README: a preview's fixed monthly cost is its profile's (the preview row of scripts/cost.py)."""
+def test_a_dev_profile_preview_costs_dev_without_the_endpoints(side_by_side: dict[str, dict]) -> None:
+    """README: a preview pays its profile's cost minus the interface endpoints (the shared network's, in the
+    account baseline's row)."""
     dev = cost.fixed_monthly_cost(side_by_side["payment-dev"])
     preview = cost.fixed_monthly_cost(side_by_side["payment-pr-123"])
-    assert preview == dev and sum(preview.values()) > 0
+    assert preview["interface endpoints"] == 0 and dev["interface endpoints"] > 0
+    assert preview["total"] == pytest.approx(dev["total"] - dev["interface endpoints"]) and preview["total"] > 0
     assert "| `payment-pr-123` |" in cost.cost_table({"payment-pr-123": side_by_side["payment-pr-123"]})

@@ -426,3 +426,32 @@ def test_preview_posts_one_comment_with_url_and_smoke_result() -> None:
     assert "--method PATCH" in comment["run"] and "<!-- payment-preview -->" in comment["run"]
     assert job_steps[-1]["if"] == "steps.smoke.outcome != 'success'" and job_steps[-1]["run"] == "exit 1"
     assert preview_jobs()["deploy"]["permissions"]["pull-requests"] == "write"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+def test_every_job_on_a_real_account_passes_the_alert_email_from_the_repository_variables(name: str) -> None:
+    """Synth with a state bucket (a real account) refuses example.com for staging and prod (config.py)."""
+    places = []  # every job and step that synthesizes or deploys with a state bucket, with the env it sees
+    for job_id, job in load(name)["jobs"].items():
+        job_env = job.get("env") or {}
+        if "PAYMENT_STATE_BUCKET" in job_env:
+            places.append((job_id, job_env))
+        for step in steps(job):
+            step_env = {**job_env, **(step.get("env") or {})}
+            if "PAYMENT_STATE_BUCKET" in (step.get("env") or {}):
+                places.append((f"{job_id}: {step.get('name', step.get('run'))}", step_env))
+    assert places, name
+    for where, env in places:
+        assert env.get("PAYMENT_ALERT_EMAIL") == "${{ vars.PAYMENT_ALERT_EMAIL }}", f"{name} {where}"
+
+
+# The provider's wait for Lambda ENIs before deleting a subnet (deleteLingeringLambdaENIs, at least 45 min) plus
+# the rest of a destroy: an environment's destroy job must outlast it; a preview deletes no subnet.
+LAMBDA_ENI_WAIT_MINUTES = 45
+
+
+def test_destroy_jobs_outlast_the_lambda_eni_wait() -> None:
+    environment = load("destroy.yml")["jobs"]["destroy"]
+    assert environment["timeout-minutes"] >= LAMBDA_ENI_WAIT_MINUTES + 30
+    preview = load("preview.yml")["jobs"]["destroy"]
+    assert preview["timeout-minutes"] >= 30  # no subnets, the functions' group replaced before deletion

@@ -11,7 +11,9 @@ from payment_infra.application import functions_module, openapi_document
 from payment_infra.openapi_gateway import gateway_body
 from tests.infra.synth_helpers import only, ref, resources
 
-THROTTLE = {"dev": (100, 200, 10_000), "staging": (1_000, 2_000, 100_000), "prod": (10_000, 5_000, 10_000_000)}
+# rates at what each function's reserved concurrency serves at the latency budget (10/1 s, 50/1 s, 200/0.5 s)
+THROTTLE = {"dev": (10, 200, 10_000), "staging": (50, 2_000, 100_000), "prod": (400, 5_000, 10_000_000)}
+HEALTH_THROTTLE = {"dev": (1, 1), "staging": (2, 2), "prod": (10, 5)}
 
 
 def _body(stack: dict) -> dict:
@@ -84,13 +86,13 @@ def test_stage_logging_tracing_and_variables(stack: dict, env: str) -> None:
 
 
 def test_method_settings(stack: dict, env: str) -> None:
-    settings = only(stack, "aws_api_gateway_method_settings")
-    rate, burst, _ = THROTTLE[env]
-    assert settings["method_path"] == "*/*"
-    assert settings["settings"] == {
-        "metrics_enabled": True, "logging_level": "INFO", "data_trace_enabled": False, "caching_enabled": False,
-        "throttling_rate_limit": rate, "throttling_burst_limit": burst,
-    }  # fmt: skip
+    by_path = {s["method_path"]: s for s in resources(stack, "aws_api_gateway_method_settings").values()}
+    assert set(by_path) == {"*/*", "health/GET"}
+    for path, (rate, burst) in (("*/*", THROTTLE[env][:2]), ("health/GET", HEALTH_THROTTLE[env])):
+        assert by_path[path]["settings"] == {
+            "metrics_enabled": True, "logging_level": "INFO", "data_trace_enabled": False, "caching_enabled": False,
+            "throttling_rate_limit": rate, "throttling_burst_limit": burst,
+        }  # fmt: skip
 
 
 def test_usage_plan_throttle_and_quota(stack: dict, env: str) -> None:
@@ -116,7 +118,9 @@ def test_account_cloudwatch_role_is_in_the_account_stack_only(stack: dict, accou
     role = resources(account_stack, "aws_iam_role")[role_key]
     trust = json.loads(role["assume_role_policy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"].startswith("${data.aws_caller_identity.")
+    assert "Condition" not in trust["Statement"][0]  # UpdateAccount assumes it without aws:SourceAccount
+    (attachment_id,) = resources(account_stack, "aws_iam_role_policy_attachment")
+    assert f"aws_iam_role_policy_attachment.{attachment_id}" in account["depends_on"]
     assert role["name"] == "payment-apigateway-cloudwatch"
     (attachment,) = resources(account_stack, "aws_iam_role_policy_attachment").values()
     assert attachment["policy_arn"].endswith(":policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")

@@ -52,7 +52,7 @@ def test_each_client_has_its_usage_plan_tier_and_each_key_version_its_key(two_cl
     plans = {plan["name"]: (lid, plan) for lid, plan in resources(two_clients, "aws_api_gateway_usage_plan").items()}
     assert set(plans) == {"payment-usage-plan-dev", "payment-usage-plan-partner-dev"}
     default_plan, partner_plan = plans["payment-usage-plan-dev"][1], plans["payment-usage-plan-partner-dev"][1]
-    assert default_plan["throttle_settings"] == {"rate_limit": 100, "burst_limit": 200}  # the dev matrix
+    assert default_plan["throttle_settings"] == {"rate_limit": 10, "burst_limit": 200}  # the dev matrix
     assert default_plan["quota_settings"] == {"limit": 10_000, "period": "DAY"}
     assert partner_plan["throttle_settings"] == {"rate_limit": 10, "burst_limit": 20}
     assert partner_plan["quota_settings"] == {"limit": 500, "period": "DAY"}

@@ -21,9 +21,9 @@ from payment_infra.config import (
 
 MATRIX = {
     # env: memory, concurrency, billing, s3 days, log days, rate, burst, quota
-    "dev": (512, 10, BillingMode.PAY_PER_REQUEST, 7, 7, 100, 200, 10_000),
-    "staging": (1024, 50, BillingMode.PROVISIONED, 30, 14, 1_000, 2_000, 100_000),
-    "prod": (2048, 200, BillingMode.PROVISIONED, 90, 30, 10_000, 5_000, 10_000_000),
+    "dev": (512, 10, BillingMode.PAY_PER_REQUEST, 7, 7, 10, 200, 10_000),
+    "staging": (1024, 50, BillingMode.PROVISIONED, 30, 14, 50, 2_000, 100_000),
+    "prod": (2048, 200, BillingMode.PROVISIONED, 90, 30, 400, 5_000, 10_000_000),
 }
 
 
@@ -263,7 +263,7 @@ def test_a_clients_own_tier_overrides_the_environments() -> None:
         ((ClientSettings("check/out"),), "clients[0].name", "a-z, 0-9 and -"),
         ((ClientSettings("a"), ClientSettings("a")), "clients[1].name", "no other client"),
         ((ClientSettings("a", throttle_rate_limit=0),), "clients[0].throttle_rate_limit", "positive integer up to"),
-        ((ClientSettings("a", throttle_rate_limit=101),), "clients[0].throttle_rate_limit", "(100)"),
+        ((ClientSettings("a", throttle_rate_limit=11),), "clients[0].throttle_rate_limit", "(10)"),
         ((ClientSettings("a", throttle_burst_limit=True),), "clients[0].throttle_burst_limit", "positive integer"),
         ((ClientSettings("a", quota_per_day=-1),), "clients[0].quota_per_day", "positive integer"),
         ((ClientSettings("a", api_key_versions=()),), "clients[0].api_key_versions", "1 to 2 distinct"),
@@ -374,7 +374,45 @@ def test_waf_rate_limit_covers_one_clients_usage_plan(name: str) -> None:
 def test_waf_rate_limit_below_the_usage_plan_is_rejected() -> None:
     config = load_config("prod", environ={})
     message = str(_error(with_overrides, config, api=dataclasses.replace(config.api, waf_rate_limit_per_ip=2_000)))
-    assert "api.waf_rate_limit_per_ip = 2000: allowed an integer from 3,005,000 to 2,000,000,000" in message
-    assert "10,000/s x 300 s + burst 5,000" in message
+    assert "api.waf_rate_limit_per_ip = 2000: allowed an integer from 125,000 to 2,000,000,000" in message
+    assert "400/s x 300 s + burst 5,000" in message
     window = str(_error(with_overrides, config, api=dataclasses.replace(config.api, waf_evaluation_window_seconds=30)))
     assert "api.waf_evaluation_window_seconds = 30: allowed one of WAF's windows 60, 120, 300, 600" in window
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_a_real_accounts_staging_and_prod_refuse_an_example_alert_address(env: str) -> None:
+    """With a state bucket (deploy, plan, destroy in CI) the alarms must reach a person (issue 25)."""
+    with pytest.raises(ConfigError) as raised:
+        load_config(env, {"PAYMENT_STATE_BUCKET": "state"})
+    message = str(raised.value)
+    assert "alert_email (PAYMENT_ALERT_EMAIL) = 'admin@example.com'" in message and "repository variable" in message
+    assert load_config(env, {"PAYMENT_STATE_BUCKET": "state", "PAYMENT_ALERT_EMAIL": "oncall@payments.io"})
+    assert load_config(env, {}).alert_email == "admin@example.com"  # local synth and tests keep the default
+
+
+def test_dev_and_previews_may_keep_the_example_alert_address() -> None:
+    assert load_config("dev", {"PAYMENT_STATE_BUCKET": "state"}).alert_email == "admin@example.com"
+    assert load_config("pr-7", {"PAYMENT_STATE_BUCKET": "state"}).alert_email == "admin@example.com"
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_the_stage_rate_is_what_the_reserved_concurrency_serves_at_the_latency_budget(env: str) -> None:
+    config = load_config(env, {})
+    served = config.lambda_.reserved_concurrency * 1000 // config.api.p99_latency_alarm_ms
+    assert config.api.throttle_rate_limit <= served
+    assert config.health_throttle_rate_limit == max(
+        1, config.lambda_.health_reserved_concurrency * 1000 // config.api.p99_latency_alarm_ms
+    )
+
+
+def test_a_stage_rate_above_what_the_functions_serve_is_refused() -> None:
+    from dataclasses import replace
+
+    prod = load_config("prod", {})
+    with pytest.raises(ConfigError) as raised:
+        replace(prod, api=replace(prod.api, throttle_rate_limit=10_000))
+    message = str(raised.value)
+    assert "api.throttle_rate_limit = 10000: allowed at most 400/s" in message
+    assert "lambda_.reserved_concurrency (200 per function)" in message and "api.p99_latency_alarm_ms (500 ms)" in message
+    assert "raise lambda_.reserved_concurrency to 5000" in message

@@ -11,13 +11,13 @@ from payment_infra.backend import state_key
 from payment_infra.config import (
     ENVIRONMENT_NAMES,
     MAX_DEPLOYMENT_NAME_LENGTH,
-    PREVIEW_CIDR_POOL,
+    PREVIEW_NETWORK_CIDR,
     ConfigError,
     check_deployments,
+    deployment_name_problems,
     deployment_names,
     load_account_config,
     load_config,
-    preview_vpc_cidr,
 )
 from tests.conftest import PREVIEWS
 
@@ -116,6 +116,7 @@ def test_bad_deployment_names_fail_with_field_value_and_allowed(name: str) -> No
     message = str(raised.value)
     assert "PAYMENT_DEPLOYMENT" in message and repr(name) in message
     assert f"1-{MAX_DEPLOYMENT_NAME_LENGTH} characters of lowercase letters" in message and "account" in message
+    assert "as a hyphen-separated word" in message
     with pytest.raises(ConfigError):
         load_config(name, {})
 
@@ -139,16 +140,14 @@ def test_profile_sets_the_sizing() -> None:
     assert staging_sized.destroyable and staging_sized.reserved_concurrency_total == 0
 
 
-def test_preview_cidrs_are_stable_distinct_and_outside_the_environments() -> None:
+def test_previews_share_the_accounts_preview_network_outside_the_environments() -> None:
     import ipaddress
 
-    assert preview_vpc_cidr("pr-123") == preview_vpc_cidr("pr-123")
-    cidrs = {preview_vpc_cidr(f"pr-{n}") for n in range(50)}
-    assert len(cidrs) > 40  # hashed: distinct for almost every name
-    for cidr in cidrs:
-        assert ipaddress.ip_network(cidr).subnet_of(PREVIEW_CIDR_POOL)
-        for env in ENVIRONMENT_NAMES:
-            assert not ipaddress.ip_network(cidr).overlaps(ipaddress.ip_network(load_config(env, {}).vpc_cidr))
+    account = load_account_config({})
+    assert {load_config(f"pr-{n}", {}).vpc_cidr for n in range(5)} == {account.preview_network_cidr}
+    assert account.preview_network_cidr == PREVIEW_NETWORK_CIDR
+    for env in ENVIRONMENT_NAMES:
+        assert not ipaddress.ip_network(PREVIEW_NETWORK_CIDR).overlaps(ipaddress.ip_network(load_config(env, {}).vpc_cidr))
 
 
 def test_any_number_of_previews_fits_the_account() -> None:
@@ -157,13 +156,20 @@ def test_any_number_of_previews_fits_the_account() -> None:
     assert all(p.reserved_concurrency_total == 0 for p in previews)
 
 
-def test_overlapping_preview_cidrs_are_refused() -> None:
-    first = load_config("pr-1", {})
+def test_an_environment_overlapping_the_preview_network_is_refused() -> None:
     from dataclasses import replace
 
-    clash = replace(load_config("pr-2", {}), vpc_cidr=first.vpc_cidr)
-    with pytest.raises(ConfigError, match=r"pr-2\.vpc_cidr"):
-        check_deployments([first, clash], load_account_config({}))
+    clash = replace(load_config("dev", {}), vpc_cidr=PREVIEW_NETWORK_CIDR)
+    with pytest.raises(ConfigError, match=r"dev\.vpc_cidr = '10\.128\.0\.0/16': allowed a range not overlapping the shared"):
+        check_deployments([clash], load_account_config({}))
+
+
+def test_a_preview_outside_the_preview_network_is_refused() -> None:
+    from dataclasses import replace
+
+    stray = replace(load_config("pr-2", {}), vpc_cidr="10.129.0.0/16")
+    with pytest.raises(ConfigError, match=r"pr-2\.vpc_cidr = '10\.129\.0\.0/16': allowed the account's preview network"):
+        check_deployments([stray], load_account_config({}))
 
 
 def test_state_key_and_stack_derive_from_the_name() -> None:
@@ -196,3 +202,54 @@ def test_environment_stacks_carry_the_deployment_tag(side_by_side: dict[str, dic
     assert provider["default_tags"][0]["tags"]["Deployment"] == "dev"
     dev_functions = side_by_side["payment-dev"]["resource"]["aws_lambda_function"].values()
     assert all("reserved_concurrent_executions" in function for function in dev_functions)
+
+
+def _name_templates(stack: dict, deployment: str) -> set[tuple[str, str]]:
+    """(prefix, suffix) around the deployment's name in every unique name of its stack."""
+    templates = set()
+    for names in unique_names(stack).values():
+        for name in names:
+            if deployment in name:
+                prefix, _, suffix = name.partition(deployment)
+                templates.add((prefix, suffix))
+    return templates
+
+
+def test_no_preview_name_makes_a_resource_name_equal_to_an_environments(
+    side_by_side: dict[str, dict], stacks: dict[str, dict]
+) -> None:
+    """The whole family: every preview name that some naming pattern would turn into an environment's name."""
+    templates = _name_templates(side_by_side[f"payment-{PREVIEWS[0]}"], PREVIEWS[0])
+    assert len(templates) > 20
+    # the invariant deployment_name_problems relies on: no type or suffix carries an environment's word
+    for prefix, suffix in templates:
+        words = set(re.split(r"[-./:]", prefix + suffix))
+        assert not words & set(ENVIRONMENT_NAMES), (prefix, suffix)
+    colliding = set()
+    for env_stack in stacks.values():
+        for names in unique_names(env_stack).values():
+            for name in names:
+                for prefix, suffix in templates:
+                    middle = name[len(prefix) : len(name) - len(suffix)] if suffix else name[len(prefix) :]
+                    if name.startswith(prefix) and name.endswith(suffix) and middle and prefix + middle + suffix == name:
+                        colliding.add(middle)
+    candidates = {n for n in colliding if re.fullmatch(r"[a-z][a-z0-9-]*", n) and n not in ENVIRONMENT_NAMES}
+    assert {"dlq-dev", "dlq-prod", "dev-role"} <= candidates, sorted(candidates)
+    accepted = sorted(n for n in candidates if not deployment_name_problems(n))
+    assert not accepted, f"preview names that would reuse an environment's resource name: {accepted}"
+
+
+def test_reserve_nothing_leaves_every_function_in_the_unreserved_pool_and_reads_no_quota(tmp_path) -> None:
+    """PAYMENT_RESERVE_CONCURRENCY=false: for an account whose quota is too small (the plan's message says so)."""
+    import json
+
+    from payment_infra.app import build_app
+
+    environ = {"PAYMENT_RESERVE_CONCURRENCY": "false"}
+    assert all(load_config(env, environ).reserved_concurrency_total == 0 for env in ENVIRONMENT_NAMES)
+    build_app(environments=("dev",), outdir=str(tmp_path), environ=environ).synth()
+    dev = json.loads((tmp_path / "stacks" / "payment-dev" / "cdk.tf.json").read_text())
+    assert all("reserved_concurrent_executions" not in f for f in dev["resource"]["aws_lambda_function"].values())
+    assert "aws_servicequotas_service_quota" not in dev.get("data", {})
+    with pytest.raises(ConfigError, match="PAYMENT_RESERVE_CONCURRENCY = 'maybe'"):
+        load_config("dev", {"PAYMENT_RESERVE_CONCURRENCY": "maybe"})

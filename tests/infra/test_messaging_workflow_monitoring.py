@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from payment_infra.config import load_config
 from tests.infra.synth_helpers import bucket_named, only, policy, ref, resources
 
 P99 = {"dev": 1000, "staging": 1000, "prod": 500}
@@ -247,4 +248,6 @@ def test_consumer_reaches_step_functions_through_the_vpc_interface_endpoint(stac
     consumer = resources(stack, "aws_lambda_function")[_function_key(stack, env, "settlement")]
     (endpoint,) = [e for e in resources(stack, "aws_vpc_endpoint").values() if e["service_name"] == f"com.amazonaws.{region}.states"]
     assert endpoint["vpc_endpoint_type"] == "Interface" and endpoint["private_dns_enabled"] is True
-    assert set(endpoint["subnet_ids"]) == set(consumer["vpc_config"]["subnet_ids"])
+    # in the first endpoint_az_count of the consumer's subnets (reached across AZs from the others)
+    assert set(endpoint["subnet_ids"]) <= set(consumer["vpc_config"]["subnet_ids"])
+    assert len(endpoint["subnet_ids"]) == load_config(env, {}).endpoint_az_count

@@ -42,7 +42,7 @@ def _synth_one(env: str, environ: dict[str, str]) -> dict:
 
 
 def test_s3_backend_with_native_locking_when_bucket_is_set() -> None:
-    synthesized = _synth_one("staging", {"PAYMENT_STATE_BUCKET": "acme-tfstate"})
+    synthesized = _synth_one("staging", {"PAYMENT_STATE_BUCKET": "acme-tfstate", "PAYMENT_ALERT_EMAIL": "ops@acme.io"})
     backend = synthesized["terraform"]["backend"]["s3"]
     assert backend["bucket"] == "acme-tfstate"
     assert backend["key"] == "payment-api/staging/terraform.tfstate"
@@ -57,6 +57,7 @@ def test_s3_backend_with_dynamodb_lock_table() -> None:
         "prod",
         {
             "PAYMENT_STATE_BUCKET": "acme-tfstate",
+            "PAYMENT_ALERT_EMAIL": "ops@acme.io",
             "PAYMENT_STATE_LOCK_TABLE": "tf-locks",
             "PAYMENT_STATE_REGION": "eu-west-1",
             "PAYMENT_STATE_KEY_PREFIX": "/teams/pay/",
@@ -96,7 +97,14 @@ def test_account_baseline_stack_is_synthesized_beside_the_environments(synth_dir
     assert provider["region"] == "ap-northeast-2"
     assert set(provider["default_tags"][0]["tags"]) >= REQUIRED_TAGS
     assert account_stack["terraform"]["backend"] == {"local": {"path": "terraform.payment-account.tfstate"}}
-    assert set(account_stack["resource"]) == {"aws_api_gateway_account", "aws_iam_role", "aws_iam_role_policy_attachment"}
+    singletons = {"aws_api_gateway_account", "aws_iam_role", "aws_iam_role_policy_attachment", "aws_cloudwatch_log_group"}
+    logs_key = {"aws_kms_key", "aws_kms_alias"}
+    preview_network = {
+        "aws_vpc", "aws_default_security_group", "aws_subnet", "aws_route_table", "aws_route_table_association",
+        "aws_vpc_endpoint", "aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_flow_log",
+        "aws_iam_role_policy",
+    }  # fmt: skip
+    assert set(account_stack["resource"]) == singletons | logs_key | preview_network
 
 
 def test_account_stack_state_key_with_the_s3_backend() -> None:

@@ -67,3 +67,36 @@ def test_terraform_validates_and_plans_the_account_stack(
     _assert_plans_exactly(result, account_stack)
     assert result.plan_json is not None
     assert set(result.plan_json.get("output_changes", {})) == set(account_stack.get("output", {}))
+
+
+def test_terraform_validates_and_plans_a_preview_in_the_shared_network(
+    standin: terraform.StandIn, side_by_side: dict[str, dict], synth_dir, tmp_path
+) -> None:
+    """A preview finds the account's preview network by data source and creates its own security group only."""
+    from tests.conftest import PREVIEWS
+
+    preview = side_by_side[f"payment-{PREVIEWS[0]}"]
+    assets = synth_dir / "stacks" / "payment-dev" / "assets"  # the same Lambda package
+    result = terraform.check(standin, terraform.workdir_copy(preview, tmp_path / "preview", assets))
+    _assert_valid_and_planned(result)
+    _assert_plans_exactly(result, preview)
+    planned = {c["type"] for c in _managed_changes(result)}
+    assert "aws_vpc" not in planned and "aws_subnet" not in planned and "aws_vpc_endpoint" not in planned
+    assert "aws_security_group" in planned
+
+
+def test_a_preview_plan_stops_while_the_shared_network_is_missing(
+    standin: terraform.StandIn, side_by_side: dict[str, dict], synth_dir, tmp_path
+) -> None:
+    import dataclasses
+    import json
+
+    from tests.conftest import PREVIEWS
+
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"aws_subnets": {"ids": []}}))
+    preview = side_by_side[f"payment-{PREVIEWS[0]}"]
+    workdir = terraform.workdir_copy(preview, tmp_path / "preview", synth_dir / "stacks" / "payment-dev" / "assets")
+    result = terraform.check(dataclasses.replace(standin, data=answers), workdir)
+    assert result.plan is not None and result.plan.returncode != 0
+    assert "deploy the account baseline payment-account first" in " ".join(result.output.split())
