@@ -39,6 +39,8 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
@@ -88,6 +90,16 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.pipes_pipe import (
+    PipesPipe,
+    PipesPipeSourceParameters,
+    PipesPipeSourceParametersDynamodbStreamParameters,
+    PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig,
+    PipesPipeSourceParametersFilterCriteria,
+    PipesPipeSourceParametersFilterCriteriaFilter,
+    PipesPipeTargetParameters,
+    PipesPipeTargetParametersSqsQueueParameters,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
@@ -160,6 +172,8 @@ __all__ = [
     "AwsProvider",
     "AwsProviderDefaultTags",
     "CloudwatchDashboard",
+    "CloudwatchEventRule",
+    "CloudwatchEventTarget",
     "CloudwatchLogGroup",
     "CloudwatchMetricAlarm",
     "CloudwatchMetricAlarmMetricQuery",
@@ -200,6 +214,14 @@ __all__ = [
     "S3BucketLoggingA",
     "S3BucketNotification",
     "S3BucketNotificationLambdaFunction",
+    "PipesPipe",
+    "PipesPipeSourceParameters",
+    "PipesPipeSourceParametersDynamodbStreamParameters",
+    "PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig",
+    "PipesPipeSourceParametersFilterCriteria",
+    "PipesPipeSourceParametersFilterCriteriaFilter",
+    "PipesPipeTargetParameters",
+    "PipesPipeTargetParametersSqsQueueParameters",
     "S3BucketOwnershipControls",
     "S3BucketOwnershipControlsRule",
     "S3BucketPolicy",
