@@ -8,7 +8,8 @@ botocore's own retry logic, the handler's error mapping, the workflow's Retry an
 run as they would in AWS.
 
 Kinds:
-``dynamodb_throttle``        ``ProvisionedThroughputExceededException`` on ``UpdateItem`` (botocore retries it)
+``dynamodb_throttle``        ``ProvisionedThroughputExceededException`` on the transactions table's ``PutItem`` or
+                             ``UpdateItem`` (botocore retries it; a create that stays throttled is a 503)
 ``s3_error``                 S3 ``500 InternalError`` on the receipt write (botocore retries it)
 ``settlement_error``         ``AccessDeniedException`` on ``UpdateItem`` (botocore does not retry it: the workflow's
                              process step fails and Step Functions retries it)
@@ -178,8 +179,12 @@ class Faults:
         customer = (item.get("customer_id") or {}).get("S")
         if transaction_id and customer:
             self.remember(transaction_id, customer)
-        if self._fire(("dynamodb_response_lost",), transaction_id, customer):
+        kind = self._fire(("dynamodb_throttle", "dynamodb_response_lost"), transaction_id, customer)
+        if kind == "dynamodb_response_lost":
             self._lose_response(request, "PutItem")
+        if kind == "dynamodb_throttle":
+            return _json_error(request.url, 400, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                               "Rate of requests exceeds the allowed throughput.")
         return None
 
     def _dynamodb_hook(self, request: Any, **_: Any) -> AWSResponse | None:
