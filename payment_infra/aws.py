@@ -77,6 +77,16 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionVpcConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.pipes_pipe import (
+    PipesPipe,
+    PipesPipeSourceParameters,
+    PipesPipeSourceParametersDynamodbStreamParameters,
+    PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig,
+    PipesPipeSourceParametersFilterCriteria,
+    PipesPipeSourceParametersFilterCriteriaFilter,
+    PipesPipeTargetParameters,
+    PipesPipeTargetParametersSqsQueueParameters,
+)
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
@@ -90,16 +100,6 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
-from cdktf_cdktf_provider_aws.pipes_pipe import (
-    PipesPipe,
-    PipesPipeSourceParameters,
-    PipesPipeSourceParametersDynamodbStreamParameters,
-    PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig,
-    PipesPipeSourceParametersFilterCriteria,
-    PipesPipeSourceParametersFilterCriteriaFilter,
-    PipesPipeTargetParameters,
-    PipesPipeTargetParametersSqsQueueParameters,
-)
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControls,
@@ -202,6 +202,14 @@ __all__ = [
     "LambdaFunctionTracingConfig",
     "LambdaFunctionVpcConfig",
     "LambdaPermission",
+    "PipesPipe",
+    "PipesPipeSourceParameters",
+    "PipesPipeSourceParametersDynamodbStreamParameters",
+    "PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig",
+    "PipesPipeSourceParametersFilterCriteria",
+    "PipesPipeSourceParametersFilterCriteriaFilter",
+    "PipesPipeTargetParameters",
+    "PipesPipeTargetParametersSqsQueueParameters",
     "RouteTable",
     "RouteTableAssociation",
     "S3Bucket",
@@ -214,14 +222,6 @@ __all__ = [
     "S3BucketLoggingA",
     "S3BucketNotification",
     "S3BucketNotificationLambdaFunction",
-    "PipesPipe",
-    "PipesPipeSourceParameters",
-    "PipesPipeSourceParametersDynamodbStreamParameters",
-    "PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig",
-    "PipesPipeSourceParametersFilterCriteria",
-    "PipesPipeSourceParametersFilterCriteriaFilter",
-    "PipesPipeTargetParameters",
-    "PipesPipeTargetParametersSqsQueueParameters",
     "S3BucketOwnershipControls",
     "S3BucketOwnershipControlsRule",
     "S3BucketPolicy",

@@ -16,8 +16,8 @@ from botocore.config import Config
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local import moto_fidelity
+from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
@@ -221,9 +221,16 @@ class Emulator:
             return _json({"calls": self.iam.calls(), "invocations": self.iam.invocations()})
         if name == "schedules" and request.method == "POST":
             # Run every scheduled function now (the sweep), as its rule would at its next tick.
-            return _json({"runs": [schedule.run_now() for schedule in self.schedules]})
+            runs = []
+            for schedule in self.schedules:
+                try:
+                    runs.append(schedule.run_now())
+                except Exception as exc:
+                    runs.append({"error": f"{type(exc).__name__}: {exc}"})
+            return _json({"runs": runs})
         if name == "concurrency" and request.method == "GET":
-            return _json({"peak": self.runtime.peak, "throttled": self.runtime.throttled})
+            return _json({"peak": self.runtime.peak, "throttled": self.runtime.throttled,
+                          "reserved": {h: self.runtime.concurrency_of(h) for h in self.stack.functions}})
         if name == "pipes" and request.method == "GET":
             return _json({"pipes": [{"name": p.pipe.name, "delivered": p.delivered, "dead_lettered": p.dead_lettered}
                                     for p in self.pipes]})

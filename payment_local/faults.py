@@ -8,8 +8,9 @@ botocore's own retry logic, the handler's error mapping, the workflow's Retry an
 run as they would in AWS.
 
 Kinds:
-``dynamodb_throttle``        ``ProvisionedThroughputExceededException`` on the transactions table's ``PutItem`` or
-                             ``UpdateItem`` (botocore retries it; a create that stays throttled is a 503)
+``dynamodb_throttle``        ``ProvisionedThroughputExceededException`` on ``UpdateItem`` (botocore retries it)
+``write_throttle``           the same on the transaction's ``PutItem`` (the create's one write: a create that stays
+                             throttled is a 503 and Powertools releases its idempotency record)
 ``s3_error``                 S3 ``500 InternalError`` on the receipt write (botocore retries it)
 ``settlement_error``         ``AccessDeniedException`` on ``UpdateItem`` (botocore does not retry it: the workflow's
                              process step fails and Step Functions retries it)
@@ -44,8 +45,10 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.httpsession import URLLib3Session
 
 RESPONSE_LOST = ("dynamodb_response_lost", "s3_response_lost", "start_response_lost", "enqueue_response_lost")
-KINDS = ("dynamodb_throttle", "s3_error", "settlement_error", "start_error", "enqueue_error", "sns_error",
-         "stream_event_lost", *RESPONSE_LOST)  # fmt: skip
+KINDS = ("dynamodb_throttle", "write_throttle", "s3_error", "settlement_error", "start_error", "enqueue_error",
+         "sns_error", "stream_event_lost", *RESPONSE_LOST)  # fmt: skip
+_THROTTLED = ("com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+              "Rate of requests exceeds the allowed throughput.")  # fmt: skip
 _TXN = re.compile(r"txn_[0-9a-f]{32}")
 
 
@@ -179,12 +182,11 @@ class Faults:
         customer = (item.get("customer_id") or {}).get("S")
         if transaction_id and customer:
             self.remember(transaction_id, customer)
-        kind = self._fire(("dynamodb_throttle", "dynamodb_response_lost"), transaction_id, customer)
+        kind = self._fire(("write_throttle", "dynamodb_response_lost"), transaction_id, customer)
         if kind == "dynamodb_response_lost":
             self._lose_response(request, "PutItem")
-        if kind == "dynamodb_throttle":
-            return _json_error(request.url, 400, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                               "Rate of requests exceeds the allowed throughput.")
+        if kind == "write_throttle":
+            return _json_error(request.url, 400, *_THROTTLED)
         return None
 
     def _dynamodb_hook(self, request: Any, **_: Any) -> AWSResponse | None:

@@ -160,7 +160,7 @@ class StreamPipe(_PollingThread):
                     self._send(record)
                 self.delivered += len(batch)
                 return
-            except Exception as exc:  # noqa: BLE001 - any failure of the target is a failed batch, as in Pipes
+            except Exception as exc:
                 attempts += 1
                 limit = self.pipe.maximum_retry_attempts
                 if limit >= 0 and attempts > limit:

@@ -28,8 +28,8 @@ from payment_infra.aws import (
     CloudwatchMetricAlarmMetricQuery,
     CloudwatchMetricAlarmMetricQueryMetric,
 )
-from payment_infra.constructs.messaging import QueueRef, TopicRef
 from payment_infra.config import METRICS_NAMESPACE, SERVICE_NAME
+from payment_infra.constructs.messaging import QueueRef, TopicRef
 from payment_infra.constructs.payment_function import PaymentFunction
 from payment_infra.constructs.settlement_feed import SettlementFeed
 from payment_infra.context import DeploymentContext

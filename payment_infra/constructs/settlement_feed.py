@@ -142,7 +142,7 @@ class SettlementFeed(Construct):
             "sweep_permission",
             statement_id="AllowScheduledSweep",
             action="lambda:InvokeFunction",
-            function_name=sweep.function_name,
+            function_name=sweep.arn,  # a reference: the permission waits for the function
             principal="events.amazonaws.com",
             source_arn=rule.arn,
         )

@@ -57,7 +57,7 @@ def run_every_path(info: dict[str, Any]) -> dict[str, Any]:
             "list by date")
 
     failing = f"cust_{uuid.uuid4().hex[:16]}"
-    _expect(http.post(f"{base}/__local/faults", json={"kind": "dynamodb_throttle", "customer_id": failing,
+    _expect(http.post(f"{base}/__local/faults", json={"kind": "write_throttle", "customer_id": failing,
                                                        "times": None}, timeout=15), 201, "fault")
     _expect(post({**body, "customer_id": failing}, uuid.uuid4().hex), 503, "create with the table throttled")
     _expect(http.delete(f"{base}/__local/faults", timeout=15), 200, "clear faults")

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
 from payments.domain.money import Money, parse_currency
 from payments.domain.sweep import SweepWindow, days_between
@@ -66,6 +67,29 @@ def test_the_handler_counts_what_it_found(function_env: Aws, queue_url: str, cap
     counted = [m[sweep.STALE_PENDING_METRIC] for m in metrics if sweep.STALE_PENDING_METRIC in m]
     assert len(result["redriven"]) >= 1
     assert counted == [[float(len(result["redriven"]))]]
+
+
+def test_a_send_the_queue_refuses_does_not_hold_back_the_others(function_env: Aws, queue_url: str):
+    customer = f"cust_{uuid.uuid4().hex[:12]}"
+    first = _write(function_env, customer, NOW - timedelta(minutes=30))
+    second = _write(function_env, customer, NOW - timedelta(minutes=20))
+    refused = first.transaction_id
+
+    def refuse(params, **_):
+        if any(entry["MessageDeduplicationId"] == refused for entry in params["Entries"]):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "down"}}, "SendMessageBatch")
+
+    function_env.sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch", refuse)
+    try:
+        sweeper = sweep.build_sweeper(
+            SweepSettings.from_env(), dynamodb=function_env.dynamodb, sqs=function_env.sqs, clock=lambda: NOW
+        )
+        with pytest.raises(sweep.SweepIncompleteError, match=refused):
+            sweeper.run()
+    finally:
+        function_env.sqs.meta.events.unregister("provide-client-params.sqs.SendMessageBatch", refuse)
+    bodies = [json.loads(m["Body"])["transaction_id"] for m in function_env.receive_all(queue_url)]
+    assert second.transaction_id in bodies and refused not in bodies
 
 
 def test_window_and_settings_refuse_an_age_beyond_the_lookback(monkeypatch: pytest.MonkeyPatch, function_env: Aws):

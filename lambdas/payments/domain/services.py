@@ -16,7 +16,6 @@ from payments.domain.ports import (
     ReceiptStore,
     ReportStore,
     SettlementPolicy,
-    TransactionQueue,
     TransactionRepository,
 )
 from payments.domain.requests import CreateTransactionRequest, ListTransactionsQuery

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from payments.domain.errors import DependencyError
 from payments.domain.ports import Clock, TransactionQueue, TransactionRepository
 from payments.domain.transaction import Transaction, format_timestamp
 
@@ -36,7 +37,10 @@ class SweepWindow:
 
 @dataclass(frozen=True)
 class SweepResult:
+    found: Sequence[Transaction]
     redriven: Sequence[Transaction]
+    failed: Sequence[Transaction]
+    """Found but not re-sent (the queue refused them): the next sweep tries again."""
 
 
 def days_between(start: datetime, end: datetime) -> list[str]:
@@ -63,5 +67,11 @@ class SweepService:
                 found += self._repository.pending_between(
                     client_id, day, format_timestamp(since), format_timestamp(until)
                 )
-        self._queue.publish(found)
-        return SweepResult(found)
+        redriven, failed = [], []
+        for transaction in found:  # one at a time: a send that fails does not hold back the others
+            try:
+                self._queue.publish([transaction])
+                redriven.append(transaction)
+            except DependencyError:
+                failed.append(transaction)
+        return SweepResult(found, redriven, failed)

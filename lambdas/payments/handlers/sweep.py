@@ -3,7 +3,8 @@
 The normal path from a write to settlement is the table's stream (EventBridge Pipes into the FIFO queue);
 this is the second chance for a record whose event was lost (:mod:`payments.domain.sweep`). Each record found
 is counted in the ``StalePendingTransactions`` metric, which the stack alarms on: a non-zero value means the
-stream path missed a payment, even though the sweep has now re-driven it.
+stream path missed a payment, even though the sweep has now re-driven it. A record the queue refuses is
+retried by the next run; the invocation then fails (the function's error alarm) after sending the others.
 """
 
 from __future__ import annotations
@@ -37,10 +38,17 @@ class Sweeper:
     def run(self) -> dict[str, Any]:
         result = self._service.sweep(self._clients, self._window)
         ids = [transaction.transaction_id for transaction in result.redriven]
-        metrics.add_metric(name=STALE_PENDING_METRIC, unit=MetricUnit.Count, value=len(ids))
+        failed = [transaction.transaction_id for transaction in result.failed]
+        metrics.add_metric(name=STALE_PENDING_METRIC, unit=MetricUnit.Count, value=len(result.found))
         if ids:
             logger.warning("stale pending transactions re-driven", extra={"count": len(ids), "transaction_ids": ids})
+        if failed:
+            raise SweepIncompleteError(f"{len(failed)} stale pending transaction(s) could not be re-sent: {failed}")
         return {"redriven": ids}
+
+
+class SweepIncompleteError(RuntimeError):
+    """Some stale records could not be sent to the queue (the others were); the next run tries them again."""
 
 
 def build_sweeper(
