@@ -13,7 +13,6 @@ import io
 import json
 import time
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import boto3
