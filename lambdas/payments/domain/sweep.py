@@ -1,5 +1,5 @@
 """The second chance for a written transaction whose stream event was lost: find old ``pending`` records and
-enqueue them for settlement again.
+send them to the settlement queue again.
 
 A transaction reaches settlement through the table's stream (a pipe into the settlement queue). A record can
 still stay ``pending`` if that event never arrived (a pipe stopped or mis-configured for longer than the
