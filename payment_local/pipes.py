@@ -106,7 +106,7 @@ class StreamPipe(_PollingThread):
     """One pipe; ``queue_url_of`` turns a queue ARN into its URL. ``faults`` may drop records (lost events)."""
 
     def __init__(self, pipe: PipeDef, *, streams: Any, sqs: Any, queue_url_of: Any, faults: Any = None,
-                 retry_delay: float = 0.2, poll_interval: float = 0.05) -> None:
+                 retry_delay: float = 0.2, poll_interval: float = 0.1, shard_refresh_seconds: float = 5.0) -> None:
         super().__init__(name=f"pipe-{pipe.name}", poll_interval=poll_interval)
         self.pipe = pipe
         self._streams, self._sqs, self._faults = streams, sqs, faults
@@ -115,10 +115,15 @@ class StreamPipe(_PollingThread):
         self._retry_delay = retry_delay
         self._patterns = [EventPattern.load(pattern) for pattern in pipe.patterns]
         self._iterators: dict[str, str | None] = {}
+        self._shard_refresh, self._shards_listed = shard_refresh_seconds, float("-inf")
         self.delivered = 0
         self.dead_lettered = 0
 
     def _open_shards(self) -> None:
+        """New shards (a table's stream gets new ones over time), looked up every ``shard_refresh_seconds``."""
+        if time.monotonic() - self._shards_listed < self._shard_refresh:
+            return
+        self._shards_listed = time.monotonic()
         description = self._streams.describe_stream(StreamArn=self.pipe.source_stream_arn)["StreamDescription"]
         for shard in description["Shards"]:
             if shard["ShardId"] not in self._iterators:
