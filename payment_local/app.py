@@ -65,12 +65,12 @@ class Emulator:
         self.info: dict[str, Any] = {}
         self.warnings: list[str] = []
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str, attempts: int = 2) -> Any:
         return boto3.session.Session(
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any credentials
             region_name=self.stack.region,
-        ).client(service, endpoint_url=self._moto.endpoint_url, config=Config(retries={"max_attempts": 2}))
+        ).client(service, endpoint_url=self._moto.endpoint_url, config=Config(retries={"max_attempts": attempts}))
 
     def start(self) -> None:
         moto_fidelity.install()
@@ -124,7 +124,7 @@ class Emulator:
         self._threads.append(settlement)
         self.pipes = []
         for pipe in pipes_of(self.stack):
-            pipe_sqs = self._client("sqs")
+            pipe_sqs = self._client("sqs", attempts=1)  # the pipe retries a failed batch itself, as Pipes does
             if faults is not None:
                 faults.install_sender(pipe_sqs)
             self.pipes.append(StreamPipe(
