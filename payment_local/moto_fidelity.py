@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -29,17 +30,23 @@ _write_lock = threading.RLock()
 
 
 class DeduplicationWindow:
-    """Deduplication ids seen per queue in the last ``seconds``; ``admit`` says whether a message may be added."""
+    """Deduplication ids seen per queue in the last ``seconds``; ``admit`` says whether a message may be added.
+
+    Kept per queue object (weakly): a queue deleted and created again under the same name starts empty, as a
+    new moto backend (a new ``mock_aws`` context) does.
+    """
 
     def __init__(self, seconds: float = DEDUPLICATION_TIME_IN_SECONDS, clock: Any = time.monotonic) -> None:
         self._seconds, self._clock = seconds, clock
-        self._seen: dict[str, OrderedDict[tuple[str | None, str], float]] = {}
+        self._seen: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str | None, str], float]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
-    def admit(self, queue_arn: str, group_id: str | None, deduplication_id: str) -> bool:
+    def admit(self, queue: Any, group_id: str | None, deduplication_id: str) -> bool:
         now = self._clock()
         with self._lock:
-            seen = self._seen.setdefault(queue_arn, OrderedDict())
+            seen = self._seen.setdefault(queue, OrderedDict())
             while seen and next(iter(seen.values())) <= now - self._seconds:
                 seen.popitem(last=False)
             key = (group_id, deduplication_id)
@@ -58,7 +65,7 @@ def _add_message(original: Any) -> Any:
         if queue.fifo_queue and message.deduplication_id:
             scope = queue.attributes.get("DeduplicationScope") or "queue"
             group = message.group_id if scope == "messageGroup" else None
-            if not WINDOW.admit(queue.queue_arn, group, message.deduplication_id):
+            if not WINDOW.admit(queue, group, message.deduplication_id):
                 return
         original(queue, message)
 

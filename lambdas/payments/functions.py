@@ -63,6 +63,8 @@ IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
 API_CLIENTS = "API_CLIENTS"
 """JSON ``{client name: [API key id, ...]}``: who owns which key (set by the stack from the config's clients)."""
 SWEEP_OLDER_THAN_SECONDS = "SWEEP_OLDER_THAN_SECONDS"
+#: The sweep's metric of stale pending transactions it found (the stack alarms on it, in the metrics namespace).
+STALE_PENDING_METRIC = "StalePendingTransactions"
 SWEEP_LOOKBACK_SECONDS = "SWEEP_LOOKBACK_SECONDS"
 
 RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(

@@ -22,6 +22,7 @@ from typing import Any
 
 from constructs import Construct
 
+from payment_infra.application import functions_module
 from payment_infra.aws import (
     CloudwatchDashboard,
     CloudwatchMetricAlarm,
@@ -35,8 +36,8 @@ from payment_infra.constructs.settlement_feed import SettlementFeed
 from payment_infra.context import DeploymentContext
 
 PERIOD_SECONDS = 300
-# The sweep function's metric (lambdas/payments/handlers/sweep.py STALE_PENDING_METRIC; a test keeps them equal).
-SWEEP_METRIC = "StalePendingTransactions"
+# The sweep function's metric, named once by the application (lambdas/payments/functions.py).
+SWEEP_METRIC = functions_module().STALE_PENDING_METRIC
 
 
 class Monitoring(Construct):

@@ -12,15 +12,19 @@ from payment_local.moto_fidelity import DeduplicationWindow
 
 
 def test_a_deduplication_id_is_refused_for_five_minutes_then_admitted_again():
+    class Queue:  # the window holds queues weakly
+        pass
+
     now = [1000.0]
     window = DeduplicationWindow(seconds=300, clock=lambda: now[0])
-    assert window.admit("q", "group-a", "txn_1")
+    queue, other_queue = Queue(), Queue()
+    assert window.admit(queue, "group-a", "txn_1")
     now[0] += 299
-    assert not window.admit("q", "group-a", "txn_1")
-    assert window.admit("q", "group-b", "txn_1")  # another group (DeduplicationScope=messageGroup)
-    assert window.admit("other-queue", "group-a", "txn_1")
+    assert not window.admit(queue, "group-a", "txn_1")
+    assert window.admit(queue, "group-b", "txn_1")  # another group (DeduplicationScope=messageGroup)
+    assert window.admit(other_queue, "group-a", "txn_1")
     now[0] += 2
-    assert window.admit("q", "group-a", "txn_1")
+    assert window.admit(queue, "group-a", "txn_1")
 
 
 def test_a_consumed_message_sent_again_within_the_window_is_not_delivered_twice():
@@ -37,6 +41,11 @@ def test_a_consumed_message_sent_again_within_the_window_is_not_delivered_twice(
         sqs.send_message(**send)  # moto alone would deliver it again: the first is no longer in the queue
         assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
         sqs.send_message(**{**send, "MessageDeduplicationId": "txn_other"})
+        assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == 1
+    with mock_aws():  # a new backend: its queue of the same name remembers nothing
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        sqs.send_message(**{**send, "QueueUrl": url})
         assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == 1
 
 

@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from payments import functions as contract
 from payments.adapters import aws
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
 from payments.adapters.sqs import SqsTransactionQueue
@@ -27,8 +28,8 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-#: The metric the stack's sweep alarm watches (``payment_infra.constructs.settlement_feed``).
-STALE_PENDING_METRIC = "StalePendingTransactions"
+#: The metric the stack's sweep alarm watches (``payment_infra.constructs.monitoring``).
+STALE_PENDING_METRIC = contract.STALE_PENDING_METRIC
 
 
 class Sweeper:
