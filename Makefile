@@ -104,7 +104,7 @@ synth: install ## Synthesize every stack into cdktf.out/ (same as `cdktf synth`)
 lint: install ## ruff on everything
 	$(VENV)/bin/ruff check .
 
-unit: install ## pytest only (no lint, no checkov)
+unit: install $(NPM_STAMP) ## pytest only (no lint, no checkov); node_modules for asl-validator
 	@rc=0; $(VENV)/bin/pytest || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 

@@ -39,6 +39,8 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
@@ -80,6 +82,16 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionVpcConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.pipes_pipe import (
+    PipesPipe,
+    PipesPipeSourceParameters,
+    PipesPipeSourceParametersDynamodbStreamParameters,
+    PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig,
+    PipesPipeSourceParametersFilterCriteria,
+    PipesPipeSourceParametersFilterCriteriaFilter,
+    PipesPipeTargetParameters,
+    PipesPipeTargetParametersSqsQueueParameters,
+)
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
@@ -165,6 +177,8 @@ __all__ = [
     "AwsProvider",
     "AwsProviderDefaultTags",
     "CloudwatchDashboard",
+    "CloudwatchEventRule",
+    "CloudwatchEventTarget",
     "CloudwatchLogGroup",
     "CloudwatchMetricAlarm",
     "CloudwatchMetricAlarmMetricQuery",
@@ -199,6 +213,14 @@ __all__ = [
     "LambdaFunctionTracingConfig",
     "LambdaFunctionVpcConfig",
     "LambdaPermission",
+    "PipesPipe",
+    "PipesPipeSourceParameters",
+    "PipesPipeSourceParametersDynamodbStreamParameters",
+    "PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig",
+    "PipesPipeSourceParametersFilterCriteria",
+    "PipesPipeSourceParametersFilterCriteriaFilter",
+    "PipesPipeTargetParameters",
+    "PipesPipeTargetParametersSqsQueueParameters",
     "RouteTable",
     "RouteTableAssociation",
     "S3Bucket",

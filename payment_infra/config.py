@@ -95,6 +95,14 @@ FIFO_BATCH_SIZE_RANGE = (1, 10)
 # the domains RFC 2606 reserves for examples (mail to them goes nowhere).
 ALERTED_ENVIRONMENTS = ("staging", "prod")
 RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+# EventBridge Pipes, DynamoDB stream source (provider validation, terraform-provider-aws pipes/source_parameters.go).
+PIPE_BATCH_SIZE_RANGE = (1, 10_000)
+PIPE_RETRY_ATTEMPTS_RANGE = (0, 10_000)
+# The sweep: at least a minute old (the stream path normally takes seconds); it looks back at most 14 days (the
+# settlement queue's retention: a record older than that cannot still be waiting in the queue).
+SWEEP_OLDER_THAN_RANGE_SECONDS = (60, 86_400)
+SWEEP_LOOKBACK_RANGE_SECONDS = (3_600, 14 * 86_400)
+SWEEP_INTERVAL_RANGE_MINUTES = (1, 60)
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -237,6 +245,11 @@ class MessagingSettings:
 
     settlement_batch_size: int = 10  # messages per settlement invocation (event source batch size)
     max_receive_count: int = 3  # deliveries of a settlement message before it moves to the DLQ
+    pipe_batch_size: int = 10  # stream records per pipe execution (DynamoDB stream -> settlement queue)
+    pipe_maximum_retry_attempts: int = 10  # retries of a failed pipe batch before it goes to the pipe DLQ
+    sweep_interval_minutes: int = 5  # how often the sweep looks for pending transactions whose event was lost
+    sweep_older_than_seconds: int = 600  # a pending transaction older than this is re-sent to settlement
+    sweep_lookback_seconds: int = 172_800  # how far back the sweep looks (the alarm fires on every one it finds)
 
 
 @dataclass(frozen=True)
@@ -823,10 +836,22 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
     for name, (low, high), why in (
         ("settlement_batch_size", FIFO_BATCH_SIZE_RANGE, "the FIFO event source maximum"),
         ("max_receive_count", MAX_RECEIVE_COUNT_RANGE, "SQS redrive policy limits"),
+        ("pipe_batch_size", PIPE_BATCH_SIZE_RANGE, "EventBridge Pipes DynamoDB stream batch size"),
+        ("pipe_maximum_retry_attempts", PIPE_RETRY_ATTEMPTS_RANGE, "finite, so a failing batch reaches the pipe DLQ"),
+        ("sweep_interval_minutes", SWEEP_INTERVAL_RANGE_MINUTES, "minutes between sweeps"),
+        ("sweep_older_than_seconds", SWEEP_OLDER_THAN_RANGE_SECONDS, "seconds"),
+        ("sweep_lookback_seconds", SWEEP_LOOKBACK_RANGE_SECONDS, "seconds; at most the queue's 14-day retention"),
     ):
         value = getattr(msg, name)
         allowed = f"an integer from {low} to {high} ({why})"
         check(is_int(value) and low <= value <= high, f"messaging.{name}", value, allowed)
+    if is_int(msg.sweep_older_than_seconds) and is_int(msg.sweep_lookback_seconds):
+        check(
+            msg.sweep_older_than_seconds < msg.sweep_lookback_seconds,
+            "messaging.sweep_older_than_seconds",
+            msg.sweep_older_than_seconds,
+            f"below messaging.sweep_lookback_seconds ({msg.sweep_lookback_seconds})",
+        )
 
     alarms = config.alarms
     check(

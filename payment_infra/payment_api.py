@@ -23,6 +23,7 @@ from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.constructs.preview_network import PreviewNetworkAccess
+from payment_infra.constructs.settlement_feed import SettlementFeed
 from payment_infra.constructs.storage import Storage
 from payment_infra.constructs.waf import ApiFirewall
 from payment_infra.constructs.workflow import PaymentWorkflow
@@ -33,6 +34,8 @@ from payment_infra.permissions import Resource
 class PaymentApiConstruct(Construct):
     """KMS keys → storage, database, network (a preview's: the account's shared one), messaging → functions +
     workflow → API, batch import → monitoring."""
+    """KMS keys → storage, database, network, messaging → functions + workflow → API, batch import → settlement feed
+    (stream, pipe, sweep) → monitoring."""
 
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
         super().__init__(scope, id_)
@@ -90,6 +93,16 @@ class PaymentApiConstruct(Construct):
             function=functions[app.BATCH_IMPORT],
             clients=[client.name for client in config.clients],
         )
+        self.settlement_feed = SettlementFeed(
+            self,
+            "settlement_feed",
+            self.context,
+            table=self.database.transactions,
+            data_key=self.keys.data,
+            queue=self.messaging.queue,
+            messaging_key=self.keys.messaging,
+            sweep=functions[app.SWEEP],
+        )
         self.monitoring = Monitoring(
             self,
             "monitoring",
@@ -104,6 +117,7 @@ class PaymentApiConstruct(Construct):
             index_names=self.database.index_names,
             alarm_topic=self.messaging.alarms,
             state_machine_arn=self.workflow.state_machine_arn,
+            feed=self.settlement_feed,
         )
 
     def _workflow_resources(self, functions: Mapping[str, PaymentFunction]) -> dict[str, Resource]:

@@ -24,27 +24,28 @@ GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     _app.TRANSACTIONS: {
         _app.TRANSACTIONS_TABLE: ("dynamodb:PutItem", "dynamodb:Query"),
         _app.IDEMPOTENCY_TABLE: ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
-        _app.QUEUE_URL: ("sqs:SendMessage",),
     },
     _app.STATUS: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
     _app.HEALTH: {},
     _app.SETTLEMENT: {_app.STATE_MACHINE_ARN: ("states:StartExecution",)},
     _app.BATCH_IMPORT: {
         _app.TRANSACTIONS_TABLE: ("dynamodb:PutItem",),  # a row already imported is a failed conditional put
-        _app.QUEUE_URL: ("sqs:SendMessage",),
         # The event's version (GetObjectVersion); GetObject for an event without one (an object written before
         # versioning took effect: the bucket's versioning is a resource of its own, applied beside the trigger).
         _app.IMPORT_BUCKET: ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
     },
+    # The sweep reads only the date index (INDEX_GRANTS) and re-sends what it finds.
+    _app.SWEEP: {_app.TRANSACTIONS_TABLE: (), _app.QUEUE_URL: ("sqs:SendMessage",)},
     _app.WORKFLOW_VALIDATE: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
     _app.WORKFLOW_PROCESS: {
         _app.TRANSACTIONS_TABLE: ("dynamodb:Query", "dynamodb:UpdateItem"),
         _app.RECEIPTS_BUCKET: ("s3:PutObject",),
     },
 }
-# Actions on a table's global secondary indexes (``<table arn>/index/*``): only the list endpoints query them.
+# Actions on a table's global secondary indexes (``<table arn>/index/*``): the list endpoints and the sweep query them.
 INDEX_GRANTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     _app.TRANSACTIONS: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
+    _app.SWEEP: {_app.TRANSACTIONS_TABLE: ("dynamodb:Query",)},
 }
 
 # The KMS actions the caller of an AWS action needs on the customer managed key of the resource it acts on:
@@ -149,10 +150,11 @@ def function_statements(
     for variable, actions in sorted(GRANTS[function].items()):
         resource = resources[variable]
         sid = "".join(part.title() for part in variable.lower().split("_"))
-        kms_actions = caller_kms_actions(actions)
+        index_actions = INDEX_GRANTS.get(function, {}).get(variable, ())
+        kms_actions = caller_kms_actions([*actions, *index_actions])
         if resource.kind in KMS_VIA_SERVICE:
-            statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
-            index_actions = INDEX_GRANTS.get(function, {}).get(variable)
+            if actions:
+                statements.append(policies.allow(list(actions), [resource.arn], sid=sid))
             if index_actions:
                 statements.append(policies.allow(list(index_actions), [f"{resource.arn}/index/*"], sid=f"{sid}Indexes"))
             service = KMS_VIA_SERVICE[resource.kind]

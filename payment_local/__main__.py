@@ -33,6 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds before a failed settlement message is redelivered (default: 1)")
     parser.add_argument("--workflow-time-scale", type=float, default=1.0,
                         help="multiply the workflow's retry intervals by this (default: 1, the definition's own)")
+    parser.add_argument("--sweep-interval", type=float, default=None,
+                        help="seconds between runs of the scheduled sweep (default: the stack's schedule)")
+    parser.add_argument("--sweep-older-than", type=int, default=None, metavar="SECONDS",
+                        help="the sweep re-sends pending transactions older than this (default: the stack's)")
     parser.add_argument("--log-level", help="POWERTOOLS_LOG_LEVEL for the handlers (default: the stack's)")
     parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
                         "once serving")
@@ -58,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     emulator = Emulator(Options(
         env=args.env, port=args.port, api_keys=args.api_keys, stack_file=args.stack_file,
         throttle=not args.no_throttle, test_hooks=args.test_hooks, retry_delay=args.retry_delay,
-        log_level=args.log_level, workflow_time_scale=args.workflow_time_scale,
+        log_level=args.log_level, workflow_time_scale=args.workflow_time_scale, sweep_interval=args.sweep_interval,
+        extra_env={"SWEEP_OLDER_THAN_SECONDS": str(args.sweep_older_than)} if args.sweep_older_than else {},
     ))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,4 +1,4 @@
-"""The emulator: moto, the stack's resources, the handlers, the HTTP front and the pollers."""
+"""The emulator: moto, the stack's resources, the handlers, the HTTP front, the pollers, the pipe and the schedule."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from botocore.config import Config
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from payment_local import moto_fidelity
 from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
 from payment_local.moto_server import MotoServer
+from payment_local.pipes import Schedule, StreamPipe, pipes_of, schedules_of
 from payment_local.provision import provision
 from payment_local.runtime import Runtime, function_environment
 from payment_local.stack import load_stack
@@ -43,6 +45,8 @@ class Options:
     retry_delay: int = 1
     workflow_time_scale: float = 1.0
     log_level: str | None = None
+    sweep_interval: float | None = None
+    """Seconds between runs of each scheduled function; ``None``: the stack's schedule."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -61,14 +65,15 @@ class Emulator:
         self.info: dict[str, Any] = {}
         self.warnings: list[str] = []
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str, attempts: int = 2) -> Any:
         return boto3.session.Session(
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any credentials
             region_name=self.stack.region,
-        ).client(service, endpoint_url=self._moto.endpoint_url, config=Config(retries={"max_attempts": 2}))
+        ).client(service, endpoint_url=self._moto.endpoint_url, config=Config(retries={"max_attempts": attempts}))
 
     def start(self) -> None:
+        moto_fidelity.install()
         endpoint = self._moto.start()
         sfn_endpoint = self._sfn.start(HOST)
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
@@ -86,6 +91,7 @@ class Emulator:
         Enforcer.install()
         runtime = Runtime(self.stack, enforcer=self.iam)
         runtime.warm_up()
+        self.runtime = runtime
         self.workflows = StepFunctions(
             self.stack, invoke=runtime.invoke_arn, sns=clients["sns"], time_scale=self.options.workflow_time_scale
         )
@@ -102,6 +108,8 @@ class Emulator:
                 handler_clients.client("stepfunctions"), handler_clients.client("sqs"),
             )
         self.faults = faults
+        if faults is not None:
+            faults.install_notifier(clients["sns"])
 
         settlement = SettlementPoller(
             sqs=clients["sqs"], queue_url=provisioned.settlement_queue_url,
@@ -114,6 +122,21 @@ class Emulator:
         )
         self.settlement = settlement
         self._threads.append(settlement)
+        self.pipes = []
+        for pipe in pipes_of(self.stack):
+            pipe_sqs = self._client("sqs", attempts=1)  # the pipe retries a failed batch itself, as Pipes does
+            if faults is not None:
+                faults.install_sender(pipe_sqs)
+            self.pipes.append(StreamPipe(
+                pipe, streams=self._client("dynamodbstreams"), sqs=pipe_sqs, queue_url_of=self._queue_url,
+                faults=faults,
+            ))
+        self.schedules = [
+            Schedule(schedule, runtime=runtime, region=self.stack.region, account_id=self.stack.account_id,
+                     interval_seconds=self.options.sweep_interval)
+            for schedule in schedules_of(self.stack)
+        ]
+        self._threads += [*self.pipes, *self.schedules]
         if provisioned.import_events_queue_url and provisioned.import_handler:
             self._threads.append(ImportTrigger(
                 sqs=clients["sqs"], s3=clients["s3"], queue_url=provisioned.import_events_queue_url,
@@ -155,8 +178,17 @@ class Emulator:
             "receipts_bucket": environment.get("RECEIPTS_BUCKET"),
             "resources": provisioned.resources,
             "stack_file": str(self.stack.path),
+            "pipes": [pipe.pipe.name for pipe in self.pipes],
+            "pipe_dlq_urls": [self._queue_url(p.pipe.dead_letter_arn) for p in self.pipes if p.pipe.dead_letter_arn],
+            "schedules": [s.schedule.rule_name for s in self.schedules],
             "pid": os.getpid(),
         }
+
+    def _queue_url(self, queue_arn: str) -> str:
+        for (kind, _), attributes in self.stack.attributes.items():
+            if kind == "aws_sqs_queue" and attributes["arn"] == queue_arn:
+                return attributes["url"]
+        raise KeyError(queue_arn)
 
     def stop(self) -> None:
         for thread in self._threads:
@@ -175,7 +207,8 @@ class Emulator:
         if name == "faults" and request.method == "POST":
             try:
                 spec = json.loads(request.get_data() or b"{}")
-                rule = self.faults.add(spec.get("kind", ""), spec.get("customer_id", ""), spec.get("times"))
+                rule = self.faults.add(spec.get("kind", ""), spec.get("customer_id"), spec.get("times"),
+                                       transaction_id=spec.get("transaction_id"), skip=spec.get("skip", 0))
             except (ValueError, TypeError, AttributeError) as exc:
                 return _json({"error": str(exc)}, 400)
             return _json(vars(rule), 201)
@@ -186,6 +219,21 @@ class Emulator:
             return _json({"rules": []})
         if name == "calls" and request.method == "GET":
             return _json({"calls": self.iam.calls(), "invocations": self.iam.invocations()})
+        if name == "schedules" and request.method == "POST":
+            # Run every scheduled function now (the sweep), as its rule would at its next tick.
+            runs = []
+            for schedule in self.schedules:
+                try:
+                    runs.append(schedule.run_now())
+                except Exception as exc:
+                    runs.append({"error": f"{type(exc).__name__}: {exc}"})
+            return _json({"runs": runs})
+        if name == "concurrency" and request.method == "GET":
+            return _json({"peak": self.runtime.peak, "throttled": self.runtime.throttled,
+                          "reserved": {h: self.runtime.concurrency_of(h) for h in self.stack.functions}})
+        if name == "pipes" and request.method == "GET":
+            return _json({"pipes": [{"name": p.pipe.name, "delivered": p.delivered, "dead_lettered": p.dead_lettered}
+                                    for p in self.pipes]})
         if name == "deliveries" and request.method == "GET":
             return _json({"deliveries": self.settlement.deliveries(request.args.get("transaction_id"))})
         return None

@@ -1,8 +1,11 @@
 """An interpreter for the subset of Amazon States Language the payment workflow uses.
 
-No library on PyPI interprets ASL in-process and is widely trusted (moto's Step Functions records
-executions but does not run Lambda tasks without Docker), so this module runs the definition from
-the synthesized stack itself. It supports exactly:
+moto (>= 5.0.4, ``execute_state_machine``) runs definitions with LocalStack's ASL parser, but its Lambda tasks
+need Docker to run function code, and it cannot be hooked per call the way the emulator needs (IAM enforcement,
+fault injection, time scaling). So the emulator runs the definition from the synthesized stack with this small
+interpreter, and ``tests/local/test_asl_crosscheck.py`` holds it to moto's execution of our definition (success,
+transient failure then success, permanent failure, duplicate start); ``asl-validator`` (npm) checks the
+definition itself (``tests/local/test_asl_validator.py``). It supports exactly:
 
 - states ``Task`` (resources given by the caller: ``arn:aws:states:::lambda:invoke`` and
   ``arn:aws:states:::sns:publish`` in the emulator), ``Choice``, ``Pass``, ``Succeed``, ``Fail``;

@@ -1,6 +1,6 @@
 """Create the stack's tables, queues, buckets and topics in the moto server.
 
-Only what behaviour depends on is carried over: keys, indexes, TTL, FIFO and
+Only what behaviour depends on is carried over: keys, indexes, TTL, streams, FIFO and
 deduplication settings, the redrive policy, bucket versioning. Encryption, logging,
 policies and tags have no local effect and are skipped. After provisioning,
 ``stack.attributes`` holds the runtime attributes that Terraform references resolve to.
@@ -66,6 +66,8 @@ def _table_request(spec: dict[str, Any]) -> dict[str, Any]:
         indexes.append(index)
     if indexes:
         request["GlobalSecondaryIndexes"] = indexes
+    if spec.get("stream_enabled"):
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec["stream_view_type"]}
     return request
 
 
@@ -113,7 +115,7 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
     names: dict[str, Any] = {"tables": {}, "queues": {}, "buckets": {}, "topics": {}}
 
     for logical_id, spec in stack.resources("aws_dynamodb_table").items():
-        dynamodb.create_table(**_table_request(spec))
+        created = dynamodb.create_table(**_table_request(spec))["TableDescription"]
         ttl = spec.get("ttl") or {}
         if ttl.get("enabled"):
             dynamodb.update_time_to_live(
@@ -122,6 +124,8 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
             )
         arn = f"arn:aws:dynamodb:{region}:{account}:table/{spec['name']}"
         stack.attributes[("aws_dynamodb_table", logical_id)] = {"name": spec["name"], "id": spec["name"], "arn": arn}
+        if created.get("LatestStreamArn"):
+            stack.attributes[("aws_dynamodb_table", logical_id)]["stream_arn"] = created["LatestStreamArn"]
         names["tables"][logical_id] = spec["name"]
 
     # Queues without a redrive policy first, so every dead-letter target exists.

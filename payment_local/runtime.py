@@ -4,8 +4,14 @@ The environment of every function is resolved from the stack and put into
 ``os.environ`` *before* a handler module is imported: the handlers read their settings
 and build their boto3 clients on the first invocation (cold start) and cache both. All
 functions share one process, so a variable that two functions set must have the same
-value in both (it does, for one stack). Each function serves one invocation at a time,
-like a Lambda container; different functions run concurrently.
+value in both (it does, for one stack).
+
+Concurrency is Lambda's: each function serves up to its reserved concurrency of invocations at once (each
+on its own thread, one thread being one container: :mod:`payment_local.containers` keeps Powertools'
+per-invocation state per thread), and an invocation beyond it fails at once with
+``TooManyRequestsException``, the throttle error (429) Lambda returns; API Gateway turns it into its
+``INTEGRATION_FAILURE`` response, Step Functions into ``Lambda.TooManyRequestsException``. A function
+without reserved concurrency (a preview) draws on ``UNRESERVED_CONCURRENCY``.
 """
 
 from __future__ import annotations
@@ -20,10 +26,17 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from payment_local import containers
 from payment_local.iam import Enforcer
 from payment_local.stack import REPO_ROOT, Stack, StackError
 
 LAMBDA_ROOT = REPO_ROOT / "lambdas"
+#: What a function without reserved concurrency may use locally: the 100 an account must keep unreserved.
+UNRESERVED_CONCURRENCY = 100
+
+
+class TooManyRequestsException(RuntimeError):  # noqa: N818 - named as Lambda names its throttle error
+    """The function is already serving its reserved concurrency of invocations (Lambda's 429)."""
 
 
 @dataclass
@@ -93,11 +106,23 @@ class Runtime:
         self._stack = stack
         self._enforcer = enforcer
         self._handlers: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
-        self._locks: dict[str, threading.Lock] = {h: threading.Lock() for h in stack.functions}
+        self._slots = {
+            handler: threading.BoundedSemaphore(self.concurrency_of(handler)) for handler in stack.functions
+        }
         self._load_lock = threading.Lock()
+        self._active: dict[str, int] = dict.fromkeys(stack.functions, 0)
+        self.peak: dict[str, int] = dict.fromkeys(stack.functions, 0)
+        """The most invocations each function served at once (tests read it)."""
+        self.throttled: dict[str, int] = dict.fromkeys(stack.functions, 0)
+        self._count_lock = threading.Lock()
+
+    def concurrency_of(self, handler: str) -> int:
+        reserved = self._stack.functions[handler].reserved_concurrency
+        return UNRESERVED_CONCURRENCY if reserved is None else reserved
 
     @staticmethod
     def install_environment(environment: Mapping[str, str]) -> None:
+        containers.install()
         os.environ.update(environment)
         if str(LAMBDA_ROOT) not in sys.path:
             sys.path.insert(0, str(LAMBDA_ROOT))
@@ -131,5 +156,21 @@ class Runtime:
         )
         entry = self.handler(handler)
         acting = self._enforcer.acting_as(handler) if self._enforcer else nullcontext()
-        with self._locks[handler], acting:
-            return entry(event, context)
+        slot = self._slots[handler]
+        if not slot.acquire(blocking=False):
+            with self._count_lock:
+                self.throttled[handler] += 1
+            raise TooManyRequestsException(
+                f"Rate Exceeded: {function.function_name} is serving its reserved concurrency "
+                f"({self.concurrency_of(handler)})"
+            )
+        try:
+            with self._count_lock:
+                self._active[handler] += 1
+                self.peak[handler] = max(self.peak[handler], self._active[handler])
+            with acting:
+                return entry(event, context)
+        finally:
+            with self._count_lock:
+                self._active[handler] -= 1
+            slot.release()

@@ -40,6 +40,8 @@ class FunctionDef:
     environment: Mapping[str, str]
     """Raw variables; values may hold Terraform references (see :meth:`Stack.resolve`)."""
     timeout_seconds: int
+    reserved_concurrency: int | None = None
+    """``reserved_concurrent_executions``; ``None``: the function draws on the account's unreserved pool."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class Stack:
                 handler=spec["handler"],
                 environment=dict((spec.get("environment") or {}).get("variables") or {}),
                 timeout_seconds=int(spec.get("timeout", 30)),
+                reserved_concurrency=(
+                    int(spec["reserved_concurrent_executions"])
+                    if spec.get("reserved_concurrent_executions") is not None else None
+                ),
             )
         return result
 

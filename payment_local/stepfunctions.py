@@ -32,6 +32,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from payment_local.asl import ExecutionFailedError, Interpreter, TaskError, check_definition, lambda_error
+from payment_local.runtime import TooManyRequestsException
 from payment_local.stack import Stack, StackError
 
 log = logging.getLogger("payment_local")
@@ -202,6 +203,8 @@ class StepFunctions:
             payload = self._invoke(parameters["FunctionName"], parameters.get("Payload"))
         except KeyError as exc:
             raise TaskError("Lambda.ResourceNotFoundException", f"Function not found: {exc}") from exc
+        except TooManyRequestsException as exc:  # the invoke itself was throttled: a Lambda service error
+            raise TaskError("Lambda.TooManyRequestsException", str(exc)) from exc
         except Exception as exc:
             raise lambda_error(exc) from exc
         return {"ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": 200,

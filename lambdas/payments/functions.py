@@ -39,6 +39,7 @@ SETTLEMENT = "settlement"
 BATCH_IMPORT = "batch-import"
 WORKFLOW_VALIDATE = "workflow-validate"
 WORKFLOW_PROCESS = "workflow-process"
+SWEEP = "sweep"
 
 # Environment variables, each named once here; ``settings.py`` parses them, the infrastructure sets them.
 ENVIRONMENT_NAME = "ENVIRONMENT"
@@ -61,6 +62,10 @@ STATE_MACHINE_ARN = "STATE_MACHINE_ARN"
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
 API_CLIENTS = "API_CLIENTS"
 """JSON ``{client name: [API key id, ...]}``: who owns which key (set by the stack from the config's clients)."""
+SWEEP_OLDER_THAN_SECONDS = "SWEEP_OLDER_THAN_SECONDS"
+#: The sweep's metric of stale pending transactions it found (the stack alarms on it, in the metrics namespace).
+STALE_PENDING_METRIC = "StalePendingTransactions"
+SWEEP_LOOKBACK_SECONDS = "SWEEP_LOOKBACK_SECONDS"
 
 RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(
     {
@@ -73,7 +78,9 @@ RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(
     }
 )
 """Variables that name a resource, and its kind: the infrastructure sets them and grants on that resource."""
-SETTING_VARIABLES: frozenset[str] = frozenset({IDEMPOTENCY_TTL_SECONDS, API_CLIENTS})
+SETTING_VARIABLES: frozenset[str] = frozenset(
+    {IDEMPOTENCY_TTL_SECONDS, API_CLIENTS, SWEEP_OLDER_THAN_SECONDS, SWEEP_LOOKBACK_SECONDS}
+)
 """Variables that configure behaviour and name no resource (values from the environment config)."""
 IDEMPOTENCY_TTL_RANGE_SECONDS = (60, 7 * 86_400)
 """The idempotency TTLs the transactions function accepts (inclusive)."""
@@ -84,9 +91,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name=TRANSACTIONS,
         handler="payments.handlers.transactions.handler",
         description="Payment API: create (idempotent), get and list transactions",
-        environment=(TRANSACTIONS_TABLE, IDEMPOTENCY_TABLE, QUEUE_URL, IDEMPOTENCY_TTL_SECONDS, API_CLIENTS),
+        environment=(TRANSACTIONS_TABLE, IDEMPOTENCY_TABLE, IDEMPOTENCY_TTL_SECONDS, API_CLIENTS),
         timeout_seconds=15,
-        aws_services=("dynamodb", "sqs"),
+        aws_services=("dynamodb",),
     ),
     FunctionSpec(
         name=STATUS,
@@ -115,9 +122,17 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name=BATCH_IMPORT,
         handler="payments.handlers.batch_import.handler",
         description="S3 imports/<client>/*.csv: one transaction per valid row, report under reports/<client>/",
-        environment=(TRANSACTIONS_TABLE, QUEUE_URL, IMPORT_BUCKET, API_CLIENTS),
+        environment=(TRANSACTIONS_TABLE, IMPORT_BUCKET, API_CLIENTS),
         timeout_seconds=300,
-        aws_services=("dynamodb", "sqs", "s3"),
+        aws_services=("dynamodb", "s3"),
+    ),
+    FunctionSpec(
+        name=SWEEP,
+        handler="payments.handlers.sweep.handler",
+        description="Scheduled: re-sends pending transactions older than the sweep age to the settlement queue",
+        environment=(TRANSACTIONS_TABLE, QUEUE_URL, API_CLIENTS, SWEEP_OLDER_THAN_SECONDS, SWEEP_LOOKBACK_SECONDS),
+        timeout_seconds=120,
+        aws_services=("dynamodb", "sqs"),
     ),
     FunctionSpec(
         name=WORKFLOW_VALIDATE,

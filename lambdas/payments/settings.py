@@ -82,7 +82,6 @@ class BaseSettings:
 class TransactionsApiSettings(BaseSettings):
     transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
     idempotency_table: str = _env(contract.IDEMPOTENCY_TABLE)
-    queue_url: str = _env(contract.QUEUE_URL)
     #: Set by the infrastructure from its environment config (``api.idempotency_ttl_seconds``).
     idempotency_ttl_seconds: int = _env(contract.IDEMPOTENCY_TTL_SECONDS, kind=int)
     clients: ClientDirectory = _env(contract.API_CLIENTS, kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
@@ -113,9 +112,25 @@ class SettlementSettings(BaseSettings):
 @dataclass(frozen=True)
 class BatchImportSettings(BaseSettings):
     transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
-    queue_url: str = _env(contract.QUEUE_URL)
     import_bucket: str = _env(contract.IMPORT_BUCKET)
     clients: ClientDirectory = _env(contract.API_CLIENTS, kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
+
+
+@dataclass(frozen=True)
+class SweepSettings(BaseSettings):
+    transactions_table: str = _env(contract.TRANSACTIONS_TABLE)
+    queue_url: str = _env(contract.QUEUE_URL)
+    clients: ClientDirectory = _env(contract.API_CLIENTS, kind=ClientDirectory)  # noqa: RUF009 - a dataclasses.field
+    #: Set by the infrastructure from ``settlement_feed.sweep_older_than_seconds`` / ``sweep_lookback_seconds``.
+    older_than_seconds: int = _env(contract.SWEEP_OLDER_THAN_SECONDS, kind=int)
+    lookback_seconds: int = _env(contract.SWEEP_LOOKBACK_SECONDS, kind=int)
+
+    def check(self) -> None:
+        if not 0 < self.older_than_seconds < self.lookback_seconds:
+            raise SettingsError(
+                f"{contract.SWEEP_OLDER_THAN_SECONDS} ({self.older_than_seconds}) must be positive and below "
+                f"{contract.SWEEP_LOOKBACK_SECONDS} ({self.lookback_seconds})"
+            )
 
 
 @dataclass(frozen=True)

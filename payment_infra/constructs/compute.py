@@ -71,6 +71,8 @@ class Compute(Construct):
         settings = {
             app.IDEMPOTENCY_TTL_SECONDS: str(config.api.idempotency_ttl_seconds),
             app.API_CLIENTS: client_directory,
+            app.SWEEP_OLDER_THAN_SECONDS: str(config.messaging.sweep_older_than_seconds),
+            app.SWEEP_LOOKBACK_SECONDS: str(config.messaging.sweep_lookback_seconds),
         }
         missing_settings = app.SETTING_VARIABLES - set(settings)
         if missing_settings:

@@ -50,10 +50,16 @@ _SCALED = (("read", "ReadCapacityUnits", "DynamoDBReadCapacityUtilization"),
            ("write", "WriteCapacityUnits", "DynamoDBWriteCapacityUtilization"))  # fmt: skip
 
 
+# The transactions table's stream carries each new record to settlement (constructs/settlement_feed.py): the new
+# image is all the pipe reads (its filter and its message come from it).
+STREAM_VIEW_TYPE = "NEW_IMAGE"
+
+
 @dataclass(frozen=True)
 class TableRef:
     name: str
     arn: str
+    stream_arn: str | None = None
 
 class Database(Construct):
     """Exposes ``transactions`` and ``idempotency`` as ``TableRef``s."""
@@ -91,6 +97,8 @@ class Database(Construct):
                 for index, attribute in _GSIS
             ],
             # No TTL: payment records are never deleted by DynamoDB (TTL is for idempotency records only).
+            stream_enabled=True,
+            stream_view_type=STREAM_VIEW_TYPE,
             lifecycle={"ignore_changes": list(AUTOSCALED_TABLE_ATTRIBUTES)} if provisioned else None,
             **capacity,
             **common,
@@ -106,7 +114,9 @@ class Database(Construct):
             ttl=DynamodbTableTtl(attribute_name=IDEMPOTENCY_TTL_ATTRIBUTE, enabled=True),
             **common,
         )
-        self.transactions = TableRef(name=transactions.name, arn=transactions.arn)
+        self.transactions = TableRef(
+            name=transactions.name, arn=transactions.arn, stream_arn=transactions.stream_arn
+        )
         self.index_names = tuple(index for index, _ in _GSIS)  # of the transactions table
         self.idempotency = TableRef(name=idempotency.name, arn=idempotency.arn)
         if provisioned:

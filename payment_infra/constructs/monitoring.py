@@ -9,6 +9,9 @@ Thresholds (see docs/operations.md for what to do when one fires; the configurab
 - DynamoDB read or write throttle events >= 1, on the table and on each of its global secondary indexes
 - oldest settlement message older than ``config.alarms.queue_age_seconds`` (5 minutes)
 - settlement workflow executions failed or timed out >= 1 in 5 minutes
+- settlement feed: the pipe's DLQ not empty, the pipe's failed executions >= 1, and the sweep finding any
+  ``pending`` transaction older than ``config.messaging.sweep_older_than_seconds`` (EventBridge Pipes publishes
+  no iterator age for a stream source: the sweep's finding is the "stream path is late or broken" signal)
 """
 
 from __future__ import annotations
@@ -19,17 +22,22 @@ from typing import Any
 
 from constructs import Construct
 
+from payment_infra.application import functions_module
 from payment_infra.aws import (
     CloudwatchDashboard,
     CloudwatchMetricAlarm,
     CloudwatchMetricAlarmMetricQuery,
     CloudwatchMetricAlarmMetricQueryMetric,
 )
+from payment_infra.config import METRICS_NAMESPACE, SERVICE_NAME
 from payment_infra.constructs.messaging import QueueRef, TopicRef
 from payment_infra.constructs.payment_function import PaymentFunction
+from payment_infra.constructs.settlement_feed import SettlementFeed
 from payment_infra.context import DeploymentContext
 
 PERIOD_SECONDS = 300
+# The sweep function's metric, named once by the application (lambdas/payments/functions.py).
+SWEEP_METRIC = functions_module().STALE_PENDING_METRIC
 
 
 class Monitoring(Construct):
@@ -51,6 +59,7 @@ class Monitoring(Construct):
         index_names: tuple[str, ...],
         alarm_topic: TopicRef,
         state_machine_arn: str,
+        feed: SettlementFeed,
     ):
         super().__init__(scope, id_)
         self._ctx = ctx
@@ -120,15 +129,12 @@ class Monitoring(Construct):
                 comparison="GreaterThanOrEqualToThreshold",
             )
 
+        self._settlement_feed(feed)
+
         self.dashboard_name = ctx.naming.name("payment-api")
-        CloudwatchDashboard(
-            self,
-            "dashboard",
-            dashboard_name=self.dashboard_name,
-            dashboard_body=json.dumps(
-                _dashboard(ctx.region, functions, api_dims, queue, dlq, failures, table_name, state_machine_arn)
-            ),
-        )
+        body = _dashboard(ctx.region, functions, api_dims, queue, dlq, failures, table_name, state_machine_arn)
+        body["widgets"] += _feed_widgets(ctx.region, feed)
+        CloudwatchDashboard(self, "dashboard", dashboard_name=self.dashboard_name, dashboard_body=json.dumps(body))
         self.dashboard_url = (
             f"https://{ctx.region}.console.aws.amazon.com/cloudwatch/home?region={ctx.region}"
             f"#dashboards:name={self.dashboard_name}"
@@ -156,6 +162,35 @@ class Monitoring(Construct):
             **stat,
         )
         self.alarm_names.append(alarm_name)
+
+    def _settlement_feed(self, feed: SettlementFeed) -> None:
+        """The path from a written transaction to the queue: pipe DLQ, pipe failures, what the sweep found."""
+        self._alarm(
+            "pipe_dlq_not_empty",
+            "payment-pipe-dlq-not-empty",
+            "Stream records the settlement pipe could not deliver: their transactions are re-sent by the sweep; "
+            "find the cause as docs/operations.md says",
+            metric=("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": feed.pipe_dlq.name}, "Maximum"),
+            threshold=1,
+            comparison="GreaterThanOrEqualToThreshold",
+        )
+        self._alarm(
+            "pipe_execution_failed",
+            "payment-pipe-execution-failed",
+            f"The pipe {feed.pipe_name} failed to deliver new transactions to the settlement queue (it retries)",
+            metric=("AWS/EventBridge/Pipes", "ExecutionFailed", {"PipeName": feed.pipe_name}, "Sum"),
+            threshold=1,
+            comparison="GreaterThanOrEqualToThreshold",
+        )
+        older = _duration(self._ctx.config.messaging.sweep_older_than_seconds)
+        self._alarm(
+            "sweep_found_stale_pending",
+            "payment-sweep-found-stale-pending",
+            f"The sweep found transactions still pending after {older} and re-sent them: the stream path missed them",
+            metric=(METRICS_NAMESPACE, SWEEP_METRIC, {"service": SERVICE_NAME}, "Sum"),
+            threshold=1,
+            comparison="GreaterThanOrEqualToThreshold",
+        )
 
     def _api_error_rate(self, api_dims: dict[str, str], rate_percent: int) -> None:
         def metric(query_id: str, name: str) -> CloudwatchMetricAlarmMetricQuery:
@@ -278,3 +313,29 @@ def _dashboard(region, functions, api_dims, queue, dlq, failures, table_name, st
             ),
         ]
     }
+
+
+def _feed_widgets(region: str, feed: SettlementFeed) -> list[dict[str, Any]]:
+    def widget(title: str, metrics: list[list[Any]], stat: str, x: int) -> dict[str, Any]:
+        properties = {"title": title, "region": region, "stat": stat, "period": PERIOD_SECONDS, "metrics": metrics}
+        return {"type": "metric", "x": x, "y": 30, "width": 12, "height": 6, "properties": properties}
+
+    pipes = ["AWS/EventBridge/Pipes"]
+    return [
+        widget(
+            "Settlement feed: pipe events, failures, pipe DLQ depth",
+            [
+                [*pipes, "EventCount", "PipeName", feed.pipe_name],
+                [*pipes, "ExecutionFailed", "PipeName", feed.pipe_name],
+                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", feed.pipe_dlq.name, {"stat": "Maximum"}],
+            ],
+            "Sum",
+            0,
+        ),
+        widget(
+            "Stale pending transactions found by the sweep",
+            [[METRICS_NAMESPACE, SWEEP_METRIC, "service", SERVICE_NAME]],
+            "Sum",
+            12,
+        ),
+    ]

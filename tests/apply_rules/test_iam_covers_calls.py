@@ -218,8 +218,8 @@ def _with(action: str):
 @pytest.mark.parametrize(
     ("function", "sid", "edit", "expected"),
     [
-        # a call its code makes (the create enqueues) is no longer allowed
-        ("payment-transactions-", "QueueUrl", _without("sqs:SendMessage"), "sqs:SendMessage on"),
+        # a call its code makes (the sweep re-sends a stale pending transaction) is no longer allowed
+        ("payment-sweep-", "QueueUrl", _without("sqs:SendMessage"), "sqs:SendMessage on"),
         # an action nothing calls (a table scan) is allowed
         ("payment-status-", "TransactionsTable", _with("dynamodb:Scan"), "allows dynamodb:Scan"),
         # the GSIs opened to a function that never lists

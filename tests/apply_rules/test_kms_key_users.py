@@ -85,6 +85,16 @@ def _key_uses(stack: dict):
         yield f"aws_dynamodb_table.{lid}", ROOT_DELEGATION, _address((table.get("server_side_encryption") or {}).get("kms_key_arn"))
     for lid, function in of_type(stack, "aws_lambda_function").items():
         yield f"aws_lambda_function.{lid}", ROOT_DELEGATION, _address(function.get("kms_key_arn"))
+    # An EventBridge pipe reads its stream and sends to its queues as its own role: the source table's key and the
+    # target's and dead-letter queue's keys are used through IAM (the account root statement).
+    table_key = {f"aws_dynamodb_table.{lid}": _address((t.get("server_side_encryption") or {}).get("kms_key_arn"))
+                 for lid, t in of_type(stack, "aws_dynamodb_table").items()}
+    for lid, pipe in of_type(stack, "aws_pipes_pipe").items():
+        stream = (pipe.get("source_parameters") or {}).get("dynamodb_stream_parameters") or {}
+        dead_letter = (stream.get("dead_letter_config") or {}).get("arn")
+        for used in (table_key.get(_address(pipe.get("source"))), queue_key.get(_address(pipe.get("target"))),
+                     queue_key.get(_address(dead_letter))):
+            yield f"aws_pipes_pipe.{lid}", ROOT_DELEGATION, used
 
 
 def _allows(policy: dict, principal: str) -> bool:
@@ -148,6 +158,14 @@ def test_kms_key_users_catch_step_functions_log_delivery_missing(all_stacks: Sta
 def test_kms_key_users_catch_log_service_missing(all_stacks: Stacks) -> None:
     problems = kms_key_user_problems(broken(all_stacks, "payment-dev", _drop_statement("AllowCloudWatchLogs")))
     assert problems and all("(log_group)" in p for p in problems)
+
+
+def test_kms_key_users_catch_a_pipe_whose_keys_do_not_delegate_to_iam(all_stacks: Stacks) -> None:
+    def mutate(stack: dict) -> None:
+        _drop_statement("EnableIamPoliciesOfThisAccount")(stack)
+
+    problems = kms_key_user_problems(broken(all_stacks, "payment-dev", mutate))
+    assert any(p.startswith("payment-dev: aws_pipes_pipe.") for p in problems), problems
 
 
 def test_kms_key_users_catch_alarm_publisher_missing(all_stacks: Stacks) -> None:

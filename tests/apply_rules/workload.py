@@ -1,9 +1,10 @@
 """One pass over every path of the API in a running emulator, for the calls its functions make.
 
-Each step reaches a call no other step does: a create (idempotency record, transaction write, enqueue), its
-replay, a create whose enqueue fails (Powertools releases the record), a read, both lists (the two indexes),
-the status, health, a CSV import (versioned read, report) and the settlement of both through the workflow
-(consumer, validate, process with its receipt). A step that does not answer as expected fails the workload,
+Each step reaches a call no other step does: a create (idempotency record, transaction write), its replay, a
+create whose write fails (Powertools releases the record), a read, both lists (the two indexes), the status,
+health, a CSV import (versioned read, report), a create whose stream event is lost and the sweep that finds and
+re-sends it (date index, send), and the settlement of all three through the workflow (consumer, validate,
+process with its receipt). The emulator runs with ``--sweep-older-than 1``. A step that does not answer as expected fails the workload,
 so a denied call cannot pass as a quiet 503.
 """
 
@@ -56,10 +57,20 @@ def run_every_path(info: dict[str, Any]) -> dict[str, Any]:
             "list by date")
 
     failing = f"cust_{uuid.uuid4().hex[:16]}"
-    _expect(http.post(f"{base}/__local/faults", json={"kind": "enqueue_error", "customer_id": failing, "times": None},
-                      timeout=15), 201, "fault")
-    _expect(post({**body, "customer_id": failing}, uuid.uuid4().hex), 503, "create with the queue down")
+    _expect(http.post(f"{base}/__local/faults", json={"kind": "write_throttle", "customer_id": failing,
+                                                       "times": None}, timeout=15), 201, "fault")
+    _expect(post({**body, "customer_id": failing}, uuid.uuid4().hex), 503, "create with the table throttled")
     _expect(http.delete(f"{base}/__local/faults", timeout=15), 200, "clear faults")
+
+    _expect(http.post(f"{base}/__local/faults", json={"kind": "stream_event_lost", "customer_id": customer,
+                                                       "times": 1}, timeout=15), 201, "fault")
+    lost = _expect(post({**body, "amount": 999}, uuid.uuid4().hex), 201, "create whose event is lost")
+    _wait(lambda: any(r["fired"] for r in http.get(f"{base}/__local/faults", timeout=15).json()["rules"]),
+          "the pipe to skip the lost event")
+    _expect(http.delete(f"{base}/__local/faults", timeout=15), 200, "clear faults")
+    time.sleep(1.5)  # older than --sweep-older-than
+    runs = _expect(http.post(f"{base}/__local/schedules", timeout=60), 200, "sweep")["runs"]
+    assert any(lost["transaction_id"] in run["redriven"] for run in runs), f"workload: the sweep found {runs}"
 
     s3 = boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=info["region"]
@@ -81,9 +92,9 @@ def run_every_path(info: dict[str, Any]) -> dict[str, Any]:
         items = _expect(http.get(f"{base}/transactions", params={"customer_id": customer}, timeout=15), 200, "list")
         statuses = [_expect(http.get(f"{base}/status/{item['transaction_id']}", timeout=15), 200, "status")["status"]
                     for item in items["items"]]
-        return len(statuses) == 2 and all(status == "succeeded" for status in statuses)
+        return len(statuses) == 3 and all(status == "succeeded" for status in statuses)
 
-    _wait(all_settled, "both transactions to settle")
+    _wait(all_settled, "all three transactions to settle")
     recorded = _expect(http.get(f"{base}/__local/calls", timeout=15), 200, "calls")
     http.close()
     return recorded

@@ -118,12 +118,25 @@ class Emulator:
             timeout, f"{transaction_id} to settle",
         )
 
-    def fault(self, kind: str, customer_id: str, times: int | None) -> None:
-        response = self.http.post(
-            f"{self.base_url}/__local/faults", json={"kind": kind, "customer_id": customer_id, "times": times},
-            timeout=5,
-        )
+    def fault(self, kind: str, customer_id: str | None = None, times: int | None = None, *,
+              transaction_id: str | None = None, skip: int = 0) -> None:
+        spec = {"kind": kind, "customer_id": customer_id, "transaction_id": transaction_id, "times": times, "skip": skip}
+        response = self.http.post(f"{self.base_url}/__local/faults", json=spec, timeout=5)
         assert response.status_code == 201, response.text
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self.http.get(f"{self.base_url}/__local/faults", timeout=5).json()["rules"]
+
+    def sweep(self) -> list[str]:
+        """Run the scheduled sweep now; the transaction ids it re-sent."""
+        runs = self.http.post(f"{self.base_url}/__local/schedules", timeout=60).json()["runs"]
+        return [transaction_id for run in runs for transaction_id in run.get("redriven", [])]
+
+    def concurrency(self) -> dict[str, dict[str, int]]:
+        return self.http.get(f"{self.base_url}/__local/concurrency", timeout=5).json()
+
+    def receipt_keys(self, transaction_id: str) -> list[str]:
+        return sorted({v["Key"] for v in self.receipt_versions(transaction_id)})
 
     def deliveries(self, transaction_id: str, *, settled: bool = True) -> list[dict[str, Any]]:
         """Messages the settlement poller handled for the transaction (waits for a success if ``settled``)."""
@@ -151,6 +164,8 @@ def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
         "--api-key", f"key-a-{uuid.uuid4().hex}", "--api-key", f"key-b-{uuid.uuid4().hex}",
         "--workflow-time-scale", "0.05",
+        # The sweep runs when a test asks (POST /__local/schedules), for records older than 2 s.
+        "--sweep-interval", "3600", "--sweep-older-than", "2",
     ]
     try:
         with running_emulator(args, env=child_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:

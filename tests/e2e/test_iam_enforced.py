@@ -10,13 +10,14 @@ import pytest
 import requests
 
 from payment_local.process import EmulatorStartError, child_environment, running_emulator
-from tests.apply_rules.test_iam_covers_calls import _edit_statement
+from tests.apply_rules.test_iam_covers_calls import _edit_statement, _without
 
 
 def test_a_missing_grant_is_an_access_denied_like_on_aws(synth_dir: Path, tmp_path: Path) -> None:
     stack = json.loads((synth_dir / "stacks" / "payment-dev" / "cdk.tf.json").read_text())
     stack_file = tmp_path / "cdk.tf.json"
-    _edit_statement(stack, "payment-transactions-", "QueueUrl", lambda statement: None)  # no sqs:SendMessage
+    # The create's one write is no longer allowed (reads by id still are).
+    _edit_statement(stack, "payment-transactions-", "TransactionsTable", _without("dynamodb:PutItem"))
     stack_file.write_text(json.dumps(stack))
     args = ["--env", "dev", "--stack-file", str(stack_file), "--no-throttle", "--test-hooks", "--log-level", "ERROR"]
     try:
@@ -32,6 +33,7 @@ def test_a_missing_grant_is_an_access_denied_like_on_aws(synth_dir: Path, tmp_pa
     except EmulatorStartError as error:
         pytest.fail(str(error))
     denied = [(c["function"], c["action"], c["decision"]) for c in calls if c["decision"] != "allow"]
-    assert denied == [("payment-transactions-dev", "sqs:SendMessage", "implicit deny")]
-    # what was allowed before the send still happened as the role allows: the write and the idempotency record
-    assert {c["action"] for c in calls if c["decision"] == "allow"} >= {"dynamodb:PutItem", "dynamodb:Query"}
+    assert denied == [("payment-transactions-dev", "dynamodb:PutItem", "implicit deny")]
+    # what the role allows still happened: the read by id, the idempotency record and its release
+    allowed = {c["action"] for c in calls if c["decision"] == "allow"}
+    assert allowed >= {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"}

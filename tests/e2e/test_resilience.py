@@ -8,6 +8,7 @@ the queue's redelivery all take part.
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from boto3.dynamodb.conditions import Key
@@ -27,20 +28,70 @@ def _items_of(emulator: Emulator, customer_id: str) -> list[dict]:
     )["Items"]
 
 
-def test_50_concurrent_posts_with_one_key_make_one_transaction(emulator: Emulator, customer_id: str) -> None:
+TRANSACTIONS_HANDLER = "payments.handlers.transactions.handler"
+
+
+def _one_key_at_once(emulator: Emulator, body: dict, key: str, count: int) -> list:
+    barrier = threading.Barrier(count)
+
+    def post(_: int):
+        barrier.wait()
+        return emulator.post(body, key=key)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(post, range(count)))
+
+
+def test_concurrent_posts_with_one_key_meet_the_in_progress_record_and_make_one_transaction(
+    emulator: Emulator, customer_id: str
+) -> None:
+    """Within the function's reserved concurrency the posts run at once, as on Lambda: one writes, the others find
+    its idempotency record in progress (409, retry later) or, once it completed, replay its response (201)."""
+    reserved = emulator.concurrency()["reserved"][TRANSACTIONS_HANDLER]
+    count = min(8, reserved)
     body = {"customer_id": customer_id, "amount": 4200, "currency": "EUR"}
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        responses = list(pool.map(lambda _: emulator.post(body, key=f"idem-{customer_id}"), range(50)))
-    statuses = [r.status_code for r in responses]
-    assert set(statuses) <= {201, 409}, statuses
-    ids = {r.json()["transaction_id"] for r in responses if r.status_code == 201}
-    assert len(ids) == 1
+    statuses: list[int] = []
+    rounds = 0
+    for attempt in range(3):
+        rounds += 1  # a round whose posts happen not to overlap shows no 409: try another key
+        responses = _one_key_at_once(emulator, body, f"idem-{customer_id}-{attempt}", count)
+        statuses = [r.status_code for r in responses]
+        assert set(statuses) <= {201, 409}, statuses
+        ids = {r.json()["transaction_id"] for r in responses if r.status_code == 201}
+        assert len(ids) == 1, ids
+        for conflict in (r for r in responses if r.status_code == 409):
+            assert conflict.json()["error"]["code"] == "idempotency_key_in_use"
+        if 409 in statuses:
+            break
+    assert 409 in statuses, f"no post met the in-progress record in 3 rounds: {statuses}"
+    assert emulator.concurrency()["peak"][TRANSACTIONS_HANDLER] >= 2  # they really ran at once
     (transaction_id,) = ids
     assert emulator.wait_settled(transaction_id) == "succeeded"
-    assert len(_items_of(emulator, customer_id)) == 1
+    assert len(_items_of(emulator, customer_id)) == rounds  # one per key, none twice
     assert len({d["message_id"] for d in emulator.deliveries(transaction_id)}) == 1
     assert len(emulator.executions(transaction_id)) == 1
     assert len(emulator.receipt_versions(transaction_id)) == 1
+
+
+def test_50_concurrent_posts_beyond_reserved_concurrency_are_throttled_and_make_one_transaction(
+    emulator: Emulator, customer_id: str
+) -> None:
+    """More posts at once than the function's reserved concurrency: Lambda throttles the rest (429), which API
+    Gateway answers with its INTEGRATION_FAILURE response; still exactly one transaction."""
+    body = {"customer_id": customer_id, "amount": 4200, "currency": "EUR"}
+    responses = _one_key_at_once(emulator, body, f"idem-{customer_id}", 50)
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {201, 409, 502}, statuses
+    ids = {r.json()["transaction_id"] for r in responses if r.status_code == 201}
+    assert len(ids) == 1
+    concurrency = emulator.concurrency()
+    assert concurrency["peak"][TRANSACTIONS_HANDLER] <= concurrency["reserved"][TRANSACTIONS_HANDLER]
+    if 502 in statuses:
+        assert concurrency["throttled"][TRANSACTIONS_HANDLER] >= statuses.count(502)
+    (transaction_id,) = ids
+    assert emulator.wait_settled(transaction_id) == "succeeded"
+    assert len(_items_of(emulator, customer_id)) == 1
+    assert len(emulator.executions(transaction_id)) == 1
 
 
 def test_message_failing_three_times_goes_to_dlq_others_settle(emulator: Emulator, customer_id: str) -> None:

@@ -82,7 +82,9 @@ def test_the_functions_map_every_key_id_to_its_client(two_clients: dict) -> None
         variables = function["environment"]["variables"]
         if "API_CLIENTS" in variables:
             readers[function["function_name"]] = json.loads(variables["API_CLIENTS"])
-    assert set(readers) == {"payment-transactions-dev", "payment-status-dev", "payment-batch-import-dev"}
+    assert set(readers) == {
+        "payment-transactions-dev", "payment-status-dev", "payment-batch-import-dev", "payment-sweep-dev"
+    }
     assert all(directory == expected for directory in readers.values())
     output = two_clients["output"]["apigateway_client_api_key_ids"]
     assert output["value"] == expected and output["description"]

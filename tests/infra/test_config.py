@@ -299,8 +299,8 @@ def _all(environ: dict[str, str] | None = None) -> list[EnvironmentConfig]:
 
 def test_reserved_concurrency_is_sized_by_need_and_leaves_room_in_the_default_quota() -> None:
     totals = {config.name: config.reserved_concurrency_total for config in _all()}
-    # 7 functions: transactions + status from the matrix, health, 4 workers.
-    assert totals == {"dev": 2 * 10 + 1 + 4 * 2, "staging": 2 * 50 + 2 + 4 * 5, "prod": 2 * 200 + 5 + 4 * 20}
+    # 8 functions: transactions + status from the matrix, health, 5 workers (consumer, import, sweep, 2 steps).
+    assert totals == {"dev": 2 * 10 + 1 + 5 * 2, "staging": 2 * 50 + 2 + 5 * 5, "prod": 2 * 200 + 5 + 5 * 20}
     account = load_account_config({})
     assert account.lambda_concurrency_quota == 1000 and account.reservable_concurrency == 900
     assert sum(totals.values()) <= account.reservable_concurrency - 200  # room to spare for the next function
@@ -315,7 +315,7 @@ def test_reservations_beyond_the_account_quota_fail_with_one_clear_message() -> 
     assert len(error.problems) == 1
     message = str(error)
     assert "invalid configuration for account 'account'" in message
-    assert "reserved concurrency of all deployments" in message and "956 (dev 29 + staging 122 + prod 805)" in message
+    assert "reserved concurrency of all deployments" in message and "1063 (dev 31 + staging 127 + prod 905)" in message
     assert "at most 900" in message and "lambda_concurrency_quota (1000" in message
 
 

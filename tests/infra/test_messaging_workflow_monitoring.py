@@ -44,7 +44,7 @@ def test_every_queue_and_topic_is_tls_only(stack: dict) -> None:
         for resource in resources(stack, rtype).values():
             statements = policy(resource, field)["Statement"]
             assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
-    assert len(resources(stack, "aws_sqs_queue_policy")) == len(resources(stack, "aws_sqs_queue")) == 3
+    assert len(resources(stack, "aws_sqs_queue_policy")) == len(resources(stack, "aws_sqs_queue")) == 4
 
 
 def test_topics_encrypted_and_email_subscribed(stack: dict, env: str) -> None:

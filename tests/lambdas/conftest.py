@@ -113,7 +113,9 @@ def function_env(aws: Aws, queue_url: str, monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setenv("IMPORT_BUCKET", aws.import_bucket)
     monkeypatch.setenv("IDEMPOTENCY_TTL_SECONDS", "86400")
     monkeypatch.setenv("API_CLIENTS", json.dumps(API_CLIENTS))
-    from payments.handlers import batch_import, health, settlement, status, transactions, workflow
+    monkeypatch.setenv("SWEEP_OLDER_THAN_SECONDS", "600")
+    monkeypatch.setenv("SWEEP_LOOKBACK_SECONDS", "172800")
+    from payments.handlers import batch_import, health, settlement, status, sweep, transactions, workflow
 
     for cached in (
         transactions._api,
@@ -121,6 +123,7 @@ def function_env(aws: Aws, queue_url: str, monkeypatch: pytest.MonkeyPatch) -> A
         health._app,
         settlement._consumer,
         batch_import._importer,
+        sweep._sweeper,
         workflow._validate_steps,
         workflow._process_steps,
     ):

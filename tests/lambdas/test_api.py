@@ -53,7 +53,7 @@ def assert_error(response: dict[str, Any], status_code: int, code: str | None = 
 # --- create ---------------------------------------------------------------
 
 
-def test_create_records_pending_and_enqueues_for_the_customer(function_env: Aws, queue_url: str, customer_id: str):
+def test_create_is_one_write_of_a_pending_record(function_env: Aws, queue_url: str, customer_id: str):
     response = post(create_body(customer_id), new_key())
 
     assert response["statusCode"] == 201
@@ -74,11 +74,8 @@ def test_create_records_pending_and_enqueues_for_the_customer(function_env: Aws,
     assert item[0]["amount"] == {"N": "1250"}
     assert item[0]["transaction_date"] == {"S": body["created_at"][:10]}
 
-    messages = function_env.receive_all(queue_url)
-    assert len(messages) == 1
-    assert messages[0]["Attributes"]["MessageGroupId"] == customer_id
-    assert messages[0]["Attributes"]["MessageDeduplicationId"] == body["transaction_id"]
-    assert json.loads(messages[0]["Body"]) == {"transaction_id": body["transaction_id"], "customer_id": customer_id}
+    # Nothing is sent from the request path: settlement follows from the write (the table's stream).
+    assert function_env.receive_all(queue_url) == []
 
 
 @pytest.mark.parametrize(
@@ -101,7 +98,7 @@ def test_replay_returns_the_first_response_without_a_second_transaction(
 
     assert first["statusCode"] == replay["statusCode"] == 201
     assert response_json(first) == response_json(replay)
-    assert len(function_env.receive_all(queue_url)) == 1
+    assert len(owned_items(function_env.dynamodb, function_env.transactions_table, DEFAULT_CLIENT, customer_id)) == 1
 
 
 def test_same_key_with_another_body_is_422(function_env: Aws, customer_id: str):
@@ -165,7 +162,7 @@ def test_concurrent_duplicates_create_exactly_one_transaction(function_env: Aws,
     key = new_key()
     body = create_body(customer_id)
     dynamodb = AtomicRequests(function_env.dynamodb)  # DynamoDB's per-request atomicity, which moto lacks
-    apis = [transactions.build_api(settings, dynamodb=dynamodb, sqs=function_env.sqs) for _ in range(25)]
+    apis = [transactions.build_api(settings, dynamodb=dynamodb) for _ in range(25)]
     barrier = threading.Barrier(len(apis))
     responses: list[dict[str, Any]] = []
     lock = threading.Lock()
@@ -191,7 +188,7 @@ def test_concurrent_duplicates_create_exactly_one_transaction(function_env: Aws,
         assert response_json(conflict)["error"]["code"] == "idempotency_key_in_use"
     items = owned_items(function_env.dynamodb, function_env.transactions_table, DEFAULT_CLIENT, customer_id)
     assert len(items) == 1
-    assert len(function_env.receive_all(queue_url)) == 1
+    assert function_env.receive_all(queue_url) == []  # one write; settlement follows from the stream
     # After the race, a retry gets the stored response.
     retry = post(body, key)
     assert retry["statusCode"] == 201 and response_json(retry)["transaction_id"] in created
@@ -465,9 +462,9 @@ def test_dependency_failure_is_503(function_env: Aws, customer_id: str, monkeypa
 def test_missing_environment_fails_loudly(function_env: Aws, monkeypatch: pytest.MonkeyPatch):
     from payments.settings import SettingsError
 
-    monkeypatch.delenv("QUEUE_URL")
+    monkeypatch.delenv("IDEMPOTENCY_TABLE")
     transactions._api.cache_clear()
-    with pytest.raises(SettingsError, match="QUEUE_URL"):
+    with pytest.raises(SettingsError, match="IDEMPOTENCY_TABLE"):
         call(transactions, api_event("GET", "/transactions", query={"customer_id": "c1"}))
 
 

@@ -148,7 +148,7 @@ def test_throttled_write_is_a_generic_503_with_the_detail_in_the_log(
     function_env: Aws, customer_id: str, captured_logs: io.StringIO
 ):
     dynamodb = _failing_client(function_env, "PutItem", ("ProvisionedThroughputExceededException", 400))
-    api = transactions.build_api(TransactionsApiSettings.from_env(), dynamodb=dynamodb, sqs=function_env.sqs)
+    api = transactions.build_api(TransactionsApiSettings.from_env(), dynamodb=dynamodb)
     event = api_event("POST", "/transactions", body=create_body(customer_id), headers={"Idempotency-Key": new_key()},
                       request_id="req-throttle-1")
     _assert_generic(api.handle(event, LambdaContext()), "req-throttle-1")
@@ -245,7 +245,7 @@ class RecordingClient:
 def test_get_by_id_and_status_read_strongly_consistent_and_lists_use_the_gsi(function_env: Aws, customer_id: str):
     tid = response_json(post(create_body(customer_id), new_key()))["transaction_id"]
     recording = RecordingClient(function_env.dynamodb)
-    api = transactions.build_api(TransactionsApiSettings.from_env(), dynamodb=recording, sqs=function_env.sqs)
+    api = transactions.build_api(TransactionsApiSettings.from_env(), dynamodb=recording)
     app = status.build_app(
         DynamoDBTransactionRepository(recording, function_env.transactions_table), StatusApiSettings.from_env().clients
     )

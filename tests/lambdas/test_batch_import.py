@@ -58,7 +58,7 @@ def test_valid_rows_become_transactions_and_rejected_rows_are_reported(
     assert sorted(int(item["amount"]["N"]) for item in items) == [500, 1000, 1250]
     assert {item["status"]["S"] for item in items} == {"pending"}
     assert {item["source"]["S"] for item in items} == {"batch"}
-    assert len(function_env.receive_all(queue_url)) == 3
+    assert function_env.receive_all(queue_url) == []  # one write per row; settlement follows from the stream
 
     doc = report(function_env, f"reports/{DEFAULT_CLIENT}/{name}.report.json")
     assert doc["created_count"] == 3 and doc["rejected_count"] == 5
@@ -166,7 +166,6 @@ def test_rows_with_bytes_that_are_not_utf8_are_rejected_alone(function_env: Aws,
     assert {row["field"] for row in rejected.values()} == {"description"}
     assert "0xE9" in rejected[3]["reason"] and "0xED" in rejected[4]["reason"]
     assert sorted(int(item["amount"]["N"]) for item in customer_items(function_env, customer_id)) == [100, 400]
-    assert len(function_env.receive_all(queue_url)) == 2
 
 
 def test_header_that_is_not_utf8_rejects_the_file(function_env: Aws):

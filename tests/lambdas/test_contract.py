@@ -24,6 +24,7 @@ SETTINGS_OF = {
     contract.HEALTH: settings_module.HealthSettings,
     contract.SETTLEMENT: settings_module.SettlementSettings,
     contract.BATCH_IMPORT: settings_module.BatchImportSettings,
+    contract.SWEEP: settings_module.SweepSettings,
     contract.WORKFLOW_VALIDATE: settings_module.WorkflowValidateSettings,
     contract.WORKFLOW_PROCESS: settings_module.WorkflowProcessSettings,
 }
@@ -58,8 +59,8 @@ def _registered_routes(function_name: str) -> list[Any]:
 
     clients = ClientDirectory.parse('{"default": ["k"]}')
     if function_name == contract.TRANSACTIONS:
-        settings = TransactionsApiSettings("x", "t", "i", "q", 86400, clients)
-        app = transactions.build_api(settings, dynamodb=object(), sqs=object()).app
+        settings = TransactionsApiSettings("x", "t", "i", 86400, clients)
+        app = transactions.build_api(settings, dynamodb=object()).app
     elif function_name == contract.STATUS:
         app = status.build_app(repository=None, clients=clients)  # type: ignore[arg-type]
     else:

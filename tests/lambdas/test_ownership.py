@@ -53,11 +53,6 @@ class MemoryRepository:
         return Page(sorted(matching, key=lambda tx: tx.timestamp, reverse=True), None)
 
 
-class NullQueue:
-    def publish(self, transactions) -> None:
-        pass
-
-
 # --- who is calling -----------------------------------------------------------------------
 
 
@@ -110,7 +105,7 @@ def test_a_record_from_before_clients_belongs_to_nobody():
 
 def test_the_service_reads_and_lists_for_the_caller_only():
     repository = MemoryRepository()
-    service = TransactionService(repository, NullQueue(), lambda: NOW)
+    service = TransactionService(repository, lambda: NOW)
     request = CreateTransactionRequest.from_json({"customer_id": "cust_1", "amount": 5, "currency": "USD"})
     mine = service.create(request, client_id="checkout", idempotency_key="k1")
     theirs = service.create(request, client_id="partner", idempotency_key="k1")

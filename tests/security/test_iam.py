@@ -16,7 +16,7 @@ import pytest
 
 from payment_infra.application import functions_module
 from payment_infra.constructs.compute import CONSUME_ACTIONS
-from payment_infra.permissions import GRANTS
+from payment_infra.permissions import GRANTS, INDEX_GRANTS
 from tests.security.support import (
     as_list,
     encryption_key,
@@ -260,7 +260,7 @@ def _expected_targets(stack: dict, name: str, function: dict) -> tuple[dict, str
         if variable in functions_module().SETTING_VARIABLES:
             continue
         rtype, lid, _ = single_ref(variables[variable])
-        allowed[(rtype, lid)] |= set(GRANTS[name][variable])
+        allowed[(rtype, lid)] |= set(GRANTS[name][variable]) | set(INDEX_GRANTS.get(name, {}).get(variable, ()))
         protected.append((rtype, lid))
     failure = single_ref(function["dead_letter_config"]["target_arn"])[:2]
     allowed[failure] |= {"sqs:SendMessage"}

@@ -236,3 +236,33 @@ class DynamoDBTransactionRepository:
                 {attribute: value, "timestamp": last_item.timestamp, "transaction_id": last_item.transaction_id},
             )
         return Page(transactions, next_cursor)
+
+    def pending_between(self, client_id: str, day: str, since: str, until: str) -> list[Transaction]:
+        """One day partition of the client's date index, the time range in the key condition.
+
+        The status is a filter: DynamoDB reads (and bills) every item of the range, settled ones too; the
+        range starts ``lookback`` ago, so one sweep reads at most that much of a client's traffic.
+        """
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": INDEX_BY_ATTRIBUTE[CLIENT_DATE_ATTRIBUTE],
+            "KeyConditionExpression": "#p = :p AND #ts BETWEEN :since AND :until",
+            "FilterExpression": "#status = :pending",
+            "ExpressionAttributeNames": {"#p": CLIENT_DATE_ATTRIBUTE, "#ts": "timestamp", "#status": "status"},
+            "ExpressionAttributeValues": {
+                ":p": {"S": owned_key(client_id, day)},
+                ":since": {"S": since},
+                ":until": {"S": until},
+                ":pending": {"S": Status.PENDING.value},
+            },
+        }
+        found: list[Transaction] = []
+        while True:
+            try:
+                response = self._client.query(**kwargs)
+            except (ClientError, BotoCoreError) as exc:
+                raise dependency_error("dynamodb", "Query", exc) from exc
+            found += [from_item(item) for item in response.get("Items", [])]
+            if not response.get("LastEvaluatedKey"):
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -31,7 +31,7 @@ class TransactionRepository(Protocol):
         """The transaction or ``None``. Strongly consistent unless ``consistent=False``.
 
         A read by id usually follows a write (a client's GET right after its 201, a worker
-        right after the enqueue): an eventually consistent read could miss that write.
+        started from the write's stream event): an eventually consistent read could miss that write.
         """
 
     def save_transition(self, before: Transaction, after: Transaction) -> Transaction:
@@ -46,6 +46,9 @@ class TransactionRepository(Protocol):
 
     def list(self, query: ListTransactionsQuery) -> Page:
         """Newest first, at most ``query.limit`` items, resuming after ``query.cursor``."""
+
+    def pending_between(self, client_id: str, day: str, since: str, until: str) -> list[Transaction]:
+        """``client_id``'s ``pending`` transactions of ``day`` created from ``since`` to ``until`` (ISO-8601)."""
 
 
 class TransactionQueue(Protocol):

@@ -16,7 +16,6 @@ from payments.domain.ports import (
     ReceiptStore,
     ReportStore,
     SettlementPolicy,
-    TransactionQueue,
     TransactionRepository,
 )
 from payments.domain.requests import CreateTransactionRequest, ListTransactionsQuery
@@ -49,31 +48,24 @@ def _same_request(transaction: Transaction, request: CreateTransactionRequest) -
 class TransactionService:
     """Create, read and list transactions."""
 
-    def __init__(self, repository: TransactionRepository, queue: TransactionQueue, clock: Clock) -> None:
+    def __init__(self, repository: TransactionRepository, clock: Clock) -> None:
         self._repository = repository
-        self._queue = queue
         self._clock = clock
 
     def create(self, request: CreateTransactionRequest, *, client_id: str, idempotency_key: str) -> Transaction:
-        """Record a ``pending`` transaction and enqueue it for settlement.
+        """Record a ``pending`` transaction: one conditional write, nothing else.
 
-        The id is derived from the client and its idempotency key. The API runs
-        this under the Powertools idempotency lock; the derived id is a second
-        guard for a retry after a crash between the write and the enqueue: the
-        stored transaction is found, enqueued again (SQS deduplicates by id and
-        settlement is idempotent) and returned instead of creating a duplicate.
+        Settlement follows from the write itself (the table's stream feeds the settlement queue; the
+        sweep re-drives a record whose event was lost), so no second call in this request can fail
+        and leave a payment behind. The id is derived from the client and its idempotency key: the API
+        runs this under the Powertools idempotency lock, and the derived id is a second guard for a
+        retry whose first write succeeded (a lost response, an expired lock): the stored transaction
+        is returned instead of creating a duplicate.
         """
         transaction_id = derived_transaction_id("api", client_id, idempotency_key)
         existing = self._repository.get(transaction_id, consistent=True)
         if existing is not None:
-            if not _same_request(existing, request):
-                raise IdempotencyKeyReusedError(
-                    "this Idempotency-Key was already used for a different request", param="Idempotency-Key"
-                )
-            logger.info("transaction already recorded", extra={"transaction_id": transaction_id})
-            if existing.status is Status.PENDING:
-                self._queue.publish([existing])
-            return existing
+            return self._same_or_conflict(existing, request)
         transaction = new_pending(
             transaction_id=transaction_id,
             customer_id=request.customer_id,
@@ -83,9 +75,24 @@ class TransactionService:
             source="api",
             client_id=client_id,
         )
-        self._repository.put_new(transaction)
-        self._queue.publish([transaction])
+        try:
+            self._repository.put_new(transaction)
+        except AlreadyExistsError:
+            # The write happened before (its response was lost, or a concurrent request with the same key).
+            stored = self._repository.get(transaction_id, consistent=True)
+            if stored is None:
+                raise
+            return self._same_or_conflict(stored, request)
         return transaction
+
+    @staticmethod
+    def _same_or_conflict(existing: Transaction, request: CreateTransactionRequest) -> Transaction:
+        if not _same_request(existing, request):
+            raise IdempotencyKeyReusedError(
+                "this Idempotency-Key was already used for a different request", param="Idempotency-Key"
+            )
+        logger.info("transaction already recorded", extra={"transaction_id": existing.transaction_id})
+        return existing
 
     def get(self, transaction_id: str, *, client_id: str) -> Transaction:
         """The caller's transaction; another client's is ``NotFoundError``, exactly like an unknown id."""
@@ -263,9 +270,8 @@ def report_key(import_key: str) -> str:
 class ImportService:
     """Turns one uploaded CSV object into transactions, one per valid row."""
 
-    def __init__(self, repository: TransactionRepository, queue: TransactionQueue, files: ReportStore) -> None:
+    def __init__(self, repository: TransactionRepository, files: ReportStore) -> None:
         self._repository = repository
-        self._queue = queue
         self._files = files
 
     def import_object(self, source: ImportSource) -> ImportReport:
@@ -276,13 +282,11 @@ class ImportService:
             report.file_error = exc.message
             report.rejected.append(RejectedRow(1, exc.code, exc.message))
             rows = []
-        to_enqueue: list[Transaction] = []
         for row in rows:
             if isinstance(row, RejectedRow):
                 report.rejected.append(row)
                 continue
-            to_enqueue.append(self._create_row(source, row, report))
-        self._queue.publish(to_enqueue)
+            self._create_row(source, row, report)
         self._files.put_report(report_key(source.key), report.to_json())
         return report
 
@@ -302,8 +306,7 @@ class ImportService:
             self._repository.put_new(transaction)
             report.created.append(transaction.transaction_id)
         except AlreadyExistsError:
-            # Same object processed again: same id and key, so nothing new is written.
-            # It is enqueued again in case the earlier run stopped before enqueueing;
-            # settlement of an already settled transaction is a no-op.
+            # Same object processed again: same id and key, so nothing new is written. Its settlement
+            # follows from the first write (stream, or the sweep if that event was lost).
             report.duplicates.append(transaction.transaction_id)
         return transaction

@@ -1,7 +1,7 @@
 """``batch-import`` function: S3 ``ObjectCreated`` events for ``imports/<client>/*.csv``.
 
 A file belongs to the client named by its folder, and so does every transaction
-it creates. Each valid row becomes a ``pending`` transaction (enqueued for settlement);
+it creates. Each valid row becomes a ``pending`` transaction (settled from the table's stream);
 every object gets a JSON report ``reports/<client>/<name>.csv.report.json`` listing the
 created ids and the rejected rows with line number and reason. The CSV format is
 documented in :mod:`payments.domain.csv_import`.
@@ -26,7 +26,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from payments.adapters import aws
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
 from payments.adapters.s3 import S3ImportFiles
-from payments.adapters.sqs import SqsTransactionQueue
 from payments.domain.services import ImportService, ImportSource, import_owner
 from payments.settings import BatchImportSettings
 
@@ -91,10 +90,9 @@ class BatchImporter:
         return {"imports": summaries}
 
 
-def build_importer(settings: BatchImportSettings, *, dynamodb: Any, sqs: Any, s3: Any) -> BatchImporter:
+def build_importer(settings: BatchImportSettings, *, dynamodb: Any, s3: Any) -> BatchImporter:
     service = ImportService(
         repository=DynamoDBTransactionRepository(dynamodb, settings.transactions_table),
-        queue=SqsTransactionQueue(sqs, settings.queue_url),
         files=S3ImportFiles(s3, settings.import_bucket),
     )
     return BatchImporter(service, settings.import_bucket, settings.clients.names)
@@ -103,7 +101,7 @@ def build_importer(settings: BatchImportSettings, *, dynamodb: Any, sqs: Any, s3
 @cache
 def _importer() -> BatchImporter:
     return build_importer(
-        BatchImportSettings.from_env(), dynamodb=aws.client("dynamodb"), sqs=aws.client("sqs"), s3=aws.client("s3")
+        BatchImportSettings.from_env(), dynamodb=aws.client("dynamodb"), s3=aws.client("s3")
     )
 
 

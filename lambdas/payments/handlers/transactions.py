@@ -6,7 +6,8 @@ see :mod:`payments.domain.clients`): reads and lists see only that client's
 transactions. Create is idempotent through Powertools on the idempotency table,
 keyed by the client and the ``Idempotency-Key`` header, validated against the
 canonical request body: a replay returns the first response, another body with
-the same key is 422, a concurrent duplicate is 409, no key is 400.
+the same key is 422, a concurrent duplicate is 409, no key is 400. Create is one
+conditional write; settlement follows from it (the table's stream feeds the queue).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments.adapters import aws
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
-from payments.adapters.sqs import SqsTransactionQueue
 from payments.domain.requests import (
     CreateTransactionRequest,
     ListTransactionsQuery,
@@ -91,15 +91,10 @@ def build_api(
     settings: TransactionsApiSettings,
     *,
     dynamodb: Any,
-    sqs: Any,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> TransactionsApi:
     """Wire the function from settings and clients (tests pass moto-backed ones)."""
-    service = TransactionService(
-        DynamoDBTransactionRepository(dynamodb, settings.transactions_table),
-        SqsTransactionQueue(sqs, settings.queue_url),
-        clock,
-    )
+    service = TransactionService(DynamoDBTransactionRepository(dynamodb, settings.transactions_table), clock)
     idempotency = IdempotencyConfig(
         event_key_jmespath=IDEMPOTENCY_KEY_JMESPATH,
         payload_validation_jmespath=IDEMPOTENCY_PAYLOAD_JMESPATH,
@@ -168,7 +163,7 @@ def build_api(
 @cache
 def _api() -> TransactionsApi:
     """Built on the first invocation of a container, then reused."""
-    return build_api(TransactionsApiSettings.from_env(), dynamodb=aws.client("dynamodb"), sqs=aws.client("sqs"))
+    return build_api(TransactionsApiSettings.from_env(), dynamodb=aws.client("dynamodb"))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
