@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from payment_infra.config import UNRESERVED_CONCURRENCY_MINIMUM, load_config
 from scripts.tf_standin import terraform
 from tests.conftest import ACCOUNT_STACK
+
+# What the three environments reserve, from the config (a new function or a changed reservation moves them).
+RESERVED = {env: load_config(env, {}).reserved_concurrency_total for env in ("dev", "staging", "prod")}
+TOTAL = sum(RESERVED.values())
+NEEDED = TOTAL + UNRESERVED_CONCURRENCY_MINIMUM
 
 
 def _plan_with_quota(standin: terraform.StandIn, stack: dict, assets: Path, workdir: Path, value: int):
@@ -28,7 +34,7 @@ def _one_line(result: terraform.Result) -> str:
     return " ".join(result.output.split())  # Terraform wraps long messages
 
 
-@pytest.mark.parametrize("quota", [10, 735])
+@pytest.mark.parametrize("quota", [10, NEEDED - 1])
 def test_a_small_lambda_concurrency_quota_stops_the_plan(
     standin: terraform.StandIn, stacks: dict[str, dict], synth_dir: Path, tmp_path: Path, quota: int
 ) -> None:
@@ -38,16 +44,17 @@ def test_a_small_lambda_concurrency_quota_stops_the_plan(
     assert result.plan is not None and result.plan.returncode != 0, result.output
     out = _one_line(result)
     assert "Error: Resource postcondition failed" in out
-    assert ("The deployments of this account reserve 636 concurrent executions (dev 29 + staging 122 + prod 485) and "
-            "Lambda keeps 100 unreserved, but this account's Lambda concurrent executions quota (lambda L-B99A9384) "
-            f"is {quota}. Request an increase to at least 736") in out
+    parts = " + ".join(f"{env} {count}" for env, count in RESERVED.items())
+    assert (f"The deployments of this account reserve {TOTAL} concurrent executions ({parts}) and "
+            f"Lambda keeps {UNRESERVED_CONCURRENCY_MINIMUM} unreserved, but this account's Lambda concurrent executions "
+            f"quota (lambda L-B99A9384) is {quota}. Request an increase to at least {NEEDED}") in out
     assert "set PAYMENT_RESERVE_CONCURRENCY=false to reserve nothing" in out
 
 
 def test_the_quota_the_reservations_need_plans(
     standin: terraform.StandIn, stacks: dict[str, dict], synth_dir: Path, tmp_path: Path
 ) -> None:
-    result = _plan_with_quota(standin, stacks["prod"], synth_dir / "stacks" / "payment-prod" / "assets", tmp_path, 736)
+    result = _plan_with_quota(standin, stacks["prod"], synth_dir / "stacks" / "payment-prod" / "assets", tmp_path, NEEDED)
 
     assert result.ok, result.output
 
