@@ -6,8 +6,11 @@ The synth accelerator is enabled before anything imports the framework (which st
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,14 +32,43 @@ ACCOUNT_STACK = "payment-account"  # the account baseline, synthesized beside th
 _SYNTH_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_") or k == "PAYMENT_ENGINE"}
 
 
-@pytest.fixture(scope="session")
-def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Synthesize all stacks once per session into a temporary cdktf.out."""
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A directory that ``build`` fills once per test run, shared read-only by every pytest-xdist worker.
+
+    Under xdist the first worker to ask builds it under an exclusive lock in the run's common temporary
+    directory; the others wait for the lock and reuse it. A build that raises leaves no ``.done`` marker, so
+    every worker that needs the directory tries again and fails with its own error (nothing half-written is
+    ever reused). Without xdist it is a plain temporary directory of this session.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        outdir = tmp_path_factory.mktemp(name)
+        build(outdir)
+        return outdir
+    shared = tmp_path_factory.getbasetemp().parent  # the run's basetemp; each worker's basetemp is below it
+    outdir, done = shared / name, shared / f"{name}.done"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if build raises
+        if not done.exists():
+            shutil.rmtree(outdir, ignore_errors=True)
+            outdir.mkdir()
+            build(outdir)
+            done.touch()
+    return outdir
+
+
+def _synth_all(outdir: Path) -> None:
     from payment_infra.app import build_app
 
-    outdir = tmp_path_factory.mktemp("cdktf.out")
     build_app(outdir=str(outdir), environ=_SYNTH_ENV).synth()
-    return outdir
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All stacks synthesized once per test run (once for all xdist workers) into a temporary cdktf.out.
+
+    Read it, never write to it: other workers read the same directory.
+    """
+    return built_once(tmp_path_factory, "cdktf.out", _synth_all)
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +103,10 @@ def side_by_side(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """dev and two previews (PAYMENT_DEPLOYMENT names) synthesized in one app: ``{stack id: parsed stack}``."""
     from payment_infra.app import build_app
 
-    outdir = tmp_path_factory.mktemp("side-by-side.out")
-    build_app(environments=("dev", *PREVIEWS), outdir=str(outdir), environ=_SYNTH_ENV).synth()
+    outdir = built_once(
+        tmp_path_factory, "side-by-side.out",
+        lambda out: build_app(environments=("dev", *PREVIEWS), outdir=str(out), environ=_SYNTH_ENV).synth(),
+    )
     return {
         stack_id: json.loads((outdir / "stacks" / stack_id / "cdk.tf.json").read_text())
         for stack_id in ("payment-dev", *(f"payment-{name}" for name in PREVIEWS))
