@@ -20,7 +20,6 @@ from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
-from payment_local.keep_alive import KeepAliveRequestHandler
 from payment_local.moto_server import MotoServer
 from payment_local.provision import provision
 from payment_local.runtime import Runtime, function_environment
@@ -126,9 +125,7 @@ class Emulator:
             control=self._control if self.options.test_hooks else None,
         )
         self.warnings = gateway.gateway_response_warnings()
-        self._http = make_server(
-            HOST, self.options.port, gateway, threaded=True, request_handler=KeepAliveRequestHandler
-        )
+        self._http = make_server(HOST, self.options.port, gateway, threaded=True)
         port = self._http.server_address[1]
         # The stage URL, as API Gateway's invoke URL: https://{api}.execute-api.{region}.amazonaws.com/{stage}
         self.base_url = f"http://{HOST}:{port}{gateway.stage_prefix}"

@@ -1,12 +1,11 @@
-"""moto's server mode on a free loopback port, in this process, without two per-request costs of its stock server.
+"""moto's server mode on a free loopback port, in this process, without moto's per-request backend search.
 
-``ThreadedMotoServer`` speaks HTTP/1.0, so every AWS call of a handler opens and closes a TCP connection, and
-its dispatcher finds the backend of every request under one global lock by listing moto's package directory
-(``backends.list_of_moto_modules``) and matching every URL pattern again. This server is the same moto
-application (``DomainDispatcherApplication``, ``MotoRequestHandler``: same backends, same responses) with
-HTTP/1.1 keep-alive, as AWS endpoints and botocore's connection pool use, and the host-to-backend lookup
-remembered per host (a pure function of the host: the list and the patterns are fixed once moto is imported).
-Profile: docs/emulator-profile.md.
+``ThreadedMotoServer``'s dispatcher finds the backend of every request under one global lock by listing moto's
+package directory (``backends.list_of_moto_modules``, an ``os.listdir`` and an ``isdir`` per entry) and matching
+the URL patterns again; in the emulator's profile (docs/emulator-profile.md) that was a tenth of the samples.
+This server is the same moto application (``DomainDispatcherApplication``, ``MotoRequestHandler``: same
+backends, same responses) with the host-to-backend lookup remembered per host, a pure function of the host once
+moto is imported. (werkzeug's server closes every connection, ``Connection: close``: keep-alive is not on offer.)
 """
 
 from __future__ import annotations
@@ -17,15 +16,6 @@ from functools import cache
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
-
-from payment_local.keep_alive import KeepAliveRequestHandler
-
-
-class _KeepAliveHandler(MotoRequestHandler):
-    """moto's handler (it keeps S3 metadata header names) on HTTP/1.1 (payment_local.keep_alive)."""
-
-    protocol_version = KeepAliveRequestHandler.protocol_version
-    disable_nagle_algorithm = KeepAliveRequestHandler.disable_nagle_algorithm
 
 
 class _Dispatcher(DomainDispatcherApplication):
@@ -46,9 +36,8 @@ class MotoServer:
         self.endpoint_url = ""
 
     def start(self) -> str:
-        self._server = make_server(
-            "127.0.0.1", self._port, _Dispatcher(), threaded=True, request_handler=_KeepAliveHandler
-        )
+        self._server = make_server("127.0.0.1", self._port, _Dispatcher(), threaded=True,
+                                   request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]

@@ -32,7 +32,6 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from payment_local.asl import ExecutionFailedError, Interpreter, TaskError, check_definition, lambda_error
-from payment_local.keep_alive import KeepAliveRequestHandler
 from payment_local.stack import Stack, StackError
 
 log = logging.getLogger("payment_local")
@@ -270,7 +269,7 @@ class StepFunctionsServer:
         self.endpoint_url = ""
 
     def start(self, host: str = "127.0.0.1") -> str:
-        self._server = make_server(host, 0, self._app, threaded=True, request_handler=KeepAliveRequestHandler)
+        self._server = make_server(host, 0, self._app, threaded=True)
         self.endpoint_url = f"http://{host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="sfn-http", daemon=True)
         self._thread.start()
