@@ -51,6 +51,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+import cold_import  # noqa: E402 (scripts/ is not a package on sys.path when run as a script)
+
+COLD_IMPORT_GOAL_MS = 300  # issue 27: every handler's cold import, wall time of the import statement
 VENV_PY = REPO / ".venv" / "bin" / "python"
 CHECKOV = REPO / ".venv" / "bin" / "checkov"
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
@@ -339,36 +343,28 @@ def lambda_section(ctx: Context) -> Section:
     rows.append(("deployed package (the zip in cdktf.out)", f"{archive.stat().st_size:,} bytes, {entries} files"))
 
     handlers_dir = root / "payments" / "handlers"
-    modules = sorted(p.stem for p in handlers_dir.glob("*.py") if p.stem != "__init__") if handlers_dir.is_dir() else []
+    # Entry points only (a module defining a Lambda handler function), not the shared http.py or tracing.py.
+    entry = re.compile(r"^def \w*handler\(", re.M)
+    modules = sorted(p.stem for p in handlers_dir.glob("*.py") if entry.search(p.read_text()))
     if not modules:
         notes.append("lambdas/payments/handlers/ has no handler modules yet: cold import not measured.")
         return Section("Lambda package", ("figure", "value"), rows, notes)
-    env = clean_env({
-        "PYTHONPATH": str(root), "AWS_REGION": "ap-northeast-2", "AWS_DEFAULT_REGION": "ap-northeast-2",
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "ENVIRONMENT": "bench",
-        "POWERTOOLS_SERVICE_NAME": "payments", "POWERTOOLS_METRICS_NAMESPACE": "PaymentApiBench",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    })  # fmt: skip
     for module in modules:
-        code = (
-            f"import time; t = time.perf_counter(); import payments.handlers.{module}; "
-            "print(time.perf_counter() - t)"
+        name = f"payments.handlers.{module}"
+        wall = cold_import.median_ms(cold_import.wall_seconds, name, ctx.runs, root=root, python=str(VENV_PY))
+        importtime = cold_import.median_ms(
+            cold_import.importtime_seconds, name, ctx.runs, root=root, python=str(VENV_PY)
         )
-        times = []
-        for _ in range(ctx.runs):
-            proc = subprocess.run(  # noqa: S603
-                [str(VENV_PY), "-c", code], env=env, cwd=root, capture_output=True, text=True, check=False
-            )
-            if proc.returncode != 0:
-                notes.append(f"`payments.handlers.{module}` failed to import: {proc.stderr.strip().splitlines()[-1]}")
-                break
-            times.append(float(proc.stdout.strip().splitlines()[-1]))
-        if times:
-            rows.append((f"cold import `payments.handlers.{module}`", f"{statistics.median(times) * 1000:.0f} ms"))
-            print(f"cold import payments.handlers.{module}: {statistics.median(times) * 1000:.0f} ms")
+        verdict = "ok" if wall <= COLD_IMPORT_GOAL_MS else f"over the {COLD_IMPORT_GOAL_MS} ms goal"
+        rows.append((f"cold import `{name}`", f"{wall:.0f} ms ({verdict}); `-X importtime` {importtime:.0f} ms"))
+        print(f"cold import {name}: {wall:.0f} ms, -X importtime {importtime:.0f} ms")
     notes.append(
-        f"Cold import: fresh interpreter per run ({platform.python_version()}, the project venv; Lambda runs "
-        "python3.12 on arm64), `lambdas/` on sys.path, dummy environment; time of the import statement only."
+        f"Cold import (`scripts/cold_import.py`): fresh interpreter per run ({platform.python_version()}, the "
+        "project venv; Lambda runs python3.12 on arm64), in a Lambda-like environment (`LAMBDA_TASK_ROOT`, "
+        "`AWS_LAMBDA_FUNCTION_NAME`, …: the X-Ray SDK then takes its Lambda path). The goal "
+        f"(≤ {COLD_IMPORT_GOAL_MS} ms) is held to the first figure, the wall time of the `import` statement; "
+        "`-X importtime` is the cumulative time Python reports for the same module in the same environment "
+        "(slightly higher: its own bookkeeping). Interpreter start-up is in neither."
     )
     return Section("Lambda package", ("figure", "value"), rows, notes)
 
