@@ -111,3 +111,49 @@ def side_by_side(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         stack_id: json.loads((outdir / "stacks" / stack_id / "cdk.tf.json").read_text())
         for stack_id in ("payment-dev", *(f"payment-{name}" for name in PREVIEWS))
     }
+
+
+#: Session fixtures that take seconds to build (a naive synth, Terraform plans, an emulator workload); tests that
+#: share one are kept on one worker (the others would wait on its ``built_once`` lock).
+SLOW_FIXTURES = ("naive_synth", "terraform_results", "recorded_calls", "probed_synth")
+
+
+def _slow_group(item: pytest.Item) -> str | None:
+    """The slow work an item waits on (a slow fixture, else its module if marked ``slow``); None if quick."""
+    fixtures = getattr(item, "fixturenames", ())
+    for name in SLOW_FIXTURES:
+        if name in fixtures:
+            return name
+    return item.nodeid.split("::")[0] if item.get_closest_marker("slow") is not None else None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, start the slow work first and on every worker at once: the run is as long as its tail.
+
+    pytest-xdist's worksteal hands each of the N workers an equal, contiguous share of the collection, in order,
+    and idle workers later steal from the end of the longest queue. The slow groups (see ``_slow_group``) are
+    dealt in turn to the heads of the shares, so each worker starts on
+    slow work at once instead of one worker meeting it all late. The order is deterministic (xdist requires
+    every worker to collect the same order); without xdist nothing changes.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers < 2 or len(items) < workers:
+        return
+    groups: dict[str, list[pytest.Item]] = {}
+    rest: list[pytest.Item] = []
+    for item in items:
+        group = _slow_group(item)
+        (groups.setdefault(group, []) if group else rest).append(item)
+    heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for index, name in enumerate(sorted(groups)):  # one slow build per worker in turn
+        heads[index % workers].extend(groups[name])
+    share = -(-len(items) // workers)  # the size of each worker's first share
+    ordered: list[pytest.Item] = []
+    for head in heads:
+        take = max(0, share - len(head))
+        ordered += head + rest[:take]
+        rest = rest[take:]
+    ordered += rest
+    assert len(ordered) == len(items) and {id(i) for i in ordered} == {id(i) for i in items}
+    items[:] = ordered

@@ -150,7 +150,7 @@ def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
         "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
         "--api-key", f"key-a-{uuid.uuid4().hex}", "--api-key", f"key-b-{uuid.uuid4().hex}",
-        "--workflow-time-scale", "0.05",
+        "--workflow-time-scale", "0.05", "--sdk-backoff-scale", "0.05",
     ]
     try:
         with running_emulator(args, env=child_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:
