@@ -104,8 +104,14 @@ synth: install ## Synthesize every stack into cdktf.out/ (same as `cdktf synth`)
 lint: install ## ruff on everything
 	$(VENV)/bin/ruff check .
 
-unit: install $(NPM_STAMP) ## pytest only (no lint, no checkov); node_modules for asl-validator
-	@rc=0; $(VENV)/bin/pytest || rc=$$?; \
+# pytest runs on pytest-xdist workers (`-n`; worksteal: an idle worker takes queued tests from a busy one). The
+# session synth and the naive synth are built once for all workers (tests/conftest.py `built_once`). The tests
+# wait on subprocesses (Terraform, the emulator, Node) much of the time, so one worker more than the cores pays.
+# PYTEST_WORKERS=0 runs in one process (xdist's own switch); a missing xdist fails: `-n` is an unknown option.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+PYTEST_ARGS ?=
+unit: install $(NPM_STAMP) ## pytest only, in parallel (PYTEST_WORKERS, PYTEST_ARGS); no lint, no checkov; node_modules for asl-validator
+	@rc=0; $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only inline (scripts/checkov_gate.py)
@@ -114,7 +120,11 @@ checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only in
 security-lint: install ## bandit on lambdas/ and payment_infra/: any medium or high finding fails
 	$(VENV)/bin/bandit -q -r lambdas payment_infra payment_ops -ll
 
-test: install lint-workflows lint security-lint terraform-prereq unit checkov ## Install, lint, run the whole test suite and the checkov gate
+# The checks are independent: after the installation they run at once (pytest first, the longest), each
+# target's output printed in one piece when it ends; any failure fails `make test`.
+TEST_PARTS := unit checkov lint-workflows lint security-lint terraform-prereq
+test: install $(NPM_STAMP) ## Install, lint, run the whole test suite and the checkov gate (in parallel)
+	@$(MAKE) --no-print-directory -j$(words $(TEST_PARTS)) --output-sync=target $(TEST_PARTS)
 
 .PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check test-cdktn
 

@@ -37,11 +37,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds between runs of the scheduled sweep (default: the stack's schedule)")
     parser.add_argument("--sweep-older-than", type=int, default=None, metavar="SECONDS",
                         help="the sweep re-sends pending transactions older than this (default: the stack's)")
+    parser.add_argument("--sdk-backoff-scale", type=float, default=1.0,
+                        help="multiply the AWS SDK's pauses between retries in the handlers by this, in (0, 1] "
+                        "(default: 1, botocore's own)")
     parser.add_argument("--log-level", help="POWERTOOLS_LOG_LEVEL for the handlers (default: the stack's)")
     parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
                         "once serving")
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if not 0 < args.sdk_backoff_scale <= 1:
+        parser.error(f"--sdk-backoff-scale must be in (0, 1], got {args.sdk_backoff_scale}")
     from payment_local.stack import StackError, check_deployment_name
 
     try:
@@ -64,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         throttle=not args.no_throttle, test_hooks=args.test_hooks, retry_delay=args.retry_delay,
         log_level=args.log_level, workflow_time_scale=args.workflow_time_scale, sweep_interval=args.sweep_interval,
         extra_env={"SWEEP_OLDER_THAN_SECONDS": str(args.sweep_older_than)} if args.sweep_older_than else {},
+        sdk_backoff_scale=args.sdk_backoff_scale,
     ))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -25,6 +25,7 @@ from payment_local.moto_server import MotoServer
 from payment_local.pipes import Schedule, StreamPipe, pipes_of, schedules_of
 from payment_local.provision import provision
 from payment_local.runtime import Runtime, function_environment
+from payment_local.sdk_backoff import scale_sdk_backoff
 from payment_local.stack import load_stack
 from payment_local.stepfunctions import StepFunctions, StepFunctionsServer
 from payment_local.workers import ImportTrigger, SettlementPoller
@@ -44,6 +45,8 @@ class Options:
     test_hooks: bool = False
     retry_delay: int = 1
     workflow_time_scale: float = 1.0
+    sdk_backoff_scale: float = 1.0
+    """botocore's retry pauses in the handlers times this (payment_local.sdk_backoff)."""
     log_level: str | None = None
     sweep_interval: float | None = None
     """Seconds between runs of each scheduled function; ``None``: the stack's schedule."""
@@ -86,6 +89,7 @@ class Emulator:
             self.stack, endpoint_url=endpoint, sfn_endpoint_url=sfn_endpoint, overrides=overrides
         )
         Runtime.install_environment(environment)
+        scale_sdk_backoff(self.options.sdk_backoff_scale)
         # Every call a handler makes is checked against its role, as on AWS (payment_local.iam).
         self.iam = Enforcer(self.stack, clients=[client.name for client in self.clients])
         Enforcer.install()

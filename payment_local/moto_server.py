@@ -1,22 +1,52 @@
-"""moto's server mode on a free loopback port, in this process."""
+"""moto's server mode on a free loopback port, in this process, without moto's per-request backend search.
+
+``ThreadedMotoServer``'s dispatcher finds the backend of every request under one global lock by listing moto's
+package directory (``backends.list_of_moto_modules``, an ``os.listdir`` and an ``isdir`` per entry) and matching
+the URL patterns again; in the emulator's profile (docs/emulator-profile.md) that was a tenth of the samples.
+This server is the same moto application (``DomainDispatcherApplication``, ``MotoRequestHandler``: same
+backends, same responses) with the host-to-backend lookup remembered per host, a pure function of the host once
+moto is imported. (werkzeug's server closes every connection, ``Connection: close``: keep-alive is not on offer.)
+"""
 
 from __future__ import annotations
 
-from moto.server import ThreadedMotoServer
+import threading
+from functools import cache
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.server import MotoRequestHandler
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+class _Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher with the backend of each host looked up once."""
+
+    def __init__(self) -> None:
+        super().__init__(create_backend_app)
+        self.get_backend_for_host = cache(super().get_backend_for_host)  # type: ignore[method-assign]
 
 
 class MotoServer:
-    """Starts ``ThreadedMotoServer`` on 127.0.0.1; ``endpoint_url`` is valid after :meth:`start`."""
+    """Serves moto on 127.0.0.1 from a daemon thread; ``endpoint_url`` is valid after :meth:`start`."""
 
     def __init__(self, port: int = 0) -> None:
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
         self.endpoint_url = ""
 
     def start(self) -> str:
-        self._server.start()
-        host, port = self._server.get_host_and_port()
+        self._server = make_server("127.0.0.1", self._port, _Dispatcher(), threaded=True,
+                                   request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
         self.endpoint_url = f"http://{host}:{port}"
         return self.endpoint_url
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -51,6 +51,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+import cold_import  # noqa: E402 (scripts/ is not a package on sys.path when run as a script)
+
+COLD_IMPORT_GOAL_MS = 300  # issue 27: every handler's cold import, wall time of the import statement
 VENV_PY = REPO / ".venv" / "bin" / "python"
 CHECKOV = REPO / ".venv" / "bin" / "checkov"
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
@@ -223,6 +227,55 @@ def mb(kb: float) -> str:
     return f"{kb / 1024:.0f} MB"
 
 
+JSII_CACHE = Path.home() / ".cache" / "aws" / "jsii" / "package-cache"
+_EXPORT = re.compile(r'exports\.(\w+) = (?:__importStar\()?require\("\./([^"]+)"\)')
+
+
+def _cached_package(npm: str, version: str) -> Path:
+    found = sorted((JSII_CACHE / npm / version).glob("*/package.json"))
+    if not found:
+        raise SystemExit(f"bench: {npm}@{version} is not in the jsii cache {JSII_CACHE} (the warm-up fills it)")
+    return found[0].parent
+
+
+def kernel_floor_command(workdir: Path) -> list[str]:
+    """``node`` loading what our synth's kernel loads, and nothing else: the framework, constructs and the
+    provider modules ``payment_infra/aws.py`` imports, from the packages jsii unpacked (the cdktf engine).
+
+    The floor under any CDKTF synth of these stacks in any language: a TypeScript app of the same resources
+    would load the same modules and then also build the tree and write the JSON. ``fast / floor`` is
+    therefore an upper bound of the ratio to such an app.
+    """
+    import importlib.metadata
+
+    sys.path.insert(0, str(REPO))
+    from payment_infra import accelerate
+
+    modules = workdir / "floor" / "node_modules"
+    (modules / "@cdktf").mkdir(parents=True, exist_ok=True)
+    packages = {
+        "cdktf": importlib.metadata.version("cdktf"),
+        "constructs": importlib.metadata.version("constructs"),
+        "@cdktf/provider-aws": importlib.metadata.version("cdktf-cdktf-provider-aws"),
+    }
+    for npm, version in packages.items():
+        link = modules / npm
+        if not link.exists():
+            link.symlink_to(_cached_package(npm, version))
+    index = (modules / "@cdktf/provider-aws" / "lib" / "index.js").read_text()
+    files = dict(_EXPORT.findall(index))
+    wanted = accelerate.provider_namespaces(accelerate.door_source())
+    missing = [name for name in wanted if name not in files]
+    if missing:
+        raise SystemExit(f"bench: the provider root has no export for {missing[:5]}")
+    script = workdir / "floor" / "floor.js"
+    script.write_text(
+        "require('constructs'); require('cdktf');\n"
+        + "".join(f"require('@cdktf/provider-aws/lib/{files[name]}');\n" for name in wanted)
+    )
+    return [os.environ.get("JSII_NODE", "node"), "--preserve-symlinks", str(script)]
+
+
 def synth_section(ctx: Context) -> Section:
     variants = {name: v for name, v in VARIANTS.items() if interpreter(v[2]).exists()}
     results = {name: Measured() for name in variants}
@@ -232,7 +285,11 @@ def synth_section(ctx: Context) -> Section:
             warmup = ctx.workdir / f"warmup{''.join(flags)}{'-'.join(engine.values())}"
             command = [str(interpreter(engine)), *flags, "-c", ACCELERATE + SYNTH, str(warmup)]
             measure(command, clean_env(engine), ctx.src)
+    floor_cmd = kernel_floor_command(ctx.workdir)
+    floor = Measured()
     for run in range(ctx.runs):
+        floor.samples.append(sample := measure(floor_cmd, clean_env(), ctx.workdir))
+        print(f"  run {run + 1}/{ctx.runs} {'node floor':<13} {sample.wall:6.2f} s  tree {mb(sample.tree_kb)}")
         for name, (flags, code, extra) in variants.items():
             cmd = [str(interpreter(extra)), *flags, "-c", code]
             if name in SYNTH_VARIANTS:
@@ -263,6 +320,8 @@ def synth_section(ctx: Context) -> Section:
             mb(r.median("tree_kb")),
             mb(r.median("max_kb")),
         ))
+    rows.append(("node floor", f"{floor.median('wall'):.2f} s", f"{floor.median('wall') / fast_wall:.1f}x",
+                 mb(floor.median("tree_kb")), mb(floor.median("max_kb"))))
     naive = results["naive"]
     cdktn_note = (
         f"cdktn fast / fast: **{results['cdktn fast'].median('wall') / fast_wall:.2f}x** wall time; cdktn naive / "
@@ -276,6 +335,11 @@ def synth_section(ctx: Context) -> Section:
         ("variant", "wall time", "vs fast", "peak RSS (tree)", "peak RSS (largest process)"),
         rows,
         [
+            f"**Synth ratio** fast / node floor: **{fast_wall / floor.median('wall'):.2f}x** (issue 27 aims at "
+            "≤ 1.5x to a TypeScript app of the same stacks; the floor is below such an app, so this bounds the "
+            "ratio from above). node floor = plain `node` (the kernel's binary) requiring `constructs`, `cdktf` "
+            "and exactly the provider modules `payment_infra/aws.py` imports, from jsii's unpacked packages: "
+            "no Python, no jsii, no construct tree, no JSON written.",
             f"naive / fast: **{naive.median('wall') / fast_wall:.1f}x** wall time, "
             f"{naive.median('tree_kb') / results['fast'].median('tree_kb'):.1f}x peak tree RSS.",
             cdktn_note,
@@ -339,36 +403,28 @@ def lambda_section(ctx: Context) -> Section:
     rows.append(("deployed package (the zip in cdktf.out)", f"{archive.stat().st_size:,} bytes, {entries} files"))
 
     handlers_dir = root / "payments" / "handlers"
-    modules = sorted(p.stem for p in handlers_dir.glob("*.py") if p.stem != "__init__") if handlers_dir.is_dir() else []
+    # Entry points only (a module defining a Lambda handler function), not the shared http.py or tracing.py.
+    entry = re.compile(r"^def \w*handler\(", re.M)
+    modules = sorted(p.stem for p in handlers_dir.glob("*.py") if entry.search(p.read_text()))
     if not modules:
         notes.append("lambdas/payments/handlers/ has no handler modules yet: cold import not measured.")
         return Section("Lambda package", ("figure", "value"), rows, notes)
-    env = clean_env({
-        "PYTHONPATH": str(root), "AWS_REGION": "ap-northeast-2", "AWS_DEFAULT_REGION": "ap-northeast-2",
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "ENVIRONMENT": "bench",
-        "POWERTOOLS_SERVICE_NAME": "payments", "POWERTOOLS_METRICS_NAMESPACE": "PaymentApiBench",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    })  # fmt: skip
     for module in modules:
-        code = (
-            f"import time; t = time.perf_counter(); import payments.handlers.{module}; "
-            "print(time.perf_counter() - t)"
+        name = f"payments.handlers.{module}"
+        wall = cold_import.median_ms(cold_import.wall_seconds, name, ctx.runs, root=root, python=str(VENV_PY))
+        importtime = cold_import.median_ms(
+            cold_import.importtime_seconds, name, ctx.runs, root=root, python=str(VENV_PY)
         )
-        times = []
-        for _ in range(ctx.runs):
-            proc = subprocess.run(  # noqa: S603
-                [str(VENV_PY), "-c", code], env=env, cwd=root, capture_output=True, text=True, check=False
-            )
-            if proc.returncode != 0:
-                notes.append(f"`payments.handlers.{module}` failed to import: {proc.stderr.strip().splitlines()[-1]}")
-                break
-            times.append(float(proc.stdout.strip().splitlines()[-1]))
-        if times:
-            rows.append((f"cold import `payments.handlers.{module}`", f"{statistics.median(times) * 1000:.0f} ms"))
-            print(f"cold import payments.handlers.{module}: {statistics.median(times) * 1000:.0f} ms")
+        verdict = "ok" if wall <= COLD_IMPORT_GOAL_MS else f"over the {COLD_IMPORT_GOAL_MS} ms goal"
+        rows.append((f"cold import `{name}`", f"{wall:.0f} ms ({verdict}); `-X importtime` {importtime:.0f} ms"))
+        print(f"cold import {name}: {wall:.0f} ms, -X importtime {importtime:.0f} ms")
     notes.append(
-        f"Cold import: fresh interpreter per run ({platform.python_version()}, the project venv; Lambda runs "
-        "python3.12 on arm64), `lambdas/` on sys.path, dummy environment; time of the import statement only."
+        f"Cold import (`scripts/cold_import.py`): fresh interpreter per run ({platform.python_version()}, the "
+        "project venv; Lambda runs python3.12 on arm64), in a Lambda-like environment (`LAMBDA_TASK_ROOT`, "
+        "`AWS_LAMBDA_FUNCTION_NAME`, …: the X-Ray SDK then takes its Lambda path). The goal "
+        f"(≤ {COLD_IMPORT_GOAL_MS} ms) is held to the first figure, the wall time of the `import` statement; "
+        "`-X importtime` is the cumulative time Python reports for the same module in the same environment "
+        "(slightly higher: its own bookkeeping). Interpreter start-up is in neither."
     )
     return Section("Lambda package", ("figure", "value"), rows, notes)
 

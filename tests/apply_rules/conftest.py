@@ -29,7 +29,8 @@ def recorded_calls(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     args = [
         "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
         "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
-        "--workflow-time-scale", "0.05", "--sweep-interval", "3600", "--sweep-older-than", "1",
+        "--workflow-time-scale", "0.05", "--sdk-backoff-scale", "0.05", "--sweep-interval", "3600",
+        "--sweep-older-than", "1",
     ]  # fmt: skip
     workdir = tmp_path_factory.mktemp("iam-workload")
     try:

@@ -53,3 +53,16 @@ def test_update_readme_replaces_only_the_marked_block(tmp_path: Path) -> None:
     unmarked = tmp_path / "OTHER.md"
     unmarked.write_text("no markers\n")
     assert not bench.update_readme(unmarked, section, "today") and unmarked.read_text() == "no markers\n"
+
+
+def test_the_node_floor_loads_exactly_the_provider_modules_the_app_imports(synth_dir: Path, tmp_path: Path) -> None:
+    """The synth ratio's denominator: plain node loads the framework and the namespaces payment_infra/aws.py uses."""
+    from payment_infra import accelerate
+
+    assert synth_dir.is_dir()  # the session's synth has filled the jsii package cache the floor reads
+    command = load_bench().kernel_floor_command(tmp_path)
+    script = Path(command[-1]).read_text()
+    assert script.count("require('@cdktf/provider-aws/lib/") == len(accelerate.provider_namespaces(
+        accelerate.door_source()))
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

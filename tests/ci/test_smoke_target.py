@@ -25,7 +25,7 @@ def _smoke(url: str, key: str) -> subprocess.CompletedProcess[str]:
 def test_make_smoke_against_the_emulator(synth_dir: Path, tmp_path: Path) -> None:
     key = f"smoke-{uuid.uuid4().hex}"
     args = ["--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
-            "--no-throttle", "--api-key", key, "--workflow-time-scale", "0.05", "--log-level", "WARNING"]  # fmt: skip
+            "--no-throttle", "--api-key", key, "--workflow-time-scale", "0.05", "--sdk-backoff-scale", "0.05", "--log-level", "WARNING"]  # fmt: skip
     with running_emulator(args, env=child_environment(), workdir=tmp_path, timeout=60) as info:
         passed = _smoke(info["base_url"], key)
         assert passed.returncode == 0, passed.stdout + passed.stderr

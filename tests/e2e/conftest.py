@@ -163,7 +163,7 @@ def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
         "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
         "--api-key", f"key-a-{uuid.uuid4().hex}", "--api-key", f"key-b-{uuid.uuid4().hex}",
-        "--workflow-time-scale", "0.05",
+        "--workflow-time-scale", "0.05", "--sdk-backoff-scale", "0.05",
         # The sweep runs when a test asks (POST /__local/schedules), for records older than 2 s.
         "--sweep-interval", "3600", "--sweep-older-than", "2",
     ]

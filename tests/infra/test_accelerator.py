@@ -18,7 +18,8 @@ import pytest
 
 from payment_infra import accelerate
 from payment_infra.engine import ENGINE
-from tests.conftest import ACCELERATION, REPO_ROOT
+from tests.conftest import ACCELERATION, REPO_ROOT, built_once
+from tests.infra.conftest import NaiveSynth
 from tests.infra.synth_helpers import tree_differences
 
 NODE = shutil.which("node")
@@ -53,11 +54,10 @@ def test_importing_the_app_modules_starts_nothing() -> None:
     assert json.loads(result.stdout) == ["--max-old-space-size=2048", True, 0, []]
 
 
-def test_a_synth_prints_no_node_warning(tmp_path: Path) -> None:
+def test_a_synth_prints_no_node_warning(probed_synth: dict) -> None:
     """The engine's own deprecated calls (cdktf's util.isArray on Node 22) do not reach the user's terminal."""
-    result = _python(SYNTH, str(tmp_path / "out"), env=_clean_env(CI="true"))
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Warning" not in result.stderr, result.stderr[-3000:]
+    assert probed_synth["returncode"] == 0, probed_synth["stderr"]
+    assert "Warning" not in probed_synth["stderr"], probed_synth["stderr"]
 
 
 def test_this_session_enabled_every_preload_written_for_its_engine() -> None:
@@ -96,21 +96,32 @@ def test_node_children_of_this_process_do_not_inherit_the_preloads(synth_dir: Pa
     assert [file for file in loaded if file.startswith(str(accelerate.HERE))] == []
 
 
-def _probed_synth(tmp_path: Path, **extra: str) -> list[dict]:
-    probe_out = tmp_path / "probe.jsonl"
+def _probed_synth(outdir: Path, **extra: str) -> dict:
+    """A synth as `make synth` runs it under CI, with ``kernel_probe.js`` in every Node process it starts."""
+    probe_out = outdir / "probe.jsonl"
     env = _clean_env(
         NODE_OPTIONS=f"--require={PROBE}", PROBE_OUT=str(probe_out), PROBE_PROVIDER=ENGINE.provider_npm, CI="true"
     )
     env.update(extra)
-    result = _python(SYNTH, str(tmp_path / "out"), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return [json.loads(line) for line in probe_out.read_text().splitlines()]
+    result = _python(SYNTH, str(outdir / "out"), env=env)
+    processes = [json.loads(line) for line in probe_out.read_text().splitlines()] if probe_out.exists() else []
+    return {"returncode": result.returncode, "stderr": result.stderr[-3000:], "processes": processes}
+
+
+@pytest.fixture(scope="module")
+def probed_synth(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One accelerated synth with the probe, shared by the tests of its output, its stderr and its processes."""
+    root = built_once(tmp_path_factory, f"probed-synth-{ENGINE.name}", lambda out: (out / "result.json").write_text(
+        json.dumps(_probed_synth(out))
+    ))
+    return json.loads((root / "result.json").read_text())
 
 
 @pytest.mark.slow
-def test_the_real_kernel_runs_in_one_process_and_loads_only_the_namespaces_used(tmp_path: Path) -> None:
+def test_the_real_kernel_runs_in_one_process_and_loads_only_the_namespaces_used(probed_synth: dict) -> None:
     """The effect on the real kernel: one Node process, which loaded the root and only the used namespaces."""
-    processes = _probed_synth(tmp_path)
+    assert probed_synth["returncode"] == 0, probed_synth["stderr"]
+    processes = probed_synth["processes"]
     assert len(processes) == 1, processes  # no relaying wrapper and child: the kernel is the process Python started
     (kernel,) = processes
     namespaces = accelerate.provider_namespaces(accelerate.door_source())
@@ -123,7 +134,9 @@ def test_the_real_kernel_runs_in_one_process_and_loads_only_the_namespaces_used(
 @pytest.mark.slow
 def test_without_the_preloads_the_kernel_loads_every_namespace_in_two_processes(tmp_path: Path) -> None:
     """The same probe sees the stock path, so the assertion above can fail."""
-    processes = _probed_synth(tmp_path, PAYMENT_LAZY_PROVIDER="0", CI="")
+    result = _probed_synth(tmp_path, PAYMENT_LAZY_PROVIDER="0", CI="")
+    assert result["returncode"] == 0, result["stderr"]
+    processes = result["processes"]
     assert len(processes) == 2  # jsii's wrapper and its kernel child
     assert max(len(process["providerFiles"]) for process in processes) > 2000
 
@@ -141,20 +154,11 @@ def test_enable_after_the_kernel_started_warns_and_is_an_error_under_ci() -> Non
 
 
 @pytest.mark.slow
-def test_without_the_accelerator_folder_the_app_synthesizes_the_same_output(synth_dir: Path, tmp_path: Path) -> None:
+def test_without_the_accelerator_folder_the_app_synthesizes_the_same_output(
+    synth_dir: Path, naive_synth: NaiveSynth
+) -> None:
     """Deleting payment_infra/accelerate leaves a working (slower) app: main.py, same cdktf.out."""
-    copy = tmp_path / "repo"
-    ignore = shutil.ignore_patterns("__pycache__", "accelerate", "cdktf.out")
-    copy.mkdir()
-    for name in ("main.py", "cdktf.json"):
-        shutil.copy2(REPO_ROOT / name, copy / name)
-    for name in ("payment_infra", "lambdas"):
-        shutil.copytree(REPO_ROOT / name, copy / name, ignore=ignore)
-    assert not (copy / "payment_infra" / "accelerate").exists()
-    result = subprocess.run(
-        [sys.executable, "-OO", "main.py"], cwd=copy, env=_clean_env(CI="true"), capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert tree_differences(filecmp.dircmp(synth_dir, copy / "cdktf.out")) == []
-
-
+    assert not (naive_synth.repo / "payment_infra" / "accelerate").exists()
+    assert (naive_synth.repo / "payment_infra" / "app.py").exists()
+    assert naive_synth.returncode == 0, naive_synth.stderr
+    assert tree_differences(filecmp.dircmp(synth_dir, naive_synth.outdir)) == []

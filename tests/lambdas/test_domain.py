@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from payments.domain.csv_import import MAX_ROWS, ImportFileError, ParsedRow, RejectedRow, parse_rows
 from payments.domain.cursor import decode_cursor, encode_cursor
 from payments.domain.errors import InvalidTransitionError, ValidationError
+from payments.domain.imports import report_key
 from payments.domain.money import MAX_AMOUNT_MINOR, Money, parse_amount, parse_currency
 from payments.domain.requests import CreateTransactionRequest, ListTransactionsQuery, parse_json_object
-from payments.domain.services import report_key
 from payments.domain.transaction import (
     ALLOWED_TRANSITIONS,
     Status,

@@ -15,10 +15,11 @@ from payments.domain.clients import (
 )
 from payments.domain.cursor import decode_cursor, encode_cursor
 from payments.domain.errors import ForbiddenError, NotFoundError, ValidationError
+from payments.domain.imports import import_owner, report_key
 from payments.domain.money import Money
 from payments.domain.ports import Page
 from payments.domain.requests import CreateTransactionRequest, ListTransactionsQuery
-from payments.domain.services import TransactionService, import_owner, report_key
+from payments.domain.services import TransactionService
 from payments.domain.transaction import Transaction, new_pending, new_transaction_id
 
 DIRECTORY = ClientDirectory.parse(json.dumps({"checkout": ["key1", "key1-next"], "partner": ["key2"]}))

@@ -19,18 +19,19 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments.adapters import aws
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
 from payments.adapters.s3 import S3ImportFiles
-from payments.domain.services import ImportService, ImportSource, import_owner
+from payments.domain.imports import ImportService, ImportSource, import_owner
+from payments.handlers.tracing import aws_calls_tracer
 from payments.settings import BatchImportSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = aws_calls_tracer()
 metrics = Metrics()
 
 

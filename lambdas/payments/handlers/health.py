@@ -9,15 +9,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from payments.handlers.http import PaymentsResolver
+from payments.handlers.tracing import handler_only_tracer
 from payments.settings import HealthSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = handler_only_tracer()
 metrics = Metrics()
 
 

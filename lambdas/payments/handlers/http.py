@@ -12,17 +12,11 @@ import base64
 import binascii
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyKeyError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
 
 from payments.domain.errors import (
     ConflictError,
@@ -35,6 +29,14 @@ from payments.domain.errors import (
 )
 from payments.domain.requests import MAX_BODY_BYTES
 from payments.functions import ROUTES
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyKeyError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
 
 logger = Logger(child=True)
 
@@ -74,20 +76,36 @@ def _route_pattern(path: str) -> re.Pattern[str]:
 
 
 class PaymentsResolver(APIGatewayRestResolver):
-    """``APIGatewayRestResolver`` with the error envelope wired in for one function's routes."""
+    """``APIGatewayRestResolver`` with the error envelope wired in for one function's routes.
 
-    def __init__(self, function_name: str) -> None:
+    ``idempotent=True`` (the create) also maps Powertools' idempotency errors. Only then is the idempotency
+    utility imported: its package imports the DynamoDB persistence layer and with it boto3, which a function
+    without idempotency (health) would otherwise load at every cold start for nothing.
+    """
+
+    def __init__(self, function_name: str, *, idempotent: bool = False) -> None:
         super().__init__(cors=CORS)
         self._own_routes = [
             (method, _route_pattern(path)) for (method, path), name in ROUTES.items() if name == function_name
         ]
         self.exception_handler(PaymentError)(self._payment_error)
+        if idempotent:
+            self._map_idempotency_errors()
+        self.exception_handler(RouteNotFoundError)(self._route_not_found)
+        self.exception_handler(Exception)(self._unexpected)
+
+    def _map_idempotency_errors(self) -> None:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyKeyError,
+            IdempotencyPersistenceLayerError,
+            IdempotencyValidationError,
+        )
+
         self.exception_handler(IdempotencyAlreadyInProgressError)(self._in_progress)
         self.exception_handler(IdempotencyValidationError)(self._payload_mismatch)
         self.exception_handler(IdempotencyKeyError)(self._missing_key)
         self.exception_handler(IdempotencyPersistenceLayerError)(self._idempotency_store_down)
-        self.exception_handler(RouteNotFoundError)(self._route_not_found)
-        self.exception_handler(Exception)(self._unexpected)
 
     # -- request helpers -------------------------------------------------
 

@@ -15,7 +15,7 @@ import json
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -25,10 +25,11 @@ from payments.adapters import aws
 from payments.adapters.stepfunctions import StepFunctionsSettlementStarter
 from payments.domain.errors import ValidationError
 from payments.domain.transaction import TRANSACTION_ID_PATTERN
+from payments.handlers.tracing import aws_calls_tracer
 from payments.settings import SettlementSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = aws_calls_tracer()
 metrics = Metrics()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,10 +15,11 @@ from payments.domain.clients import ClientDirectory, require_owned
 from payments.domain.ports import TransactionRepository
 from payments.domain.transaction import lookup_transaction_id
 from payments.handlers.http import PaymentsResolver
+from payments.handlers.tracing import aws_calls_tracer
 from payments.settings import StatusApiSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = aws_calls_tracer()
 metrics = Metrics()
 
 

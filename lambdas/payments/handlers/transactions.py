@@ -20,7 +20,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -42,10 +42,11 @@ from payments.domain.requests import (
 from payments.domain.services import TransactionService
 from payments.domain.transaction import lookup_transaction_id
 from payments.handlers.http import PaymentsResolver
+from payments.handlers.tracing import aws_calls_tracer
 from payments.settings import TransactionsApiSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = aws_calls_tracer()
 metrics = Metrics()
 
 #: Idempotency records are scoped per client (its stable name, not the key id, so
@@ -119,7 +120,7 @@ def build_api(
         logger.info("transaction created", extra={"transaction_id": transaction.transaction_id})
         return transaction.to_public()
 
-    app = PaymentsResolver("transactions")
+    app = PaymentsResolver("transactions", idempotent=True)
     clients = settings.clients
 
     def caller() -> str:

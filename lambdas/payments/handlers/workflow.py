@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypedDict
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -34,10 +34,11 @@ from payments.domain.errors import (
 from payments.domain.ports import SettlementPolicy, TransactionRepository
 from payments.domain.services import AcceptAllPolicy, SettlementResult, SettlementService
 from payments.domain.transaction import TRANSACTION_ID_PATTERN, Status
+from payments.handlers.tracing import aws_calls_tracer
 from payments.settings import WorkflowProcessSettings, WorkflowValidateSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = aws_calls_tracer()
 metrics = Metrics()
 
 
