@@ -34,7 +34,7 @@ DECLARED: dict[str, tuple[set[str], set[str]]] = {
     "payments.handlers.status": (POWERTOOLS | AWS_SDK, HTTP | REPOSITORY | {"payments.handlers.status"}),
     "payments.handlers.transactions": (
         POWERTOOLS | AWS_SDK,
-        HTTP | REPOSITORY | {"payments.adapters.sqs", "payments.domain.services", "payments.handlers.transactions"},
+        HTTP | REPOSITORY | {"payments.domain.services", "payments.handlers.transactions"},
     ),
     "payments.handlers.settlement": (
         POWERTOOLS | AWS_SDK,
@@ -47,9 +47,12 @@ DECLARED: dict[str, tuple[set[str], set[str]]] = {
     ),
     "payments.handlers.batch_import": (
         POWERTOOLS | AWS_SDK,
-        COMMON | REPOSITORY | {"payments.adapters.s3", "payments.adapters.sqs", "payments.domain.services",
-                               "payments.domain.imports", "payments.domain.csv_import",
-                               "payments.handlers.batch_import"},
+        COMMON | REPOSITORY | {"payments.adapters.s3", "payments.domain.services", "payments.domain.imports",
+                               "payments.domain.csv_import", "payments.handlers.batch_import"},
+    ),
+    "payments.handlers.sweep": (
+        POWERTOOLS | AWS_SDK,
+        COMMON | REPOSITORY | {"payments.adapters.sqs", "payments.domain.sweep", "payments.handlers.sweep"},
     ),
 }
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -22,10 +22,11 @@ from payments.adapters import aws
 from payments.adapters.dynamodb import DynamoDBTransactionRepository
 from payments.adapters.sqs import SqsTransactionQueue
 from payments.domain.sweep import SweepService, SweepWindow
+from payments.handlers.tracing import aws_calls_tracer
 from payments.settings import SweepSettings
 
 logger = Logger()
-tracer = Tracer()
+tracer = aws_calls_tracer()
 metrics = Metrics()
 
 #: The metric the stack's sweep alarm watches (``payment_infra.constructs.monitoring``).
