@@ -55,6 +55,7 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from cdktf_cdktf_provider_aws.data_aws_prefix_list import DataAwsPrefixList
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
 from cdktf_cdktf_provider_aws.data_aws_servicequotas_service_quota import DataAwsServicequotasServiceQuota
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
@@ -189,6 +190,7 @@ __all__ = [
     "DataAwsPrefixList",
     "DataAwsSecurityGroup",
     "DataAwsServicequotasServiceQuota",
+    "DataAwsSsmParameter",
     "DataAwsSubnets",
     "DataAwsSubnetsFilter",
     "DataAwsVpc",

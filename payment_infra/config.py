@@ -103,6 +103,7 @@ PIPE_RETRY_ATTEMPTS_RANGE = (0, 10_000)
 SWEEP_OLDER_THAN_RANGE_SECONDS = (60, 86_400)
 SWEEP_LOOKBACK_RANGE_SECONDS = (3_600, 14 * 86_400)
 SWEEP_INTERVAL_RANGE_MINUTES = (1, 60)
+_POWERTOOLS_V3_RELEASE = re.compile(r"^3\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -183,9 +184,9 @@ class LambdaSettings:
     """Python runtime of every function and of the Powertools layer."""
     architecture: str = "arm64"
     """CPU architecture of every function and of the Powertools layer."""
-    # Public Powertools layer version N of
-    # arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{N}
-    powertools_layer_version: int = 27
+    # Powertools release every function loads, as its public layer (found at plan time from the release's SSM public
+    # parameter); the tests run the same release (Pipfile.lock)
+    powertools_version: str = "3.37.0"
     log_level: str = "INFO"  # POWERTOOLS_LOG_LEVEL of every function
 
 
@@ -748,10 +749,10 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
         "one of " + ", ".join(LAMBDA_ARCHITECTURES),
     )
     check(
-        is_int(lam.powertools_layer_version) and lam.powertools_layer_version >= 1,
-        "lambda_.powertools_layer_version",
-        lam.powertools_layer_version,
-        "a positive integer",
+        isinstance(lam.powertools_version, str) and _POWERTOOLS_V3_RELEASE.match(lam.powertools_version) is not None,
+        "lambda_.powertools_version",
+        lam.powertools_version,
+        "a Powertools v3 release, MAJOR.MINOR.PATCH with MAJOR 3 (its layer is AWSLambdaPowertoolsPythonV3)",
     )
     check(lam.log_level in LOG_LEVELS, "lambda_.log_level", lam.log_level, "one of " + ", ".join(LOG_LEVELS))
     reserve = lam.reserve_concurrency

@@ -22,6 +22,7 @@ from payment_infra.constructs.messaging import Messaging, QueueRef
 from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
+from payment_infra.constructs.powertools_layer import PowertoolsLayer
 from payment_infra.constructs.preview_network import PreviewNetworkAccess
 from payment_infra.constructs.settlement_feed import SettlementFeed
 from payment_infra.constructs.storage import Storage
@@ -74,6 +75,7 @@ class PaymentApiConstruct(Construct):
                 environment_key_arn=self.keys.data.arn,
                 logs_key_arn=self.keys.logs.arn,
                 failure_queue_arn=self.messaging.failures.arn,
+                powertools_layer_arn=PowertoolsLayer(self, "powertools_layer", config.lambda_).arn,
             ),
             failure_queue=self._queue(self.messaging.failures),
             settlement_queue=self._queue(self.messaging.queue),

@@ -27,17 +27,6 @@ from payment_infra.config import LAMBDA_APPLICATION_LOG_LEVELS
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import DeploymentContext
 
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS-owned account publishing the public Powertools layers
-
-
-def powertools_layer_arn(region: str, runtime: str, architecture: str, version: int) -> str:
-    """``arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{N}``."""
-    python = runtime.replace(".", "")
-    return (
-        f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{python}-{architecture}:{version}"
-    )
-
 
 @dataclass(frozen=True)
 class Placement:
@@ -51,6 +40,7 @@ class Placement:
     environment_key_arn: str
     logs_key_arn: str
     failure_queue_arn: str
+    powertools_layer_arn: str  # constructs/powertools_layer.py
 
 
 class PaymentFunction(Construct):
@@ -108,7 +98,7 @@ class PaymentFunction(Construct):
             reserved_concurrent_executions=reserved_concurrency,
             filename=package_path,
             source_code_hash=package_hash,
-            layers=[powertools_layer_arn(config.region, lam.runtime, lam.architecture, lam.powertools_layer_version)],
+            layers=[placement.powertools_layer_arn],
             kms_key_arn=placement.environment_key_arn,
             environment=LambdaFunctionEnvironment(variables=dict(environment)),
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),

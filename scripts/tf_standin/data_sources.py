@@ -82,7 +82,27 @@ def _defaults(type_name: str, config: dict[str, Any], region: str) -> dict[str, 
         return {"value": value, "default_value": value, "quota_code": code, "adjustable": True,
                 "arn": f"arn:{PARTITION}:servicequotas:{region}:{ACCOUNT_ID}:{service}/{code}",
                 "id": f"{service}/{code}", "global_quota": False, "usage_metric": []}  # fmt: skip
+    if type_name == "aws_ssm_parameter":
+        return _ssm_parameter(config.get("name") or "", region)
     return {}
+
+
+# AWS's public parameters the stacks read: /aws/service/powertools/python/{architecture}/{runtime}/{version} holds
+# the layer ARN of that Powertools release (published by the Powertools account); the layer number is made up.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+STANDIN_POWERTOOLS_LAYER_VERSION = 1
+
+
+def _ssm_parameter(name: str, region: str) -> dict[str, Any]:
+    parts = name.split("/")
+    if name.startswith("/aws/service/powertools/python/") and len(parts) == 8:
+        architecture, runtime = parts[5], parts[6].replace(".", "")
+        layer = f"AWSLambdaPowertoolsPythonV3-{runtime}-{architecture}:{STANDIN_POWERTOOLS_LAYER_VERSION}"
+        value = f"arn:{PARTITION}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:{layer}"
+    else:
+        value = f"stand-in value of {name}"
+    return {"value": value, "insecure_value": value, "type": "String", "version": 1, "id": name,
+            "arn": f"arn:{PARTITION}:ssm:{region}::parameter{name}"}  # fmt: skip
 
 
 def answer(

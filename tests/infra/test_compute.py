@@ -43,9 +43,9 @@ def test_function_settings(stack: dict, env: str, name: str) -> None:
     assert fn["tracing_config"] == {"mode": "Active"}
     assert len(fn["vpc_config"]["subnet_ids"]) >= 2 and len(fn["vpc_config"]["security_group_ids"]) == 1
     assert fn["kms_key_arn"].startswith("${aws_kms_key.") and fn["dead_letter_config"]["target_arn"].startswith("${aws_sqs_queue.")
-    assert fn["layers"] == [
-        "arn:aws:lambda:ap-northeast-2:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
-    ]
+    (parameter_id, parameter), = stack["data"]["aws_ssm_parameter"].items()  # one per stack, for every function
+    assert parameter["name"] == "/aws/service/powertools/python/arm64/python3.12/3.37.0"
+    assert fn["layers"] == [f"${{data.aws_ssm_parameter.{parameter_id}.insecure_value}}"]
     variables = fn["environment"]["variables"]
     assert set(variables) == set(functions_module().COMMON_ENVIRONMENT) | set(spec.environment)
     assert variables["ENVIRONMENT"] == env

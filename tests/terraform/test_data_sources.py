@@ -26,6 +26,7 @@ CONFIG = {
         "aws_servicequotas_service_quota": {
             name: {"service_code": service, "quota_code": code} for name, (service, code) in QUOTAS.items()
         },
+        "aws_ssm_parameter": {"powertools": {"name": "/aws/service/powertools/python/arm64/python3.12/3.37.0"}},
     },
     "output": {
         "account_id": {"value": "${data.aws_caller_identity.me.account_id}"},
@@ -34,6 +35,7 @@ CONFIG = {
         "region": {"value": "${data.aws_region.here.name}"},
         "zones": {"value": "${data.aws_availability_zones.here.names}"},
         **{name: {"value": f"${{data.aws_servicequotas_service_quota.{name}.value}}"} for name in QUOTAS},
+        "powertools_layer": {"value": "${data.aws_ssm_parameter.powertools.insecure_value}"},
     },
 }
 
@@ -55,6 +57,10 @@ def test_defaults_have_the_shape_of_a_fresh_account(standin: terraform.StandIn, 
     assert outputs["zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
     assert outputs["lambda_concurrency"] == 1000
     assert outputs["vpcs"] == 5
+    # The Powertools release's public parameter holds a layer ARN of the runtime and architecture it names.
+    assert outputs["powertools_layer"].startswith(
+        "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:"
+    )
 
 
 def test_tf_standin_data_overrides_every_data_source_of_a_type(standin: terraform.StandIn, tmp_path: Path) -> None:
