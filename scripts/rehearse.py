@@ -6,6 +6,9 @@ offline) with local state in a temporary directory:
 
 1. deploy ``payment-account`` (the CLI synthesizes through ``cdktf.json``'s app), then ``payment-dev`` and the
    preview ``payment-pr-1`` from that synthesized output (``--skip-synth``, as CI deploys the tested artifact);
+   Before that, a new account: with a Lambda concurrency quota too small for the reservations (the stand-in answers
+   Service Quotas with ``NEW_ACCOUNT_LAMBDA_QUOTA``), ``make deploy STACK=payment-dev`` stops at plan time with the
+   precondition's message and applies nothing;
 2. ``make output STACK=payment-dev`` has the outputs smoke reads (``scripts/stack_outputs.py``), of the right shape;
 3. a second plan of every applied stack shows no changes;
 4. destroy empties the state; a re-deploy after the destroy works; a final destroy leaves nothing.
@@ -36,6 +39,9 @@ CLI = REPO_ROOT / "node_modules" / ".bin" / "cdktf"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NO_CHANGES = "No changes. Your infrastructure matches the configuration."
 STEP_TIMEOUT_SECONDS = 600
+# A new account's reduced Lambda concurrency quota (AWS raises it with usage): below what dev alone reserves.
+NEW_ACCOUNT_LAMBDA_QUOTA = 10
+QUOTA_STOP = "Request an increase to at least"
 # what the deploy must not inherit: real credentials, a shared state backend, Terraform settings
 DROPPED_PREFIXES = ("AWS_", "TF_", "PAYMENT_STATE_", "CDKTF_")
 
@@ -86,8 +92,14 @@ class Rehearsal:
                 base[key] = environ[key]
         self.environ = base
 
-    def make(self, step: str, target: str, stacks: Iterable[str], **variables: str) -> str:
-        """Run ``make <target> STACK='<stacks>' ...`` in the repo; the output, or ``RehearsalError`` naming the step."""
+    def make(
+        self, step: str, target: str, stacks: Iterable[str], *, expect_failure: bool = False,
+        environ: dict[str, str] | None = None, **variables: str,
+    ) -> str:
+        """Run ``make <target> STACK='<stacks>' ...`` in the repo; the output, or ``RehearsalError`` naming the step.
+
+        ``expect_failure``: the command must fail (its output is returned); succeeding is the error.
+        """
         settings = {"CDKTF_OUT": str(self.out), "OUTPUTS_FILE": str(self.outputs_file), "PROVIDER_LOCK": "0",
                     **self.variables, **variables}  # fmt: skip
         args = ["make", "--no-print-directory", target, f"STACK={' '.join(stacks)}",
@@ -95,12 +107,18 @@ class Rehearsal:
         started = time.monotonic()
         try:
             done = subprocess.run(  # noqa: S603  # nosec B603 B607 - make with fixed arguments
-                args, cwd=REPO_ROOT, env=self.environ, capture_output=True, text=True, timeout=STEP_TIMEOUT_SECONDS,
+                args, cwd=REPO_ROOT, env={**self.environ, **(environ or {})}, capture_output=True, text=True,
+                timeout=STEP_TIMEOUT_SECONDS,
                 stdin=subprocess.DEVNULL, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired as err:
             raise RehearsalError(f"rehearsal step '{step}': `{' '.join(args)}` timed out") from err
         output = ANSI.sub("", done.stdout + done.stderr)
+        if expect_failure:
+            if done.returncode == 0:
+                raise RehearsalError(f"rehearsal step '{step}': `{' '.join(args)}` succeeded, but it must fail")
+            self.log(f"  ok  {step} ({time.monotonic() - started:.1f} s)")
+            return output
         if done.returncode != 0:
             tail = "\n".join(output.rstrip().splitlines()[-40:])
             raise RehearsalError(
@@ -131,6 +149,23 @@ class Rehearsal:
         if left:
             raise RehearsalError(f"{stack}: destroy left {len(left)} resources in the state: {left[:10]}")
 
+    def assert_quota_stops_the_deploy(self, stack: str) -> None:
+        """A new account's small Lambda quota stops ``make deploy`` at plan time, naming what to do; nothing applied."""
+        answers = self.root / "new-account-quotas.json"
+        answers.write_text(json.dumps({"aws_servicequotas_service_quota": {"value": NEW_ACCOUNT_LAMBDA_QUOTA}}))
+        step = f"new account (Lambda quota {NEW_ACCOUNT_LAMBDA_QUOTA}): make deploy STACK={stack} stops at plan time"
+        output = self.make(step, "deploy", [stack], expect_failure=True, environ={"TF_STANDIN_DATA": str(answers)},
+                           AUTO_APPROVE="1", SKIP_SYNTH="1")  # fmt: skip
+        flat = " ".join(output.split())
+        if QUOTA_STOP not in flat or "Resource postcondition failed" not in flat:
+            tail = "\n".join(output.rstrip().splitlines()[-30:])
+            raise RehearsalError(f"rehearsal step '{step}': it failed without the quota precondition's "
+                                 f"message:\n{tail}")  # fmt: skip
+        state = self.out / "stacks" / stack / f"terraform.{stack}.tfstate"
+        applied = self.state_resources(stack) if state.exists() else []
+        if applied:
+            raise RehearsalError(f"rehearsal step '{step}': the failed deploy applied {applied[:5]}")
+
     def outputs(self) -> tuple[str, str]:
         self.make(f"make output STACK={DEV}", "output", [DEV], SKIP_SYNTH="1")
         try:
@@ -155,6 +190,7 @@ class Rehearsal:
         self.assert_applied(ACCOUNT)
         if after_synth is not None:
             after_synth(self.out)
+        self.assert_quota_stops_the_deploy(DEV)
         self.make(f"make deploy STACK='{DEV} {PREVIEW}' SKIP_SYNTH=1", "deploy", [DEV, PREVIEW],
                   AUTO_APPROVE="1", SKIP_SYNTH="1")  # fmt: skip
         for stack in (DEV, PREVIEW):
@@ -187,8 +223,8 @@ def main() -> int:
     except (RehearsalError, terraform.TerraformMissingError) as err:
         print(f"REHEARSAL FAILED: {err}", file=sys.stderr)
         return 1
-    print(f"rehearsal passed in {time.monotonic() - started:.0f} s: deploy, output, no-change re-plan, destroy, "
-          "re-deploy")  # fmt: skip
+    print(f"rehearsal passed in {time.monotonic() - started:.0f} s: deploy, a new account's quota stop, output, "
+          "no-change re-plan, destroy, re-deploy")  # fmt: skip
     return 0
 
 

@@ -36,7 +36,9 @@ def test_make_rehearse_deploys_outputs_replans_destroys_and_redeploys() -> None:
     returncode, out = background.result()  # started when collection finished (conftest.py), so it overlaps the rest
 
     assert returncode == 0, out
-    for step in ("make deploy STACK=payment-account", "make deploy STACK='payment-dev payment-pr-1' SKIP_SYNTH=1",
+    for step in ("make deploy STACK=payment-account",
+                 f"new account (Lambda quota {rehearse.NEW_ACCOUNT_LAMBDA_QUOTA}): make deploy STACK=payment-dev stops",
+                 "make deploy STACK='payment-dev payment-pr-1' SKIP_SYNTH=1",
                  "make output STACK=payment-dev", "second plan of payment-dev", "make destroy STACK='payment-dev",
                  "re-deploy after destroy", "make destroy STACK='payment-pr-1 payment-account'"):  # fmt: skip
         assert f"ok  {step}" in out, out
@@ -66,6 +68,23 @@ def test_a_resource_the_provider_refuses_stops_the_deploy_naming_it(tmp_path: Pa
     assert "rehearsal step 'make deploy STACK=payment-account" in message
     assert "the stand-in refuses to apply aws_api_gateway_account" in message
     assert "aws_api_gateway_account.apigateway_cloudwatch_account" in message  # Terraform names the resource
+
+
+def test_a_stack_that_does_not_read_the_quota_fails_the_new_account_step(synth_dir: Path, tmp_path: Path) -> None:
+    """Without its plan-time quota check, dev deploys into an account whose quota cannot hold its reservations."""
+    rehearsal = rehearse.Rehearsal(tmp_path, log=lambda line: None)
+    shutil.copytree(synth_dir, rehearsal.out, symlinks=True)
+    stack_file = rehearsal.out / "stacks" / rehearse.DEV / "cdk.tf.json"
+    stack = json.loads(stack_file.read_text())
+    for quota in stack["data"]["aws_servicequotas_service_quota"].values():
+        quota.pop("lifecycle")
+    stack_file.write_text(json.dumps(stack))
+
+    with pytest.raises(rehearse.RehearsalError) as caught:
+        rehearsal.assert_quota_stops_the_deploy(rehearse.DEV)
+
+    assert "make deploy STACK=payment-dev stops at plan time" in str(caught.value)
+    assert "succeeded, but it must fail" in str(caught.value)
 
 
 def test_a_renamed_output_fails_the_output_step_naming_it(synth_dir: Path, tmp_path: Path) -> None:
