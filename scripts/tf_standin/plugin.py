@@ -95,6 +95,17 @@ def schema_response_bytes(pb: Any, schema: dict[str, Any]) -> bytes:
     return response.SerializeToString()
 
 
+def _bug(pb: Any, verb: str, type_name: str, err: Exception) -> Any:
+    """The diagnostic for an error of the stand-in itself: which resource type, and the traceback."""
+    import traceback
+
+    return pb.Diagnostic(
+        severity=pb.Diagnostic.Severity.ERROR,
+        summary=f"stand-in provider failed to {verb} {type_name}",
+        detail="".join(traceback.format_exception(err)),
+    )
+
+
 def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) -> Any:
     from . import apply as apply_module
     from . import data_sources, values
@@ -149,14 +160,7 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
             try:
                 return self._plan(request)
             except Exception as err:  # a bug here must name the resource type, not just "Plugin error"
-                import traceback
-
-                failure = pb.Diagnostic(
-                    severity=pb.Diagnostic.Severity.ERROR,
-                    summary=f"stand-in provider failed to plan {request.type_name}",
-                    detail="".join(traceback.format_exception(err)),
-                )
-                return pb.PlanResourceChange.Response(diagnostics=[failure])
+                return pb.PlanResourceChange.Response(diagnostics=[_bug(pb, "plan", request.type_name, err)])
 
         def _plan(self, request: Any) -> Any:
             proposed = values.decode(request.proposed_new_state.msgpack)
@@ -178,14 +182,7 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
                 failure = pb.Diagnostic(severity=pb.Diagnostic.Severity.ERROR, summary=str(err))
                 return pb.ApplyResourceChange.Response(diagnostics=[failure])
             except Exception as err:  # a bug here must name the resource type, not just "Plugin error"
-                import traceback
-
-                failure = pb.Diagnostic(
-                    severity=pb.Diagnostic.Severity.ERROR,
-                    summary=f"stand-in provider failed to apply {request.type_name}",
-                    detail="".join(traceback.format_exception(err)),
-                )
-                return pb.ApplyResourceChange.Response(diagnostics=[failure])
+                return pb.ApplyResourceChange.Response(diagnostics=[_bug(pb, "apply", request.type_name, err)])
             return pb.ApplyResourceChange.Response(
                 new_state=pb.DynamicValue(msgpack=values.encode(new_state)),
                 private=request.planned_private,
