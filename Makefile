@@ -39,6 +39,9 @@ endef
 define approval
 $(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve </dev/null,$(if $(and $(STACK),$(filter true 1,$(CI))),$(error make $@ in CI (CI=$(CI)) needs AUTO_APPROVE=1: nothing may prompt)))
 endef
+# The CLI 0.21 may exit on Terraform's failure before printing Terraform's errors (cdk-terrain#169): after a failed
+# deploy or diff, scripts/plan_errors.py shows them (a read-only terraform plan in each stack's directory).
+show_plan_errors = || { rc=$$?; $(VENV_PY) -m scripts.plan_errors '$(CDKTF_OUT)' $(STACK); exit $$rc; }
 STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
@@ -177,11 +180,11 @@ smoke: install ## Smoke-test a deployed stage: make smoke STACK=payment-dev (URL
 deploy: install ## cdktf deploy: make deploy STACK=payment-dev [AUTO_APPROVE=1] [SKIP_SYNTH=1]; writes OUTPUTS_FILE
 	$(call require_stack, [AUTO_APPROVE=1] [SKIP_SYNTH=1])
 	@$(if $(filter 1 yes true,$(SKIP_SYNTH)),echo "deploying the synthesized $(CDKTF_OUT) as it is (--skip-synth): $(STACK)")
-	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file '$(OUTPUTS_FILE)' $(approval)
+	$(CDKTF) deploy $(STACK) $(CDKTF_FLAGS) --outputs-file '$(OUTPUTS_FILE)' $(approval) $(show_plan_errors)
 
 diff: install ## cdktf diff (the plan): make diff STACK=payment-dev [SKIP_SYNTH=1]
 	$(call require_stack, [SKIP_SYNTH=1])
-	$(CDKTF) diff $(STACK) $(CDKTF_FLAGS) </dev/null
+	$(CDKTF) diff $(STACK) $(CDKTF_FLAGS) </dev/null $(show_plan_errors)
 
 output: install ## Stack outputs as JSON ({stack: {name: value}}, from --outputs-file): make output STACK=payment-dev [SKIP_SYNTH=1] [NAME=one]
 	$(call require_stack, [SKIP_SYNTH=1] [OUTPUTS_FILE=path] [NAME=output])

@@ -144,3 +144,48 @@ def test_the_apply_targets_ask_on_the_terminal_unless_auto_approved() -> None:
 
     assert "--auto-approve" not in asked and "</dev/null" not in asked
     assert "--auto-approve </dev/null" in approved and "--skip-synth" in approved
+
+
+def _failing_stack(out: Path, stack: str) -> None:
+    """A stack directory the CLI "initialised" whose plan stops at a precondition, as a too-small quota does."""
+    stack_dir = out / "stacks" / stack
+    (stack_dir / ".terraform").mkdir(parents=True)
+    precondition = {"condition": "${var.quota >= 130}", "error_message": "Request an increase to at least 130."}
+    config = {
+        "variable": {"quota": {"type": "number", "default": 10}},
+        "resource": {"terraform_data": {"quota": {"lifecycle": {"precondition": [precondition]}}}},
+    }
+    (stack_dir / "main.tf.json").write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize("target", ["deploy", "diff"])
+def test_a_failed_cli_run_shows_terraforms_own_errors(target: str, tmp_path: Path) -> None:
+    """cdktf 0.21 can exit before printing Terraform's error (cdk-terrain#169): make prints it from a read-only plan
+    and keeps the CLI's failure."""
+    _failing_stack(tmp_path, "payment-x")
+
+    result = _make(target, "STACK=payment-x", "CDKTF=false", f"CDKTF_OUT={tmp_path}", "AUTO_APPROVE=1")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "payment-x: Terraform's errors" in result.stderr
+    assert "Request an increase to at least 130." in result.stderr
+
+
+def test_a_failure_after_the_plan_says_it_found_no_plan_error(tmp_path: Path) -> None:
+    stack_dir = tmp_path / "stacks" / "payment-x"
+    (stack_dir / ".terraform").mkdir(parents=True)
+    (stack_dir / "main.tf.json").write_text(json.dumps({"resource": {"terraform_data": {"ok": {}}}}))
+
+    result = _make("deploy", "STACK=payment-x", "CDKTF=false", f"CDKTF_OUT={tmp_path}", "AUTO_APPROVE=1")
+
+    assert result.returncode == 2
+    assert "payment-x: Terraform plans without an error: the failure happened later (apply)" in result.stderr
+
+
+def test_a_cli_that_succeeds_runs_no_extra_plan(tmp_path: Path) -> None:
+    _failing_stack(tmp_path, "payment-x")
+
+    result = _make("diff", "STACK=payment-x", "CDKTF=true", f"CDKTF_OUT={tmp_path}")
+
+    assert result.returncode == 0
+    assert "Terraform's errors" not in result.stderr
