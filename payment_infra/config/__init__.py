@@ -13,9 +13,10 @@ several groups share (``regions``, ``network``, ``tags``), ``environment`` and `
 ``matrix``, ``loading`` (environment variables), ``deployments`` (what all deployments respect together) and
 ``describe``. Importing the package only defines names: no AWS, no jsii, no environment read.
 
-Plain dataclasses, not pydantic (installed through checkov): measured on this machine, importing pydantic 2.14
-takes ~140-155 ms and defining 12 frozen models of 8 constrained fields another ~50 ms, against ~47-67 ms for the
-whole config (``python -X importtime``, before and after this split alike), and ``make synth`` imports it.
+Plain dataclasses, not pydantic (installed through checkov), because ``make synth`` imports this package:
+measured on the shared 2-core machine (2026-12), importing pydantic 2.14.4 takes 141-154 ms and defining 12
+frozen models of 8 constrained fields 48-56 ms more, while this whole package imports in 39-41 ms (``python -X
+importtime``, minimum of 15 runs; 34-37 ms when it was one config.py).
 
 Environment variables (all optional):
     PAYMENT_AWS_REGION        primary region (default ap-northeast-2)
