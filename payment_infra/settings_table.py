@@ -1,10 +1,11 @@
-"""README's settings table, generated from ``config.py`` so that the table cannot drift from the config.
+"""README's settings table, generated from ``payment_infra/config/`` so that the table cannot drift from the config.
 
 Every field of ``EnvironmentConfig`` (nested settings included) is a row, by construction: the rows are walked
 from the dataclasses' type hints, the values come from ``load_config`` of each environment (no overrides), and
-the description is the field's comment in ``config.py`` (a trailing ``# …``, the ``# …`` lines right above it,
-or a docstring right below it). A field without one is an error. Derived settings (properties) are listed in
-``DERIVED``. ``scripts/settings_table.py`` writes the table into README.md; a test keeps the two equal.
+the description is the field's comment in its module of the config package (a trailing ``# …``, the ``# …``
+lines right above it, or a docstring right below it). A field without one is an error. Derived settings
+(properties) are listed in ``DERIVED``. ``scripts/settings_table.py`` writes the table into README.md; a test
+keeps the two equal.
 """
 
 from __future__ import annotations
@@ -36,9 +37,14 @@ class UndocumentedSettingError(ValueError):
     """A config field has no comment or docstring to describe it in README."""
 
 
-def _comments() -> dict[int, str]:
-    """``{line number: comment text}`` of every comment in config.py."""
-    source = Path(inspect.getfile(config_module)).read_text()
+def _sources() -> list[str]:
+    """The source of every module of the config package (one module per concern)."""
+    package = Path(inspect.getfile(config_module)).parent
+    return [path.read_text() for path in sorted(package.glob("*.py"))]
+
+
+def _comments(source: str) -> dict[int, str]:
+    """``{line number: comment text}`` of every comment in ``source``."""
     found: dict[int, str] = {}
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.COMMENT:
@@ -49,10 +55,16 @@ def _comments() -> dict[int, str]:
 
 
 def field_descriptions() -> dict[tuple[str, str], str]:
-    """``{(class name, field name): description}`` for every annotated field of a class in config.py."""
-    source = Path(inspect.getfile(config_module)).read_text()
+    """``{(class name, field name): description}`` for every annotated field of a class in the config package."""
+    out: dict[tuple[str, str], str] = {}
+    for source in _sources():
+        out.update(_module_descriptions(source))
+    return out
+
+
+def _module_descriptions(source: str) -> dict[tuple[str, str], str]:
     lines = source.splitlines()
-    comments = _comments()
+    comments = _comments(source)
     out: dict[tuple[str, str], str] = {}
     for node in ast.parse(source).body:
         if not isinstance(node, ast.ClassDef):
@@ -137,7 +149,8 @@ def markdown() -> str:
         description = descriptions.get((cls.__name__, name))
         if description is None:
             raise UndocumentedSettingError(
-                f"{cls.__name__}.{name} ({path}) has no description: add a `# …` comment or a docstring in config.py"
+                f"{cls.__name__}.{name} ({path}) has no description: add a `# …` comment or a docstring where it is "
+                "declared (payment_infra/config/)"
             )
         values = [format_value(_lookup(c, path)) for c in configs.values()]
         rows.append(f"| `{path}` | " + " | ".join(values) + f" | {description} |")

@@ -1,4 +1,4 @@
-"""Write README.md's settings table from payment_infra/config.py (``--check``: fail if README differs)."""
+"""Write README.md's settings table from payment_infra/config/ (``--check``: fail if README differs)."""
 
 from __future__ import annotations
 

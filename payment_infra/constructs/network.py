@@ -61,7 +61,7 @@ from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.context import AccountContext, DeploymentContext
 from payment_infra.framework import Fn, Op, Precondition, TerraformResourceLifecycle
 
-# The subnet plan lives in config.py (validated with each deployment's vpc_cidr): a /16 holds 16 /20 subnets
+# The subnet plan lives in config/network.py (validated with each deployment's vpc_cidr): a /16 holds 16 /20 subnets
 # (4,091 usable addresses each; Lambda ENIs are shared per subnet + security group).
 SUBNET_PREFIX = VPC_SUBNET_PREFIX
 AZ_COUNT = VPC_AZ_COUNT

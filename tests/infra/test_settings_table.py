@@ -1,4 +1,4 @@
-"""README's settings table is generated from config.py, covers every field by construction and is kept equal."""
+"""README's settings table is generated from the config package, covers every field by construction and is kept equal."""
 
 from __future__ import annotations
 
