@@ -211,9 +211,22 @@ class Network(Construct):
     ):
         super().__init__(scope, id_)
         self._ctx = ctx
-        naming = ctx.naming
         found = PREVIEW_NETWORK_TAG if shared_by_previews else {}
+        vpc_id = self._vpc(vpc_cidr, found)
+        route_table_id, subnet_ids = self._private_subnets(vpc_id, vpc_cidr, found)
+        endpoint_sg_id, lambda_sg_id = self._security_groups(vpc_id, vpc_cidr, found, shared_by_previews)
+        self._gateway_endpoints(vpc_id, route_table_id, lambda_sg_id)
+        self._interface_endpoints(vpc_id, subnet_ids[:endpoint_az_count], endpoint_sg_id)
+        self._flow_logs(vpc_id, logs_key)
+        self.vpc_id = vpc_id
+        self.private_subnet_ids = subnet_ids
+        self.private_route_table_id = route_table_id
+        self.lambda_security_group_id = lambda_sg_id
+        self.endpoint_security_group_id = endpoint_sg_id
 
+    def _vpc(self, vpc_cidr: str, found: dict[str, str]) -> str:
+        """The VPC (DNS on) and its emptied default group; returns the VPC id."""
+        naming = self._ctx.naming
         vpc = Vpc(
             self,
             "vpc",
@@ -227,7 +240,11 @@ class Network(Construct):
         # group on destroy (payment_function.py): never deleted, no rule, no traffic.
         default_sg = DefaultSecurityGroup(self, "default_security_group", vpc_id=vpc_id)
         self.default_security_group_id = default_sg.id
+        return vpc_id
 
+    def _private_subnets(self, vpc_id: str, vpc_cidr: str, found: dict[str, str]) -> tuple[str, list[str]]:
+        """One private subnet per AZ on one route table (no route out); returns the table's and subnets' ids."""
+        ctx, naming = self._ctx, self._ctx.naming
         zones = DataAwsAvailabilityZones(
             self,
             "availability_zones",
@@ -268,7 +285,13 @@ class Network(Construct):
             RouteTableAssociation(
                 self, f"private_subnet_{index}_route_table", subnet_id=subnet_id, route_table_id=route_table_id
             )
+        return route_table_id, subnet_ids
 
+    def _security_groups(
+        self, vpc_id: str, vpc_cidr: str, found: dict[str, str], shared_by_previews: bool
+    ) -> tuple[str, str | None]:
+        """The endpoints' group and who may reach it; returns its id and the Lambda group's (None when shared)."""
+        naming = self._ctx.naming
         endpoint_sg = SecurityGroup(
             self,
             "endpoint_security_group",
@@ -293,7 +316,11 @@ class Network(Construct):
             )
         else:
             lambda_sg_id = self._lambda_security_group(vpc_id, endpoint_sg_id)
+        return endpoint_sg_id, lambda_sg_id
 
+    def _gateway_endpoints(self, vpc_id: str, route_table_id: str, lambda_sg_id: str | None) -> None:
+        """S3 and DynamoDB gateway endpoints on the private route table, each opened to the Lambda group."""
+        ctx, naming = self._ctx, self._ctx.naming
         self.gateway_endpoint_ids = {}
         for service in GATEWAY_SERVICES:
             endpoint = VpcEndpoint(
@@ -311,6 +338,9 @@ class Network(Construct):
                 lambda_egress_to_prefix_list(self, service, lambda_sg_id, endpoint.prefix_list_id)
             self.gateway_endpoint_ids[service] = endpoint.id
 
+    def _interface_endpoints(self, vpc_id: str, subnet_ids: list[str], endpoint_sg_id: str) -> None:
+        """An interface endpoint (private DNS) in ``subnet_ids`` for each service the functions call."""
+        ctx, naming = self._ctx, self._ctx.naming
         self.interface_endpoint_ids = {}
         for service in interface_services():
             endpoint = VpcEndpoint(
@@ -320,19 +350,12 @@ class Network(Construct):
                 service_name=service_name(ctx.region, service),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=subnet_ids[:endpoint_az_count],
+                subnet_ids=subnet_ids,
                 security_group_ids=[endpoint_sg_id],
                 policy=endpoint_policy(service, ctx.account_id),
                 tags={"Name": naming.name(f"payment-{service}")},
             )
             self.interface_endpoint_ids[service] = endpoint.id
-
-        self._flow_logs(vpc_id, logs_key)
-        self.vpc_id = vpc_id
-        self.private_subnet_ids = subnet_ids
-        self.private_route_table_id = route_table_id
-        self.lambda_security_group_id = lambda_sg_id
-        self.endpoint_security_group_id = endpoint_sg_id
 
     def _lambda_security_group(self, vpc_id: str, endpoint_sg_id: str) -> str:
         """The functions' group: HTTPS to the endpoints' group only (gateway prefix lists are added after)."""
