@@ -34,9 +34,7 @@ from payment_infra.permissions import Resource
 
 class PaymentApiConstruct(Construct):
     """KMS keys → storage, database, network (a preview's: the account's shared one), messaging → functions +
-    workflow → API, batch import → monitoring."""
-    """KMS keys → storage, database, network, messaging → functions + workflow → API, batch import → settlement feed
-    (stream, pipe, sweep) → monitoring."""
+    workflow → API, batch import → settlement feed (stream, pipe, sweep) → monitoring."""
 
     def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
         super().__init__(scope, id_)
@@ -45,7 +43,27 @@ class PaymentApiConstruct(Construct):
         self.keys = KmsKeys(self, "kms", self.context)
         self.storage = Storage(self, "storage", self.context, self.keys.storage)
         self.database = Database(self, "database", self.context, self.keys.data)
-        self.network = (
+        self.network = self._network()
+        app = functions_module()
+        self.client_keys = ApiClientKeys(self, "api_clients", self.context)
+        settlement_timeout = app.function(app.SETTLEMENT).timeout_seconds
+        self.messaging = Messaging(
+            self, "messaging", self.context, self.keys.messaging, consumer_timeout_seconds=settlement_timeout
+        )
+        self.compute = self._compute()
+        functions = self.compute.functions
+        self.api = PaymentRestApi(
+            self, "api", self.context, functions=functions, logs_key=self.keys.logs, client_keys=self.client_keys
+        )
+        self.firewall = ApiFirewall(self, "waf", self.context, stage_arn=self.api.stage_arn, logs_key=self.keys.logs)
+        self._batch_import(functions[app.BATCH_IMPORT])
+        self.settlement_feed = self._settlement_feed(functions[app.SWEEP])
+        self.monitoring = self._monitoring(functions)
+
+    def _network(self) -> Network | PreviewNetworkAccess:
+        """The environment's own network, or for a preview access to the account's shared one."""
+        config = self.config
+        return (
             PreviewNetworkAccess(self, "network", self.context)
             if config.is_preview
             else Network(
@@ -57,13 +75,11 @@ class PaymentApiConstruct(Construct):
                 endpoint_az_count=config.endpoint_az_count,
             )
         )
-        app = functions_module()
-        self.client_keys = ApiClientKeys(self, "api_clients", self.context)
-        settlement_timeout = app.function(app.SETTLEMENT).timeout_seconds
-        self.messaging = Messaging(
-            self, "messaging", self.context, self.keys.messaging, consumer_timeout_seconds=settlement_timeout
-        )
-        self.compute = Compute(
+
+    def _compute(self) -> Compute:
+        """Every function, placed in the network, with the resources its environment variables name."""
+        config = self.config
+        return Compute(
             self,
             "compute",
             self.context,
@@ -82,20 +98,20 @@ class PaymentApiConstruct(Construct):
             client_directory=self.client_keys.directory_json,
             late_resources=self._workflow_resources,
         )
-        functions = self.compute.functions
-        self.api = PaymentRestApi(
-            self, "api", self.context, functions=functions, logs_key=self.keys.logs, client_keys=self.client_keys
-        )
-        self.firewall = ApiFirewall(self, "waf", self.context, stage_arn=self.api.stage_arn, logs_key=self.keys.logs)
+
+    def _batch_import(self, function: PaymentFunction) -> None:
+        """A ``.csv`` under ``imports/<client>/`` of the imports bucket invokes the batch import function."""
         BatchImportTrigger(
             self,
             "batch_import",
             self.context,
             bucket=self.storage.imports,
-            function=functions[app.BATCH_IMPORT],
-            clients=[client.name for client in config.clients],
+            function=function,
+            clients=[client.name for client in self.config.clients],
         )
-        self.settlement_feed = SettlementFeed(
+
+    def _settlement_feed(self, sweep: PaymentFunction) -> SettlementFeed:
+        return SettlementFeed(
             self,
             "settlement_feed",
             self.context,
@@ -103,9 +119,11 @@ class PaymentApiConstruct(Construct):
             data_key=self.keys.data,
             queue=self.messaging.queue,
             messaging_key=self.keys.messaging,
-            sweep=functions[app.SWEEP],
+            sweep=sweep,
         )
-        self.monitoring = Monitoring(
+
+    def _monitoring(self, functions: Mapping[str, PaymentFunction]) -> Monitoring:
+        return Monitoring(
             self,
             "monitoring",
             self.context,

@@ -52,7 +52,7 @@ class PaymentStack(TerraformStack):
                 why=f"The deployments of this account reserve {total} concurrent executions ({parts}) and Lambda "
                 f"keeps {UNRESERVED_CONCURRENCY_MINIMUM} unreserved",
                 otherwise="set PAYMENT_RESERVE_CONCURRENCY=false to reserve nothing (e.g. for dev), or lower "
-                "lambda_.*reserved_concurrency in payment_infra/config.py",
+                "lambda_.*reserved_concurrency in payment_infra/config/matrix.py",
             )
         self.payment_api = PaymentApiConstruct(self, "payment_api", config)
         add_outputs(self, self.payment_api)

@@ -9,6 +9,7 @@ AWS services emulated by moto's server mode in the same process. Modules:
 ``provision``    create tables, queues (with redrive), buckets, topics from the stack
 ``runtime``      set the functions' environment, import and invoke the handlers
 ``gateway``      HTTP front: API key, usage plan, request validation, routing, gateway responses
+                 (``api_operations`` reads the OpenAPI document's operations, ``usage_plan`` throttles)
 ``workers``      settlement poller (event source mapping) and the batch-import trigger
 ``faults``       test-only fault injection (botocore hooks)
 ``app``          wires it all; ``__main__`` is the CLI; ``bench`` a load benchmark

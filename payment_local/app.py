@@ -23,7 +23,7 @@ from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
 from payment_local.moto_server import MotoServer
 from payment_local.pipes import Schedule, StreamPipe, pipes_of, schedules_of
-from payment_local.provision import provision
+from payment_local.provision import Provisioned, provision
 from payment_local.runtime import Runtime, function_environment
 from payment_local.sdk_backoff import scale_sdk_backoff
 from payment_local.stack import load_stack
@@ -81,7 +81,18 @@ class Emulator:
         sfn_endpoint = self._sfn.start(HOST)
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
         provisioned = provision(self.stack, clients, import_clients=[client.name for client in self.clients])
+        environment = self._start_runtime(endpoint, sfn_endpoint, sns=clients["sns"])
+        self.faults = self._install_faults(environment, sns=clients["sns"])
+        self._add_workers(clients, provisioned)
+        self._bind_http()
+        for thread in self._threads:
+            thread.start()
+        self._http_thread = threading.Thread(target=self._http.serve_forever, name="http", daemon=True)
+        self._http_thread.start()
+        self.info = self._describe(endpoint, sfn_endpoint, environment, provisioned)
 
+    def _start_runtime(self, endpoint: str, sfn_endpoint: str, *, sns: Any) -> dict[str, str]:
+        """Installs the functions' environment (returned), the IAM enforcer, the warm handlers and the workflows."""
         overrides = {CLIENTS_VARIABLE: directory(self.clients), **self.options.extra_env}
         if self.options.log_level:
             overrides["POWERTOOLS_LOG_LEVEL"] = self.options.log_level
@@ -97,24 +108,29 @@ class Emulator:
         runtime.warm_up()
         self.runtime = runtime
         self.workflows = StepFunctions(
-            self.stack, invoke=runtime.invoke_arn, sns=clients["sns"], time_scale=self.options.workflow_time_scale
+            self.stack, invoke=runtime.invoke_arn, sns=sns, time_scale=self.options.workflow_time_scale
         )
         self._sfn.service = self.workflows
+        return environment
 
-        faults = None
-        if self.options.test_hooks:
-            from payments.adapters import aws as handler_clients
+    def _install_faults(self, environment: dict[str, str], *, sns: Any) -> Faults | None:
+        """With --test-hooks: fault injection hooked into the handlers' clients and the notifier; else ``None``."""
+        if not self.options.test_hooks:
+            return None
+        from payments.adapters import aws as handler_clients
 
-            faults = Faults(environment["TRANSACTIONS_TABLE"])
-            # The handlers' clients are cached per process; hooking them hooks every handler.
-            faults.install(
-                handler_clients.client("dynamodb"), handler_clients.client("s3"),
-                handler_clients.client("stepfunctions"), handler_clients.client("sqs"),
-            )
-        self.faults = faults
-        if faults is not None:
-            faults.install_notifier(clients["sns"])
+        faults = Faults(environment["TRANSACTIONS_TABLE"])
+        # The handlers' clients are cached per process; hooking them hooks every handler.
+        faults.install(
+            handler_clients.client("dynamodb"), handler_clients.client("s3"),
+            handler_clients.client("stepfunctions"), handler_clients.client("sqs"),
+        )
+        faults.install_notifier(sns)
+        return faults
 
+    def _add_workers(self, clients: dict[str, Any], provisioned: Provisioned) -> None:
+        """The settlement poller, the pipes, the schedules and the import trigger (started later, with the API)."""
+        faults, runtime = self.faults, self.runtime
         settlement = SettlementPoller(
             sqs=clients["sqs"], queue_url=provisioned.settlement_queue_url,
             queue_arn=f"arn:aws:sqs:{self.stack.region}:{self.stack.account_id}:"
@@ -147,8 +163,10 @@ class Emulator:
                 handler=provisioned.import_handler, runtime=runtime,
             ))
 
+    def _bind_http(self) -> None:
+        """The gateway on its port (not serving yet); sets ``base_url`` and the gateway's template warnings."""
         gateway = Gateway(
-            self.stack, runtime.invoke, clients=self.clients, throttle=self.options.throttle,
+            self.stack, self.runtime.invoke, clients=self.clients, throttle=self.options.throttle,
             control=self._control if self.options.test_hooks else None,
         )
         self.warnings = gateway.gateway_response_warnings()
@@ -156,11 +174,11 @@ class Emulator:
         port = self._http.server_address[1]
         # The stage URL, as API Gateway's invoke URL: https://{api}.execute-api.{region}.amazonaws.com/{stage}
         self.base_url = f"http://{HOST}:{port}{gateway.stage_prefix}"
-        for thread in self._threads:
-            thread.start()
-        self._http_thread = threading.Thread(target=self._http.serve_forever, name="http", daemon=True)
-        self._http_thread.start()
-        self.info = {
+
+    def _describe(self, endpoint: str, sfn_endpoint: str, environment: dict[str, str],
+                  provisioned: Provisioned) -> dict[str, Any]:
+        """What ``make local`` prints and the tests read: URLs, keys, resource names."""
+        return {
             "base_url": self.base_url,
             "stage": self.stack.stage_name,
             "api_key": self.api_key,

@@ -14,20 +14,18 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft4Validator
 from werkzeug.wrappers import Request, Response
 
+from payment_local.api_operations import Operation, load_operations
 from payment_local.clients import LocalClient
 from payment_local.events import api_event
 from payment_local.request_validation import INVALID_BODY, check_body
-from payment_local.stack import Stack, UsagePlan
+from payment_local.stack import Stack
+from payment_local.usage_plan import TokenBucket
 
 CONTROL_PREFIX = "/__local/"
 _CONTEXT_VAR = re.compile(r"\$context\.([A-Za-z.]+)")
@@ -55,80 +53,6 @@ DEFAULT_MESSAGES = {
 }
 
 
-def _deref(document: dict[str, Any], node: Any) -> Any:
-    """``node`` with every local ``$ref`` inlined (the API document has no recursive schemas)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target: Any = document
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part]
-            return _deref(document, target)
-        return {key: _deref(document, value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_deref(document, item) for item in node]
-    return node
-
-
-def _json_schema(openapi_schema: Any) -> Any:
-    """OpenAPI 3.0 schema -> JSON schema draft 4 (``nullable`` becomes a type union)."""
-    if isinstance(openapi_schema, list):
-        return [_json_schema(item) for item in openapi_schema]
-    if not isinstance(openapi_schema, dict):
-        return openapi_schema
-    schema = {k: _json_schema(v) for k, v in openapi_schema.items() if k != "nullable"}
-    if openapi_schema.get("nullable") is True and isinstance(schema.get("type"), str):
-        schema["type"] = [schema["type"], "null"]
-    return schema
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    template: str
-    pattern: re.Pattern[str]
-    spec: dict[str, Any]
-    needs_api_key: bool
-    validate_body: bool
-    validate_parameters: bool
-    required_parameters: tuple[tuple[str, str], ...]
-    body_validator: Draft4Validator | None
-    body_required: bool
-    integration: dict[str, Any]
-    handler: str | None
-
-
-class TokenBucket:
-    """The usage plan: a token bucket (rate, burst) and a request quota per period."""
-
-    _PERIODS = {"DAY": 86_400, "WEEK": 7 * 86_400, "MONTH": 30 * 86_400}
-
-    def __init__(self, plan: UsagePlan) -> None:
-        self._plan = plan
-        self._tokens = float(plan.burst_limit)
-        self._updated = time.monotonic()
-        self._quota_used = 0
-        self._quota_start = time.monotonic()
-        self._lock = threading.Lock()
-
-    def take(self) -> str | None:
-        """``None`` if the request may pass, else the gateway response type."""
-        with self._lock:
-            now = time.monotonic()
-            plan = self._plan
-            if plan.quota_limit is not None:
-                if now - self._quota_start >= self._PERIODS.get(plan.quota_period or "DAY", 86_400):
-                    self._quota_start, self._quota_used = now, 0
-                if self._quota_used >= plan.quota_limit:
-                    return "QUOTA_EXCEEDED"
-            self._tokens = min(float(plan.burst_limit), self._tokens + (now - self._updated) * plan.rate_limit)
-            self._updated = now
-            if self._tokens < 1:
-                return "THROTTLED"
-            self._tokens -= 1
-            self._quota_used += 1
-            return None
-
-
 class Gateway:
     """A WSGI application serving the stack's REST API."""
 
@@ -150,57 +74,10 @@ class Gateway:
         plan = stack.usage_plan
         # A usage plan per client: one client's traffic never uses up another's throttle or quota.
         self._buckets = {c.api_key_id: TokenBucket(plan) for c in self._clients} if plan and throttle else {}
-        self._operations = self._load_operations()
+        self._operations = load_operations(self._document, stack.handler_for_arn_ref)
         self._api_id = "local" + stack.env
 
     # -- set-up ------------------------------------------------------------------
-
-    def _load_operations(self) -> list[Operation]:
-        document = self._document
-        validators = document.get("x-amazon-apigateway-request-validators", {})
-        default_validator = document.get("x-amazon-apigateway-request-validator")
-        schemes = document.get("components", {}).get("securitySchemes", {})
-        operations = []
-        for template, item in document.get("paths", {}).items():
-            path_parameters = item.get("parameters", [])
-            for method, raw in item.items():
-                if method == "parameters" or not isinstance(raw, dict):
-                    continue
-                spec = _deref(document, raw)
-                # As API Gateway: only the operation's own `security` counts; a document-level one is ignored.
-                security = spec.get("security", [])
-                needs_key = any(
-                    schemes.get(name, {}).get("type") == "apiKey" for requirement in security for name in requirement
-                )
-                validator = validators.get(spec.get("x-amazon-apigateway-request-validator", default_validator), {})
-                parameters = _deref(document, path_parameters) + spec.get("parameters", [])
-                required = tuple((p["in"], p["name"]) for p in parameters if p.get("required"))
-                body = spec.get("requestBody") or {}
-                schema = (body.get("content", {}).get("application/json") or {}).get("schema")
-                integration = spec.get("x-amazon-apigateway-integration", {})
-                handler = None
-                if integration.get("type") == "aws_proxy":
-                    handler = self._stack.handler_for_arn_ref(integration["uri"])
-                regex = "^" + re.sub(r"\{([A-Za-z0-9_]+)\}", r"(?P<\1>[^/]+)", template) + "$"
-                operations.append(
-                    Operation(
-                        method=method.upper(),
-                        template=template,
-                        pattern=re.compile(regex),
-                        spec=spec,
-                        needs_api_key=needs_key,
-                        validate_body=bool(validator.get("validateRequestBody")),
-                        validate_parameters=bool(validator.get("validateRequestParameters")),
-                        required_parameters=required,
-                        body_validator=Draft4Validator(_json_schema(schema)) if schema else None,
-                        body_required=bool(body.get("required")),
-                        integration=integration,
-                        handler=handler,
-                    )
-                )
-        # Static path segments win over parameters, as in API Gateway.
-        operations.sort(key=lambda op: op.template.count("{"))
-        return operations
 
     def gateway_response_warnings(self) -> list[str]:
         """Templates that would not render valid JSON in real API Gateway."""

@@ -9,7 +9,7 @@ policies and tags have no local effect and are skipped. After provisioning,
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,9 +111,34 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
     (``imports/<client>/``) are applied to each of them instead of the stack's configured clients.
     """
     dynamodb, sqs, s3, sns = clients["dynamodb"], clients["sqs"], clients["s3"], clients["sns"]
-    region, account = stack.region, stack.account_id
-    names: dict[str, Any] = {"tables": {}, "queues": {}, "buckets": {}, "topics": {}}
+    names: dict[str, Any] = {
+        "tables": _create_tables(stack, dynamodb),
+        "queues": _create_queues(stack, sqs),
+        "buckets": _create_buckets(stack, s3),
+        "topics": _create_topics(stack, sns),
+    }
+    _resolve_emulated(stack)
+    settlement = _settlement_source(stack, sqs)
+    import_bucket, import_queue_url, import_handler = _import_notifications(stack, s3, sqs, import_clients)
+    tap_url = _notifications_tap(stack, sqs, sns, names["topics"].values())
+    return Provisioned(
+        settlement_queue_url=settlement.queue_url,
+        settlement_batch_size=settlement.batch_size,
+        dlq_url=settlement.dlq_url,
+        max_receive_count=settlement.max_receive_count,
+        import_bucket=import_bucket,
+        import_events_queue_url=import_queue_url,
+        import_handler=import_handler,
+        settlement_handler=settlement.handler,
+        notifications_tap_url=tap_url,
+        resources=names,
+    )
 
+
+def _create_tables(stack: Stack, dynamodb: Any) -> dict[str, str]:
+    """Every table (keys, indexes, stream, TTL); returns their names by logical id."""
+    region, account = stack.region, stack.account_id
+    names: dict[str, str] = {}
     for logical_id, spec in stack.resources("aws_dynamodb_table").items():
         created = dynamodb.create_table(**_table_request(spec))["TableDescription"]
         ttl = spec.get("ttl") or {}
@@ -126,8 +151,14 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
         stack.attributes[("aws_dynamodb_table", logical_id)] = {"name": spec["name"], "id": spec["name"], "arn": arn}
         if created.get("LatestStreamArn"):
             stack.attributes[("aws_dynamodb_table", logical_id)]["stream_arn"] = created["LatestStreamArn"]
-        names["tables"][logical_id] = spec["name"]
+        names[logical_id] = spec["name"]
+    return names
 
+
+def _create_queues(stack: Stack, sqs: Any) -> dict[str, str]:
+    """Every queue (FIFO, deduplication, redrive); returns their URLs by logical id."""
+    region, account = stack.region, stack.account_id
+    names: dict[str, str] = {}
     # Queues without a redrive policy first, so every dead-letter target exists.
     queues = sorted(stack.resources("aws_sqs_queue").items(), key=lambda item: "redrive_policy" in item[1])
     for logical_id, spec in queues:
@@ -137,8 +168,14 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
         url = sqs.create_queue(QueueName=spec["name"], Attributes=attributes)["QueueUrl"]
         arn = f"arn:aws:sqs:{region}:{account}:{spec['name']}"
         stack.attributes[("aws_sqs_queue", logical_id)] = {"url": url, "id": url, "arn": arn, "name": spec["name"]}
-        names["queues"][logical_id] = url
+        names[logical_id] = url
+    return names
 
+
+def _create_buckets(stack: Stack, s3: Any) -> dict[str, str]:
+    """Every bucket and its versioning; returns their names by logical id."""
+    region = stack.region
+    names: dict[str, str] = {}
     for logical_id, spec in stack.resources("aws_s3_bucket").items():
         bucket = stack.substitute_account(spec["bucket"])
         if region == "us-east-1":
@@ -148,17 +185,27 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
         stack.attributes[("aws_s3_bucket", logical_id)] = {
             "bucket": bucket, "id": bucket, "arn": f"arn:aws:s3:::{bucket}",
         }
-        names["buckets"][logical_id] = bucket
+        names[logical_id] = bucket
     for spec in stack.resources("aws_s3_bucket_versioning").values():
         status = (spec.get("versioning_configuration") or {}).get("status")
         if status in ("Enabled", "Suspended"):
             s3.put_bucket_versioning(Bucket=stack.resolve(spec["bucket"]), VersioningConfiguration={"Status": status})
+    return names
 
+
+def _create_topics(stack: Stack, sns: Any) -> dict[str, str]:
+    """Every topic; returns their ARNs by logical id."""
+    names: dict[str, str] = {}
     for logical_id, spec in stack.resources("aws_sns_topic").items():
         arn = sns.create_topic(Name=spec["name"])["TopicArn"]
         stack.attributes[("aws_sns_topic", logical_id)] = {"arn": arn, "id": arn, "name": spec["name"]}
-        names["topics"][logical_id] = arn
+        names[logical_id] = arn
+    return names
 
+
+def _resolve_emulated(stack: Stack) -> None:
+    """The attributes of what the emulator itself plays (API keys, functions, state machines): no moto resource."""
+    region, account = stack.region, stack.account_id
     # API keys exist only in the gateway emulation; their ids resolve so the stack's API_CLIENTS does.
     for logical_id, spec in stack.resources("aws_api_gateway_api_key").items():
         stack.attributes[("aws_api_gateway_api_key", logical_id)] = {"id": api_key_id(spec["name"])}
@@ -174,7 +221,18 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
         arn = f"arn:aws:states:{region}:{account}:stateMachine:{spec['name']}"
         stack.attributes[("aws_sfn_state_machine", logical_id)] = {"arn": arn, "id": arn, "name": spec["name"]}
 
-    # Settlement: the SQS event source mapping of the stack.
+
+@dataclass(frozen=True)
+class _Settlement:
+    queue_url: str
+    batch_size: int
+    handler: str
+    dlq_url: str | None
+    max_receive_count: int | None
+
+
+def _settlement_source(stack: Stack, sqs: Any) -> _Settlement:
+    """The stack's one SQS event source mapping: its queue, handler, batch size and the queue's DLQ."""
     mappings = list(stack.resources("aws_lambda_event_source_mapping").values())
     if len(mappings) != 1:
         raise StackError(f"expected one aws_lambda_event_source_mapping, found {len(mappings)}")
@@ -193,7 +251,20 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
     if redrive:
         dlq_name = redrive["deadLetterTargetArn"].rsplit(":", 1)[-1]
         dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+    return _Settlement(
+        queue_url=settlement_queue_url,
+        batch_size=int(mapping.get("batch_size", 10)),
+        handler=settlement_handler,
+        dlq_url=dlq_url,
+        max_receive_count=int(redrive["maxReceiveCount"]) if redrive else None,
+    )
 
+
+def _import_notifications(
+    stack: Stack, s3: Any, sqs: Any, import_clients: Sequence[str] | None
+) -> tuple[str | None, str | None, str | None]:
+    """``(import bucket, import events queue URL, import handler)``, each ``None`` without a notification."""
+    region, account = stack.region, stack.account_id
     # Batch import: the bucket's Lambda notification becomes an S3 -> SQS notification on a
     # local queue, which the import trigger polls (moto cannot run Lambda functions itself).
     import_bucket = import_queue_url = import_handler = None
@@ -220,24 +291,17 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
             s3.put_bucket_notification_configuration(
                 Bucket=import_bucket, NotificationConfiguration={"QueueConfigurations": configurations}
             )
+    return import_bucket, import_queue_url, import_handler
 
+
+def _notifications_tap(stack: Stack, sqs: Any, sns: Any, topic_arns: Iterable[str]) -> str:
+    """A queue subscribed to every topic; returns its URL."""
+    region, account = stack.region, stack.account_id
     # A raw-delivery SQS subscription on every topic lets tests count notifications.
     tap_url = sqs.create_queue(QueueName=NOTIFICATIONS_TAP_QUEUE)["QueueUrl"]
-    for topic_arn in names["topics"].values():
+    for topic_arn in topic_arns:
         sns.subscribe(
             TopicArn=topic_arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:{region}:{account}:{NOTIFICATIONS_TAP_QUEUE}",
             Attributes={"RawMessageDelivery": "true"},
         )
-
-    return Provisioned(
-        settlement_queue_url=settlement_queue_url,
-        settlement_batch_size=int(mapping.get("batch_size", 10)),
-        dlq_url=dlq_url,
-        max_receive_count=int(redrive["maxReceiveCount"]) if redrive else None,
-        import_bucket=import_bucket,
-        import_events_queue_url=import_queue_url,
-        import_handler=import_handler,
-        settlement_handler=settlement_handler,
-        notifications_tap_url=tap_url,
-        resources=names,
-    )
+    return tap_url

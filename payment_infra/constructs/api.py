@@ -26,6 +26,7 @@ from payment_infra.aws import (
     ApiGatewayUsagePlanKey,
     ApiGatewayUsagePlanQuotaSettings,
     ApiGatewayUsagePlanThrottleSettings,
+    CloudwatchLogGroup,
     LambdaPermission,
 )
 from payment_infra.compact_json import compact_json
@@ -71,8 +72,23 @@ class PaymentRestApi(Construct):
         client_keys: ApiClientKeys,
     ):
         super().__init__(scope, id_)
-        config = ctx.config
+        self._ctx = ctx
         routes = functions_module().ROUTES
+        deployment_id = self._rest_api(routes, functions)
+        access_logs, execution_logs = self._log_groups(logs_key)
+        stage = self._stage(deployment_id, access_logs, execution_logs)
+        self._method_settings(execution_logs)
+        self.usage_plan_ids: dict[str, str] = {}
+        for client in client_keys.clients:
+            self.usage_plan_ids[client.name] = self._usage_plan(ctx, client, client_keys)
+        self._invoke_permissions(routes, functions)
+        self.stage_arn = stage.arn
+        self.url = stage.invoke_url
+        self.access_log_group_name = access_logs.name
+
+    def _rest_api(self, routes: Mapping[tuple[str, str], str], functions: Mapping[str, PaymentFunction]) -> str:
+        """The REST API from the OpenAPI document and a deployment redone when the API changes; the deployment's id."""
+        ctx = self._ctx
         document = openapi_document()
         body = gateway_body(document, routes, {name: fn.invoke_arn for name, fn in functions.items()})
         # Hash the body with names instead of ARN tokens: redeploy when the API changes, not on token numbering.
@@ -101,6 +117,11 @@ class PaymentRestApi(Construct):
             triggers={"redeployment": redeploy_hash},
             lifecycle={"create_before_destroy": True},
         )
+        return deployment.id
+
+    def _log_groups(self, logs_key: KeyRef) -> tuple[CloudwatchLogGroup, CloudwatchLogGroup]:
+        """The stage's access log group and the execution log group API Gateway writes to, both on the logs CMK."""
+        ctx = self._ctx
         access_logs = encrypted_log_group(
             self, "access_logs", ctx, name=f"/aws/apigateway/{self.api_name}", key_arn=logs_key.arn
         )
@@ -111,16 +132,23 @@ class PaymentRestApi(Construct):
             self,
             "execution_logs",
             ctx,
-            name=f"API-Gateway-Execution-Logs_{self.rest_api_id}/{config.name}",
+            name=f"API-Gateway-Execution-Logs_{self.rest_api_id}/{ctx.config.name}",
             key_arn=logs_key.arn,
         )
+        return access_logs, execution_logs
+
+    def _stage(
+        self, deployment_id: str, access_logs: CloudwatchLogGroup, execution_logs: CloudwatchLogGroup
+    ) -> ApiGatewayStage:
+        """The environment's stage: X-Ray, JSON access logs, after its execution log group exists."""
+        config = self._ctx.config
         # API Gateway writes these logs through the region's CloudWatch role, an account singleton set by the
         # account baseline stack (payment-account), which is applied before any environment.
         stage = ApiGatewayStage(
             self,
             "stage",
             rest_api_id=self.rest_api_id,
-            deployment_id=deployment.id,
+            deployment_id=deployment_id,
             stage_name=config.name,
             description=f"payment API, {config.name}",
             xray_tracing_enabled=True,
@@ -132,6 +160,10 @@ class PaymentRestApi(Construct):
             depends_on=[execution_logs],
         )
         self.stage_name = stage.stage_name
+        return stage
+
+    def _method_settings(self, execution_logs: CloudwatchLogGroup) -> None:
+        config = self._ctx.config
         # The stage's throttle, and /health's own: its few reserved executions serve less than the stage's rate
         # (config.health_throttle_rate_limit), and a 429 from API Gateway is better than Lambda's throttle as a 5xx.
         for logical, method_path, rate, burst in (
@@ -155,10 +187,12 @@ class PaymentRestApi(Construct):
                 ),
                 depends_on=[execution_logs],
             )
-        self.usage_plan_ids: dict[str, str] = {}
-        for client in client_keys.clients:
-            self.usage_plan_ids[client.name] = self._usage_plan(ctx, client, client_keys)
 
+    def _invoke_permissions(
+        self, routes: Mapping[tuple[str, str], str], functions: Mapping[str, PaymentFunction]
+    ) -> None:
+        """Each route's function may be invoked by API Gateway for exactly that method and path on this stage."""
+        config = self._ctx.config
         function_names: dict[str, str] = {}
         for (method, path), name in sorted(routes.items()):
             slug = "_".join(
@@ -174,10 +208,6 @@ class PaymentRestApi(Construct):
                 principal="apigateway.amazonaws.com",
                 source_arn=f"{self.execution_arn}/{config.name}/{method}{api_path}",
             )
-
-        self.stage_arn = stage.arn
-        self.url = stage.invoke_url
-        self.access_log_group_name = access_logs.name
 
     def _usage_plan(self, ctx: DeploymentContext, client: ClientSettings, client_keys: ApiClientKeys) -> str:
         """The client's usage plan on this stage with each of its keys; returns the plan id."""

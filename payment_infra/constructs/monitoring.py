@@ -66,7 +66,17 @@ class Monitoring(Construct):
         self._topic = alarm_topic
         self.alarm_names: list[str] = []
         api_dims = {"ApiName": api_name, "Stage": stage_name}
+        self._function_errors(functions)
+        self._api_error_rate(api_dims, ctx.config.alarms.api_5xx_rate_percent)
+        self._api_latency(api_dims)
+        self._dead_letters(dlq, failures)
+        self._table_throttles(table_name, index_names)
+        self._queue_age(queue)
+        self._workflow_failures(state_machine_arn)
+        self._settlement_feed(feed)
+        self._cloudwatch_dashboard(functions, api_dims, queue, dlq, failures, table_name, state_machine_arn, feed)
 
+    def _function_errors(self, functions: Mapping[str, PaymentFunction]) -> None:
         for short, fn in sorted(functions.items()):
             self._alarm(
                 f"lambda_errors_{short.replace('-', '_')}",
@@ -76,7 +86,9 @@ class Monitoring(Construct):
                 threshold=1,
                 comparison="GreaterThanOrEqualToThreshold",
             )
-        self._api_error_rate(api_dims, ctx.config.alarms.api_5xx_rate_percent)
+
+    def _api_latency(self, api_dims: dict[str, str]) -> None:
+        ctx = self._ctx
         self._alarm(
             "api_latency_p99",
             "payment-api-latency-p99",
@@ -85,6 +97,8 @@ class Monitoring(Construct):
             threshold=ctx.config.api.p99_latency_alarm_ms,
             comparison="GreaterThanThreshold",
         )
+
+    def _dead_letters(self, dlq: QueueRef, failures: QueueRef) -> None:
         for logical, q, what in (("dlq", dlq, "settlement DLQ"), ("failures", failures, "Lambda async failure queue")):
             self._alarm(
                 f"{logical}_not_empty",
@@ -94,6 +108,8 @@ class Monitoring(Construct):
                 threshold=1,
                 comparison="GreaterThanOrEqualToThreshold",
             )
+
+    def _table_throttles(self, table_name: str, index_names: tuple[str, ...]) -> None:
         # DynamoDB reports a GSI's throttles only with its GlobalSecondaryIndexName dimension: one alarm per index.
         for index in (None, *index_names):
             suffix = "" if index is None else "-" + index.replace("_", "-").removesuffix("-index")
@@ -108,6 +124,9 @@ class Monitoring(Construct):
                     threshold=1,
                     comparison="GreaterThanOrEqualToThreshold",
                 )
+
+    def _queue_age(self, queue: QueueRef) -> None:
+        ctx = self._ctx
         self._alarm(
             "queue_age",
             "payment-queue-age",
@@ -117,6 +136,7 @@ class Monitoring(Construct):
             comparison="GreaterThanThreshold",
         )
 
+    def _workflow_failures(self, state_machine_arn: str) -> None:
         workflow_dims = {"StateMachineArn": state_machine_arn}
         for metric_name, what in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed out")):
             self._alarm(
@@ -129,8 +149,18 @@ class Monitoring(Construct):
                 comparison="GreaterThanOrEqualToThreshold",
             )
 
-        self._settlement_feed(feed)
-
+    def _cloudwatch_dashboard(
+        self,
+        functions: Mapping[str, PaymentFunction],
+        api_dims: dict[str, str],
+        queue: QueueRef,
+        dlq: QueueRef,
+        failures: QueueRef,
+        table_name: str,
+        state_machine_arn: str,
+        feed: SettlementFeed,
+    ) -> None:
+        ctx = self._ctx
         self.dashboard_name = ctx.naming.name("payment-api")
         body = _dashboard(ctx.region, functions, api_dims, queue, dlq, failures, table_name, state_machine_arn)
         body["widgets"] += _feed_widgets(ctx.region, feed)

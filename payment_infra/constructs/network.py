@@ -20,25 +20,14 @@ Layout (the deployment's ``vpc_cidr`` from the config, split into /20s, one priv
 The account baseline builds the same network once for all previews (``shared_by_previews``): tagged
 ``PREVIEW_NETWORK_TAG`` so each preview finds it (``constructs/preview_network.py``), without a Lambda group.
 
-Availability zones: ``data.aws_availability_zones`` filtered to an allowlist of zone *ids* (``apne2-az1`` ..
-``-az3``; ids name the same physical zone in every account, zone letters do not) and state ``available``;
-subnet ``i`` takes ``element(zone_ids, i)``. Region name + ``a``/``b`` was rejected: not every letter exists
-(new accounts get no ``ap-northeast-1b``). The closed allowlist keeps the set from growing when AWS adds a zone
-(checkov CKV_AWS_394) and leaves out Local/Wavelength zones; regions where one of az1-az3 is retired or
-constrained (us-west-1, ap-northeast-1) still return two, and a precondition on the subnets fails the plan
-if fewer than ``AZ_COUNT`` come back. The zone ids are known only at plan time; the subnet count and CIDRs are
-fixed at synth.
+Availability zones: see ``network_plan.py`` (zone ids from an allowlist, a precondition on their count).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import itertools
-
 from constructs import Construct
 
 from payment_infra import policies
-from payment_infra.application import functions_module
 from payment_infra.aws import (
     DataAwsAvailabilityZones,
     DataAwsAvailabilityZonesFilter,
@@ -55,77 +44,48 @@ from payment_infra.aws import (
     VpcSecurityGroupEgressRule,
     VpcSecurityGroupIngressRule,
 )
-from payment_infra.config import PREVIEW_NETWORK_NAME, VPC_AZ_COUNT, VPC_SUBNET_PREFIX
+from payment_infra.config import PREVIEW_NETWORK_NAME
 from payment_infra.constructs.kms import KeyRef
 from payment_infra.constructs.log_group import encrypted_log_group
+from payment_infra.constructs.network_plan import (
+    AZ_COUNT,
+    CANDIDATE_ZONE_NUMBERS,
+    ENDPOINT_SERVICE_NAMES,
+    GATEWAY_SERVICES,
+    SUBNET_PREFIX,
+    candidate_zone_ids,
+    endpoint_policy,
+    interface_services,
+    private_subnet_cidrs,
+    service_name,
+    zone_id_prefix,
+)
 from payment_infra.context import AccountContext, DeploymentContext
 from payment_infra.framework import Fn, Op, Precondition, TerraformResourceLifecycle
 
-# The subnet plan lives in config/network.py (validated with each deployment's vpc_cidr): a /16 holds 16 /20 subnets
-# (4,091 usable addresses each; Lambda ENIs are shared per subnet + security group).
-SUBNET_PREFIX = VPC_SUBNET_PREFIX
-AZ_COUNT = VPC_AZ_COUNT
 HTTPS = 443
-GATEWAY_SERVICES = ("s3", "dynamodb")
-# boto3 service name -> the endpoint service suffix, where they differ (com.amazonaws.<region>.<suffix>).
-ENDPOINT_SERVICE_NAMES = {"stepfunctions": "states"}
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
-CANDIDATE_ZONE_NUMBERS = (1, 2, 3)
 # How a preview finds the account's shared network (VPC, subnets, endpoints' group) by data source.
 PREVIEW_NETWORK_TAG = {"PaymentNetwork": PREVIEW_NETWORK_NAME}
-_DIRECTIONS = {"northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
-               "north": "n", "south": "s", "east": "e", "west": "w", "central": "c"}  # fmt: skip
-
-
-def interface_services() -> tuple[str, ...]:
-    """The endpoint services the functions call from the VPC that no gateway endpoint serves, sorted."""
-    called = {service for spec in functions_module().FUNCTIONS for service in spec.aws_services}
-    return tuple(sorted(ENDPOINT_SERVICE_NAMES.get(s, s) for s in called if s not in GATEWAY_SERVICES))
-
-
-def private_subnet_cidrs(vpc_cidr: str, count: int = AZ_COUNT, prefix: int = SUBNET_PREFIX) -> list[str]:
-    """The first ``count`` /``prefix`` blocks of ``vpc_cidr``: ``["10.40.0.0/20", "10.40.16.0/20", ...]``."""
-    blocks = list(itertools.islice(ipaddress.ip_network(vpc_cidr).subnets(new_prefix=prefix), count))
-    if len(blocks) < count:
-        raise ValueError(f"{vpc_cidr} holds only {len(blocks)} /{prefix} subnets, {count} requested")
-    return [str(block) for block in blocks]
-
-
-def zone_id_prefix(region: str) -> str:
-    """The prefix of a region's AZ ids: ``ap-northeast-2`` -> ``apne2``, ``us-east-1`` -> ``use1``."""
-    area, direction, number = region.split("-")
-    return f"{area}{_DIRECTIONS[direction]}{number}"
-
-
-def candidate_zone_ids(region: str) -> list[str]:
-    """The AZ ids the network may use in ``region`` (only the ones that exist and are available are returned)."""
-    return [f"{zone_id_prefix(region)}-az{n}" for n in CANDIDATE_ZONE_NUMBERS]
-
-
-def service_name(region: str, service: str) -> str:
-    return f"com.amazonaws.{region}.{service}"
-
-
-def endpoint_policy(service: str, account_id: str) -> str:
-    """The endpoint's policy: ``<service>:*`` by this account's principals on this account's resources only.
-
-    The default policy (none given) allows any principal any action on any account's resources through the
-    endpoint, so stolen credentials of another account, or our role writing to another account's bucket, would
-    pass. ``aws:PrincipalAccount`` and ``aws:ResourceAccount`` are global condition keys every service here sets
-    (IAM User Guide, "AWS global condition context keys"; VPC endpoint policies, "Restrict access to a specific
-    account").
-    """
-    return policies.document(
-        [
-            policies.allow(
-                [f"{service}:*"],
-                ["*"],
-                sid="ThisAccountOnly",
-                principals={"AWS": "*"},  # an endpoint policy names every principal, then narrows by condition
-                conditions={"StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": account_id}},
-            )
-        ]
-    )
+# Re-exported: the subnet plan, zones and endpoint rules live in network_plan.py, their users import them from here.
+__all__ = [
+    "AZ_COUNT",
+    "CANDIDATE_ZONE_NUMBERS",
+    "ENDPOINT_SERVICE_NAMES",
+    "GATEWAY_SERVICES",
+    "HTTPS",
+    "PREVIEW_NETWORK_TAG",
+    "SUBNET_PREFIX",
+    "Network",
+    "candidate_zone_ids",
+    "endpoint_policy",
+    "interface_services",
+    "lambda_egress_to_prefix_list",
+    "lambda_security_group",
+    "private_subnet_cidrs",
+    "service_name",
+    "zone_id_prefix",
+]
 
 
 def lambda_security_group(
@@ -211,9 +171,22 @@ class Network(Construct):
     ):
         super().__init__(scope, id_)
         self._ctx = ctx
-        naming = ctx.naming
         found = PREVIEW_NETWORK_TAG if shared_by_previews else {}
+        vpc_id = self._vpc(vpc_cidr, found)
+        route_table_id, subnet_ids = self._private_subnets(vpc_id, vpc_cidr, found)
+        endpoint_sg_id, lambda_sg_id = self._security_groups(vpc_id, vpc_cidr, found, shared_by_previews)
+        self._gateway_endpoints(vpc_id, route_table_id, lambda_sg_id)
+        self._interface_endpoints(vpc_id, subnet_ids[:endpoint_az_count], endpoint_sg_id)
+        self._flow_logs(vpc_id, logs_key)
+        self.vpc_id = vpc_id
+        self.private_subnet_ids = subnet_ids
+        self.private_route_table_id = route_table_id
+        self.lambda_security_group_id = lambda_sg_id
+        self.endpoint_security_group_id = endpoint_sg_id
 
+    def _vpc(self, vpc_cidr: str, found: dict[str, str]) -> str:
+        """The VPC (DNS on) and its emptied default group; returns the VPC id."""
+        naming = self._ctx.naming
         vpc = Vpc(
             self,
             "vpc",
@@ -227,7 +200,11 @@ class Network(Construct):
         # group on destroy (payment_function.py): never deleted, no rule, no traffic.
         default_sg = DefaultSecurityGroup(self, "default_security_group", vpc_id=vpc_id)
         self.default_security_group_id = default_sg.id
+        return vpc_id
 
+    def _private_subnets(self, vpc_id: str, vpc_cidr: str, found: dict[str, str]) -> tuple[str, list[str]]:
+        """One private subnet per AZ on one route table (no route out); returns the table's and subnets' ids."""
+        ctx, naming = self._ctx, self._ctx.naming
         zones = DataAwsAvailabilityZones(
             self,
             "availability_zones",
@@ -268,7 +245,13 @@ class Network(Construct):
             RouteTableAssociation(
                 self, f"private_subnet_{index}_route_table", subnet_id=subnet_id, route_table_id=route_table_id
             )
+        return route_table_id, subnet_ids
 
+    def _security_groups(
+        self, vpc_id: str, vpc_cidr: str, found: dict[str, str], shared_by_previews: bool
+    ) -> tuple[str, str | None]:
+        """The endpoints' group and who may reach it; returns its id and the Lambda group's (None when shared)."""
+        naming = self._ctx.naming
         endpoint_sg = SecurityGroup(
             self,
             "endpoint_security_group",
@@ -293,7 +276,11 @@ class Network(Construct):
             )
         else:
             lambda_sg_id = self._lambda_security_group(vpc_id, endpoint_sg_id)
+        return endpoint_sg_id, lambda_sg_id
 
+    def _gateway_endpoints(self, vpc_id: str, route_table_id: str, lambda_sg_id: str | None) -> None:
+        """S3 and DynamoDB gateway endpoints on the private route table, each opened to the Lambda group."""
+        ctx, naming = self._ctx, self._ctx.naming
         self.gateway_endpoint_ids = {}
         for service in GATEWAY_SERVICES:
             endpoint = VpcEndpoint(
@@ -311,6 +298,9 @@ class Network(Construct):
                 lambda_egress_to_prefix_list(self, service, lambda_sg_id, endpoint.prefix_list_id)
             self.gateway_endpoint_ids[service] = endpoint.id
 
+    def _interface_endpoints(self, vpc_id: str, subnet_ids: list[str], endpoint_sg_id: str) -> None:
+        """An interface endpoint (private DNS) in ``subnet_ids`` for each service the functions call."""
+        ctx, naming = self._ctx, self._ctx.naming
         self.interface_endpoint_ids = {}
         for service in interface_services():
             endpoint = VpcEndpoint(
@@ -320,19 +310,12 @@ class Network(Construct):
                 service_name=service_name(ctx.region, service),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=subnet_ids[:endpoint_az_count],
+                subnet_ids=subnet_ids,
                 security_group_ids=[endpoint_sg_id],
                 policy=endpoint_policy(service, ctx.account_id),
                 tags={"Name": naming.name(f"payment-{service}")},
             )
             self.interface_endpoint_ids[service] = endpoint.id
-
-        self._flow_logs(vpc_id, logs_key)
-        self.vpc_id = vpc_id
-        self.private_subnet_ids = subnet_ids
-        self.private_route_table_id = route_table_id
-        self.lambda_security_group_id = lambda_sg_id
-        self.endpoint_security_group_id = endpoint_sg_id
 
     def _lambda_security_group(self, vpc_id: str, endpoint_sg_id: str) -> str:
         """The functions' group: HTTPS to the endpoints' group only (gateway prefix lists are added after)."""

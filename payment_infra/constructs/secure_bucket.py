@@ -57,12 +57,25 @@ class SecureBucket(Construct):
         self.bucket_id: str = bucket_id
         self.name: str = self.bucket.bucket
         self.arn: str = self.bucket.arn
+        self._versioning(bucket_id)
+        self._encryption(bucket_id, key)
+        self._block_public_access(bucket_id)
+        self._enforce_bucket_owner(bucket_id)
+        self._lifecycle(bucket_id, expiration_days)
+        self._tls_only_policy(bucket_id, extra_policy_statements)
+        if log_to is not None:
+            self._access_logging(bucket_id, log_to, name)
+
+    def _versioning(self, bucket_id: str) -> None:
         S3BucketVersioningA(
             self,
             "versioning",
             bucket=bucket_id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
+
+    def _encryption(self, bucket_id: str, key: KeyRef) -> None:
+        """SSE-KMS with the given key and a bucket key (fewer KMS calls)."""
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
@@ -76,6 +89,8 @@ class SecureBucket(Construct):
                 )
             ],
         )
+
+    def _block_public_access(self, bucket_id: str) -> None:
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
             "public_access_block",
@@ -85,12 +100,18 @@ class SecureBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
+
+    def _enforce_bucket_owner(self, bucket_id: str) -> None:
+        """ACLs off: the bucket owner owns every object."""
         S3BucketOwnershipControls(
             self,
             "ownership",
             bucket=bucket_id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
+
+    def _lifecycle(self, bucket_id: str, expiration_days: int) -> None:
+        """Current and noncurrent versions expire after ``expiration_days``; incomplete uploads are aborted."""
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
@@ -112,6 +133,8 @@ class SecureBucket(Construct):
                 )
             ],
         )
+
+    def _tls_only_policy(self, bucket_id: str, extra_policy_statements: Sequence[policies.Statement]) -> None:
         self.policy = S3BucketPolicy(
             self,
             "policy",
@@ -125,11 +148,12 @@ class SecureBucket(Construct):
             # A policy put before the public access block can be rejected as public; order them.
             depends_on=[self.public_access_block],
         )
-        if log_to is not None:
-            S3BucketLoggingA(
-                self,
-                "access_logging",
-                bucket=bucket_id,
-                target_bucket=log_to.bucket_id,
-                target_prefix=f"s3-access/{name}/",
-            )
+
+    def _access_logging(self, bucket_id: str, log_to: SecureBucket, name: str) -> None:
+        S3BucketLoggingA(
+            self,
+            "access_logging",
+            bucket=bucket_id,
+            target_bucket=log_to.bucket_id,
+            target_prefix=f"s3-access/{name}/",
+        )

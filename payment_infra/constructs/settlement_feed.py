@@ -77,9 +77,16 @@ class SettlementFeed(Construct):
         super().__init__(scope, id_)
         if table.stream_arn is None:
             raise ValueError("the settlement feed needs the transactions table's stream (stream_arn is None)")
-        settings = ctx.config.messaging
         self.pipe_dlq = self._pipe_dlq(ctx, messaging_key)
         self.pipe_name = ctx.naming.name("payment-settlement-feed")
+        policy = self._pipe_role(ctx, table, data_key, queue, messaging_key)
+        self._pipe(ctx, table, queue, policy)
+        self._sweep_schedule(ctx, sweep)
+
+    def _pipe_role(
+        self, ctx: DeploymentContext, table: TableRef, data_key: KeyRef, queue: QueueRef, messaging_key: KeyRef
+    ) -> IamRolePolicy:
+        """The pipe's own role and its least-privilege policy (returned: the pipe waits for it)."""
         pipe_arn = ctx.arn("pipes", f"pipe/{self.pipe_name}")
         role = IamRole(
             self,
@@ -98,6 +105,11 @@ class SettlementFeed(Construct):
             policy=policies.document(self.pipe_statements(ctx, table, data_key, queue, messaging_key)),
         )
         self.pipe_role_arn = role.arn
+        return policy
+
+    def _pipe(self, ctx: DeploymentContext, table: TableRef, queue: QueueRef, policy: IamRolePolicy) -> None:
+        """The pipe from the table's stream to the settlement queue: new pending records only, failures to its DLQ."""
+        settings = ctx.config.messaging
         PipesPipe(
             self,
             "pipe",
@@ -128,6 +140,10 @@ class SettlementFeed(Construct):
             # The role must be able to read the stream when the pipe starts, or its creation fails.
             depends_on=[policy],
         )
+
+    def _sweep_schedule(self, ctx: DeploymentContext, sweep: PaymentFunction) -> None:
+        """The EventBridge rule that runs the sweep function, and its permission to invoke it."""
+        settings = ctx.config.messaging
         self.sweep_rule_name = ctx.naming.name("payment-sweep")
         rule = CloudwatchEventRule(
             self,

@@ -18,7 +18,6 @@ client certificate Terraform generates, and the server listens on 127.0.0.1 only
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import threading
@@ -95,119 +94,13 @@ def schema_response_bytes(pb: Any, schema: dict[str, Any]) -> bytes:
     return response.SerializeToString()
 
 
-def _bug(pb: Any, verb: str, type_name: str, err: Exception) -> Any:
-    """The diagnostic for an error of the stand-in itself: which resource type, and the traceback."""
-    import traceback
-
-    return pb.Diagnostic(
-        severity=pb.Diagnostic.Severity.ERROR,
-        summary=f"stand-in provider failed to {verb} {type_name}",
-        detail="".join(traceback.format_exception(err)),
-    )
-
-
 def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) -> Any:
-    from . import apply as apply_module
-    from . import data_sources, values
-    from . import schema as schema_module
+    from .provider_service import ProviderCalls
 
-    schema_response = pb.GetProviderSchema.Response.FromString(schema_bytes)
+    class Provider(ProviderCalls, services.ProviderServicer):
+        """tfplugin6's Provider service: ProviderCalls' answers over the generated servicer."""
 
-    @functools.cache
-    def schema() -> dict[str, Any]:
-        """The JSON form, read only by the plugin instances that plan or read (not by those that validate)."""
-        return schema_module.load(schema_path)
-
-    class Provider(services.ProviderServicer):
-        def GetMetadata(self, request: Any, context: Any) -> Any:
-            return pb.GetMetadata.Response(
-                server_capabilities=schema_response.server_capabilities,
-                resources=[pb.GetMetadata.ResourceMetadata(type_name=n) for n in schema_response.resource_schemas],
-                data_sources=[
-                    pb.GetMetadata.DataSourceMetadata(type_name=n) for n in schema_response.data_source_schemas
-                ],
-            )
-
-        def GetProviderSchema(self, request: Any, context: Any) -> Any:
-            return schema_response
-
-        def ValidateProviderConfig(self, request: Any, context: Any) -> Any:
-            return pb.ValidateProviderConfig.Response()
-
-        def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
-            return pb.ValidateResourceConfig.Response()
-
-        def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
-            return pb.ValidateDataResourceConfig.Response()
-
-        def ConfigureProvider(self, request: Any, context: Any) -> Any:
-            config = values.decode(request.config.msgpack) or {}
-            region = config.get("region")
-            self.region = region if isinstance(region, str) else None
-            return pb.ConfigureProvider.Response()
-
-        def UpgradeResourceState(self, request: Any, context: Any) -> Any:
-            # the state as Terraform stored it (what apply returned) is current: handed back unchanged, as JSON,
-            # so dynamic values keep the type wrapper Terraform wrote
-            if request.raw_state.json:
-                return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
-            return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(msgpack=values.encode(None)))
-
-        def ReadResource(self, request: Any, context: Any) -> Any:
-            return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
-
-        def PlanResourceChange(self, request: Any, context: Any) -> Any:
-            try:
-                return self._plan(request)
-            except Exception as err:  # a bug here must name the resource type, not just "Plugin error"
-                return pb.PlanResourceChange.Response(diagnostics=[_bug(pb, "plan", request.type_name, err)])
-
-        def _plan(self, request: Any) -> Any:
-            proposed = values.decode(request.proposed_new_state.msgpack)
-            prior = values.decode(request.prior_state.msgpack)
-            if proposed is None or prior is not None:  # destroy, or an update: Terraform's proposal as is
-                planned = proposed
-            else:
-                planned = values.plan_create(schema()["resource_schemas"][request.type_name]["block"], proposed)
-            return pb.PlanResourceChange.Response(
-                planned_state=pb.DynamicValue(msgpack=values.encode(planned)), legacy_type_system=True
-            )
-
-        def ApplyResourceChange(self, request: Any, context: Any) -> Any:
-            planned = values.decode(request.planned_state.msgpack)
-            try:
-                block = schema()["resource_schemas"][request.type_name]["block"]
-                new_state = apply_module.apply(request.type_name, block, planned, getattr(self, "region", None))
-            except apply_module.ApplyRefusedError as err:
-                failure = pb.Diagnostic(severity=pb.Diagnostic.Severity.ERROR, summary=str(err))
-                return pb.ApplyResourceChange.Response(diagnostics=[failure])
-            except Exception as err:  # a bug here must name the resource type, not just "Plugin error"
-                return pb.ApplyResourceChange.Response(diagnostics=[_bug(pb, "apply", request.type_name, err)])
-            return pb.ApplyResourceChange.Response(
-                new_state=pb.DynamicValue(msgpack=values.encode(new_state)),
-                private=request.planned_private,
-                legacy_type_system=True,
-            )
-
-        def ReadDataSource(self, request: Any, context: Any) -> Any:
-            config = values.decode(request.config.msgpack)
-            data_schemas = schema()["data_source_schemas"]
-            try:
-                overridden = data_sources.overrides(data_schemas)
-            except data_sources.DataOverrideError as err:
-                failure = pb.Diagnostic(severity=pb.Diagnostic.Severity.ERROR, summary=str(err))
-                return pb.ReadDataSource.Response(diagnostics=[failure])
-            block = data_schemas[request.type_name]["block"]
-            state = data_sources.answer(request.type_name, block, config, getattr(self, "region", None), overridden)
-            return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=values.encode(state)))
-
-        def GetFunctions(self, request: Any, context: Any) -> Any:
-            return pb.GetFunctions.Response()
-
-        def StopProvider(self, request: Any, context: Any) -> Any:
-            return pb.StopProvider.Response()
-
-    return Provider()
+    return Provider(pb, pb.GetProviderSchema.Response.FromString(schema_bytes), schema_path)
 
 
 def _go_plugin_handlers(stop: threading.Event) -> list[Any]:

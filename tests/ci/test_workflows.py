@@ -430,7 +430,7 @@ def test_preview_posts_one_comment_with_url_and_smoke_result() -> None:
 
 @pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
 def test_every_job_on_a_real_account_passes_the_alert_email_from_the_repository_variables(name: str) -> None:
-    """Synth with a state bucket (a real account) refuses example.com for staging and prod (config.py)."""
+    """Synth with a state bucket (a real account) refuses example.com for staging and prod (payment_infra/config/loading.py)."""
     places = []  # every job and step that synthesizes or deploys with a state bucket, with the env it sees
     for job_id, job in load(name)["jobs"].items():
         job_env = job.get("env") or {}
