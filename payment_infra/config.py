@@ -42,10 +42,6 @@ from typing import Any
 
 from payment_infra.application import functions_module
 
-ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
-# Deployment names no preview may take: the environments and the account baseline (payment-account).
-# "previews" names the account's shared preview network (payment-vpc-previews, ...).
-RESERVED_DEPLOYMENT_NAMES: tuple[str, ...] = (*ENVIRONMENT_NAMES, "account", "previews")
 PREVIEW_NETWORK_NAME = "previews"
 # The longest derived names bound it (tests/infra/test_deployments.py measures them on the synthesized stack):
 # the bucket payment-receipts-<name>-<12-digit account id> (S3: 63) and the role
@@ -509,6 +505,11 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         destroyable=True,  # the product asks for destroyable prod by default; PAYMENT_DESTROYABLE=false protects it
     ),
 }
+# The environments, in promotion order (deploy.yml deploys them one after the other): the matrix's keys.
+ENVIRONMENT_NAMES: tuple[str, ...] = tuple(ENVIRONMENT_DEFAULTS)
+# Deployment names no preview may take: the environments and the account baseline (payment-account).
+# "previews" names the account's shared preview network (payment-vpc-previews, ...).
+RESERVED_DEPLOYMENT_NAMES: tuple[str, ...] = (*ENVIRONMENT_NAMES, "account", "previews")
 
 
 def _parse_bool(name: str, raw: str) -> bool:
