@@ -166,7 +166,10 @@ bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/check
 cost: synth ## Fixed monthly cost of every stack (scripts/cost.py); COST_UPDATE_README=1 rewrites README's table
 	$(VENV_PY) scripts/cost.py $(if $(filter 1 yes true,$(COST_UPDATE_README)),--update-readme)
 
-.PHONY: local fuzz
+.PHONY: local fuzz workflows
+
+workflows: install ## Write the environment and stack lists of .github/workflows/ from the environment matrix [WORKFLOWS_DIR=dir]
+	$(VENV_PY) scripts/workflows.py $(if $(WORKFLOWS_DIR),--dir '$(WORKFLOWS_DIR)')
 
 smoke: install ## Smoke-test a deployed stage: make smoke STACK=payment-dev (URL and key id from its outputs file), or URL=<stage URL> API_KEY=<key>
 	@if [ -n "$(STACK)" ] && [ -z "$(URL)" ]; then \
