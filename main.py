@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""CDKTF app: the account baseline ``payment-account`` and one ``PaymentStack`` per environment (dev, staging, prod)."""
+"""CDKTF app: the account baseline ``payment-account`` and one ``PaymentStack`` per environment of the matrix
+(``payment_infra.config.ENVIRONMENT_DEFAULTS``; ``payment_infra.stack_ids`` lists them without synthesizing)."""
 
 import sys
 

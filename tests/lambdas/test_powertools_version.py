@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from payment_infra.config import ConfigError, load_config, with_overrides
+from payment_infra.config import ENVIRONMENT_NAMES, ConfigError, load_config, with_overrides
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def locked_version(lock_file: Path, package: str = "aws-lambda-powertools") -> s
     raise LookupError(f"{lock_file.name} does not pin {package}")
 
 
-@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("env", ENVIRONMENT_NAMES)
 def test_the_configured_release_is_the_one_the_tests_install(env: str) -> None:
     assert load_config(env, {}).lambda_.powertools_version == locked_version(REPO_ROOT / "Pipfile.lock")
 

@@ -15,10 +15,10 @@ import pytest
 
 from payment_infra.config import UNRESERVED_CONCURRENCY_MINIMUM, load_config
 from scripts.tf_standin import terraform
-from tests.conftest import ACCOUNT_STACK
+from tests.conftest import ACCOUNT_STACK, ENVIRONMENTS
 
-# What the three environments reserve, from the config (a new function or a changed reservation moves them).
-RESERVED = {env: load_config(env, {}).reserved_concurrency_total for env in ("dev", "staging", "prod")}
+# What the environments reserve, from the config (a new function or a changed reservation moves them).
+RESERVED = {env: load_config(env, {}).reserved_concurrency_total for env in ENVIRONMENTS}
 TOTAL = sum(RESERVED.values())
 NEEDED = TOTAL + UNRESERVED_CONCURRENCY_MINIMUM
 
