@@ -275,8 +275,8 @@ class ClientSettings:
 
     A tier setting left ``None`` takes the environment's value from ``ApiSettings``. ``api_key_versions`` names
     the keys the client holds: rotate by adding the next version, deploying, switching the caller over, then
-    removing the old version (README, "Clients"). ``name`` is the stable owner of the client's transactions:
-    renaming a client hides everything it created.
+    removing the old version (docs/configuration.md, "Clients"). ``name`` is the stable owner of the client's
+    transactions: renaming a client hides everything it created.
     """
 
     name: str

@@ -539,20 +539,22 @@ def render(sections: list[Section], ctx: Context, seconds: float) -> str:
     return "\n\n".join(["\n".join(head)] + [s.markdown() for s in sections]) + "\n"
 
 
-README = REPO / "README.md"
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+#: The synth table is also written into the performance document, beside the story it measures.
+SUMMARY = REPO / "docs" / "performance.md"
+SUMMARY_START, SUMMARY_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def update_readme(readme: Path, synth: Section, stamp: str) -> bool:
-    """Replace the README block between the bench markers with the synth table; False if there are no markers."""
-    text = readme.read_text()
-    if README_START not in text or README_END not in text:
+def update_summary(summary: Path, synth: Section, stamp: str) -> bool:
+    """Replace the block between the bench markers of ``summary`` (a file in docs/, beside benchmarks.md) with
+    the synth table; False if there are no markers."""
+    text = summary.read_text()
+    if SUMMARY_START not in text or SUMMARY_END not in text:
         return False
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
+    head, rest = text.split(SUMMARY_START, 1)
+    _, tail = rest.split(SUMMARY_END, 1)
     block = synth.markdown().replace(f"## {synth.title}", f"**{synth.title}** ({stamp}, from `make bench`; "
-                                     "all figures in [docs/benchmarks.md](docs/benchmarks.md)):")
-    readme.write_text(f"{head}{README_START}\n{block}\n{README_END}{tail}")
+                                     "all figures in [benchmarks.md](benchmarks.md)):")
+    summary.write_text(f"{head}{SUMMARY_START}\n{block}\n{SUMMARY_END}{tail}")
     return True
 
 
@@ -563,7 +565,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure; the median is reported (default 5)")
     parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (on in `make bench`)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
-    parser.add_argument("--no-readme", action="store_true", help="do not update the synth table in README.md")
+    parser.add_argument("--no-summary", action="store_true",
+                        help="do not update the synth table in docs/performance.md")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -585,8 +588,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print(f"wrote {args.output}")
-    if not args.no_readme and update_readme(README, sections[0], f"{datetime.now(UTC):%Y-%m-%d}, {tool_versions()}"):
-        print(f"updated the synth table in {README}")
+    if not args.no_summary and update_summary(SUMMARY, sections[0], f"{datetime.now(UTC):%Y-%m-%d}, {tool_versions()}"):
+        print(f"updated the synth table in {SUMMARY}")
     return 0
 
 
