@@ -4,7 +4,7 @@ Checkov's ``terraform_json`` framework has no inline suppression of its own, so 
 resource itself as ``"//": {"checkov": {"skip": [{"id": ..., "comment": ...}]}}`` and honoured by
 ``scripts/checkov_gate.py``, which fails on any failed check without such a skip and on any skip that no
 longer matches a failure. ``RULES`` apply to every resource of a provider class (``apply_checkov_skips``);
-``skip()`` marks a single resource. The README's table of skips is checked against the synthesized stacks.
+``skip()`` marks a single resource. The table of skips in docs/testing.md is checked against the synthesized stacks.
 """
 
 from __future__ import annotations

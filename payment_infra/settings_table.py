@@ -1,11 +1,11 @@
-"""README's settings table, generated from ``payment_infra/config/`` so that the table cannot drift from the config.
+"""The settings table of docs/configuration.md, generated from ``payment_infra/config/`` so that it cannot drift.
 
 Every field of ``EnvironmentConfig`` (nested settings included) is a row, by construction: the rows are walked
 from the dataclasses' type hints, the values come from ``load_config`` of each environment (no overrides), and
 the description is the field's comment in its module of the config package (a trailing ``# …``, the ``# …``
 lines right above it, or a docstring right below it). A field without one is an error. Derived settings
-(properties) are listed in ``DERIVED``. ``scripts/settings_table.py`` writes the table into README.md; a test
-keeps the two equal.
+(properties) are listed in ``DERIVED``. ``scripts/settings_table.py`` writes the table into docs/configuration.md;
+a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from payment_infra import config as config_module
-from payment_infra import readme_blocks
+from payment_infra import doc_blocks
 
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 # Properties of EnvironmentConfig that are settings too: name -> description.
@@ -34,7 +34,7 @@ DERIVED = {
 
 
 class UndocumentedSettingError(ValueError):
-    """A config field has no comment or docstring to describe it in README."""
+    """A config field has no comment or docstring to describe it in the settings table."""
 
 
 def _sources() -> list[str]:
@@ -162,4 +162,4 @@ def markdown() -> str:
 
 def replace_block(text: str, table: str) -> str:
     """``text`` with the block between the settings markers replaced by ``table``."""
-    return readme_blocks.replace_block(text, START, END, table)
+    return doc_blocks.replace_block(text, START, END, table)

@@ -8,7 +8,7 @@ in the same invocation, interleaved run by run, so machine drift hits all varian
 What each section measures lives in ``scripts/benchmarks/``, one module per figure: ``synth`` (every synth
 variant, and ``synth_floor`` its node floor), ``checkov`` (the security gate), ``lambda_package`` (the zip and
 each handler's cold import), ``make_test``, ``emulator`` (the local API's throughput); ``runner`` measures one
-command (wall time, peak RSS), ``report`` writes the markdown and the README's synth table.
+command (wall time, peak RSS), ``report`` writes the markdown and docs/performance.md's synth table.
 Synth, checkov and the Lambda figures run on a snapshot of ``main.py``, ``cdktf.json``, ``payment_infra/`` and
 ``lambdas/`` copied to a temporary directory at the start, so edits made in the work tree while the benchmark
 runs (other engineers, an editor saving) cannot make runs differ.
@@ -30,14 +30,14 @@ from benchmarks.checkov import checkov_section
 from benchmarks.emulator import emulator_section
 from benchmarks.lambda_package import lambda_section
 from benchmarks.make_test import make_test_section
-from benchmarks.report import README, Section, render, tool_versions, update_readme
+from benchmarks.report import SUMMARY, SUMMARY_START, Section, render, tool_versions, update_summary
 from benchmarks.runner import REPO, VENV_PY, Context, snapshot_sources
 from benchmarks.synth import differences, synth_section
 from benchmarks.synth_floor import kernel_floor_command
 
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 # Re-exported: tests/ci/test_bench.py checks these through the script, as the command runs them.
-__all__ = ["Section", "differences", "kernel_floor_command", "main", "update_readme"]
+__all__ = ["SUMMARY", "SUMMARY_START", "Section", "differences", "kernel_floor_command", "main", "update_summary"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure; the median is reported (default 5)")
     parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (on in `make bench`)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
-    parser.add_argument("--no-readme", action="store_true", help="do not update the synth table in README.md")
+    parser.add_argument("--no-summary", action="store_true",
+                        help="do not update the synth table in docs/performance.md")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -69,8 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print(f"wrote {args.output}")
-    if not args.no_readme and update_readme(README, sections[0], f"{datetime.now(UTC):%Y-%m-%d}, {tool_versions()}"):
-        print(f"updated the synth table in {README}")
+    if not args.no_summary and update_summary(SUMMARY, sections[0], f"{datetime.now(UTC):%Y-%m-%d}, {tool_versions()}"):
+        print(f"updated the synth table in {SUMMARY}")
     return 0
 
 

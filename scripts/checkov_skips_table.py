@@ -4,7 +4,7 @@
 
 The rows come from the inline ``"//": {"checkov": {"skip": [...]}}`` metadata that
 ``payment_infra/checkov_skips.py`` writes and ``scripts/checkov_gate.py`` honours, so the table lists exactly
-what the gate lets through. ``tests/security/test_readme_skips.py`` compares README.md's ``## Security gate``
+what the gate lets through. ``tests/security/test_skips_table.py`` compares docs/testing.md's ``## Security gate``
 table with this output.
 
 Usage: scripts/checkov_skips_table.py [cdktf.out]   (run `make synth` first)

@@ -23,7 +23,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from payment_infra import readme_blocks  # noqa: E402  (after the path set-up above)
+from payment_infra import doc_blocks  # noqa: E402  (after the path set-up above)
 from payment_infra.stack_ids import stack_ids  # noqa: E402
 
 README = REPO_ROOT / "README.md"
@@ -110,7 +110,7 @@ def load_stacks(stacks_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def replace_block(readme: str, table: str) -> str:
-    return readme_blocks.replace_block(readme, BEGIN, END, table)
+    return doc_blocks.replace_block(readme, BEGIN, END, table)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ The role's trust policy has no ``aws:SourceAccount`` condition: AWS's own exampl
 ``UpdateAccount`` validates the role by assuming it, apparently without that key (a merged fix in
 aws-solutions-library-samples/accelerated-intelligent-document-processing-on-aws#479 removed the same condition);
 with it, the setting could fail and every stage's logging with it. The trade-off (any account's API Gateway
-could be pointed at the role by name, only to write logs here) is in the README's account-baseline section.
+could be pointed at the role by name, only to write logs here) is in docs/operations.md, "Account baseline".
 """
 
 from __future__ import annotations

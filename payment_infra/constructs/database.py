@@ -44,7 +44,8 @@ _GSIS = ((CUSTOMER_INDEX, "client_customer"), (DATE_INDEX, "client_date"))
 # ignores the whole block for the same reason). The provider's separate `aws_dynamodb_global_secondary_index`
 # resource, which would let a GSI be managed apart from its capacity, is newer than the provider bindings used
 # here. Trade-off: Terraform creates the GSIs with the table but no longer updates them; changing or adding an
-# index means removing `global_secondary_index` from this list for that one apply (README, "DynamoDB capacity").
+# index means removing `global_secondary_index` from this list for that one apply (docs/configuration.md,
+# "DynamoDB capacity").
 AUTOSCALED_TABLE_ATTRIBUTES = ("read_capacity", "write_capacity", "global_secondary_index")
 _SCALED = (("read", "ReadCapacityUnits", "DynamoDBReadCapacityUtilization"),
            ("write", "WriteCapacityUnits", "DynamoDBWriteCapacityUtilization"))  # fmt: skip

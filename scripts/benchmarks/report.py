@@ -1,4 +1,4 @@
-"""The report: markdown sections, docs/benchmarks.md's text, and the synth table in the README."""
+"""The report: markdown sections, docs/benchmarks.md's text, and the synth table in docs/performance.md."""
 
 from __future__ import annotations
 
@@ -53,19 +53,21 @@ def render(sections: list[Section], ctx: Context, seconds: float) -> str:
     return "\n\n".join(["\n".join(head)] + [s.markdown() for s in sections]) + "\n"
 
 
-README = REPO / "README.md"
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+#: The synth table is also written into the performance document, beside the story it measures.
+SUMMARY = REPO / "docs" / "performance.md"
+SUMMARY_START, SUMMARY_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def update_readme(readme: Path, synth: Section, stamp: str) -> bool:
-    """Replace the README block between the bench markers with the synth table; False if there are no markers."""
-    text = readme.read_text()
-    if README_START not in text or README_END not in text:
+def update_summary(summary: Path, synth: Section, stamp: str) -> bool:
+    """Replace the block between the bench markers of ``summary`` (a file in docs/, beside benchmarks.md) with
+    the synth table; False if there are no markers."""
+    text = summary.read_text()
+    if SUMMARY_START not in text or SUMMARY_END not in text:
         return False
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
+    head, rest = text.split(SUMMARY_START, 1)
+    _, tail = rest.split(SUMMARY_END, 1)
     block = synth.markdown().replace(f"## {synth.title}", f"**{synth.title}** ({stamp}, from `make bench`; "
-                                     "all figures in [docs/benchmarks.md](docs/benchmarks.md)):")
-    readme.write_text(f"{head}{README_START}\n{block}\n{README_END}{tail}")
+                                     "all figures in [benchmarks.md](benchmarks.md)):")
+    summary.write_text(f"{head}{SUMMARY_START}\n{block}\n{SUMMARY_END}{tail}")
     return True
 

@@ -1,8 +1,8 @@
 """Compare the generated schema with a real ``terraform providers schema -json`` for the types the stacks use.
 
 ``python -m scripts.tf_standin.compare <real schema.json> <cdk.tf.json>...``: one line per difference (attribute
-missing or extra, type, required/optional/computed, nesting mode, min/max items), then a summary. The README's
-Testing section states the result of the one comparison made (AWS provider v6.25.0).
+missing or extra, type, required/optional/computed, nesting mode, min/max items), then a summary. docs/testing.md
+("Terraform validate and plan") states the result of the one comparison made (AWS provider v6.25.0).
 """
 
 from __future__ import annotations

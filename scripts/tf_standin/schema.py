@@ -13,9 +13,10 @@ Terraform name:
 
 Works for ``cdktf-cdktf-provider-aws`` and ``cdktn-provider-aws`` alike (``cdktf.`` or ``cdktn.`` prefixes). The
 output has the shape of ``terraform providers schema -json`` (``{"provider", "resource_schemas",
-"data_source_schemas"}``), so it can be compared with the real one. Known gaps (see README, Testing):
-``any``-typed values are ``dynamic`` and set blocks that contain one are served as lists (Terraform refuses
-dynamic types in sets); ``min_items`` is 1 for a required block and 0 otherwise; descriptions are left out.
+"data_source_schemas"}``), so it can be compared with the real one. Known gaps (docs/testing.md, "Terraform
+validate and plan"): ``any``-typed values are ``dynamic`` and set blocks that contain one are served as lists
+(Terraform refuses dynamic types in sets); ``min_items`` is 1 for a required block and 0 otherwise; descriptions
+are left out.
 
 ``schema_source`` reads one module's source, ``schema_blocks`` turns it into schema blocks; this module finds
 the package, runs both over every module of its tarball and caches the result.

@@ -41,18 +41,19 @@ def test_byte_identity_checker_detects_differences(tmp_path: Path) -> None:
     assert bench.differences(left, right) == ["stacks/payment-dev/cdk.tf.json", "stacks/payment-dev/only-left.zip"]
 
 
-def test_update_readme_replaces_only_the_marked_block(tmp_path: Path) -> None:
+def test_update_summary_replaces_only_the_marked_block(tmp_path: Path) -> None:
     bench = load_bench()
-    readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- bench:start -->\nold\n<!-- bench:end -->\noutro\n")
+    summary = tmp_path / "performance.md"
+    summary.write_text("intro\n<!-- bench:start -->\nold\n<!-- bench:end -->\noutro\n")
     section = bench.Section("Synth of all three stacks", ("variant", "wall time"), [("fast", "1.00 s")])
-    assert bench.update_readme(readme, section, "today")
-    text = readme.read_text()
+    assert bench.update_summary(summary, section, "today")
+    text = summary.read_text()
     assert text.startswith("intro\n<!-- bench:start -->\n**Synth of all three stacks** (today")
     assert "| fast | 1.00 s |" in text and "old" not in text and text.endswith("<!-- bench:end -->\noutro\n")
     unmarked = tmp_path / "OTHER.md"
     unmarked.write_text("no markers\n")
-    assert not bench.update_readme(unmarked, section, "today") and unmarked.read_text() == "no markers\n"
+    assert not bench.update_summary(unmarked, section, "today") and unmarked.read_text() == "no markers\n"
+    assert bench.SUMMARY_START in bench.SUMMARY.read_text()  # `make bench` has a block to write into
 
 
 def test_the_node_floor_loads_exactly_the_provider_modules_the_app_imports(synth_dir: Path, tmp_path: Path) -> None:

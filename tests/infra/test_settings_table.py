@@ -1,4 +1,5 @@
-"""README's settings table is generated from the config package, covers every field by construction and is kept equal."""
+"""The settings table of docs/configuration.md is generated from the config package, covers every field by
+construction and is kept equal."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from payment_infra import config, settings_table
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-README = REPO_ROOT / "README.md"
+DOCUMENT = REPO_ROOT / "docs" / "configuration.md"
 
 
 def _leaf_paths(value: object, prefix: str = "") -> set[str]:
@@ -27,10 +28,10 @@ def _leaf_paths(value: object, prefix: str = "") -> set[str]:
     return out
 
 
-def test_readme_table_equals_the_generated_one() -> None:
-    text = README.read_text()
+def test_the_documented_table_equals_the_generated_one() -> None:
+    text = DOCUMENT.read_text()
     assert settings_table.replace_block(text, settings_table.markdown()) == text, (
-        "README.md settings table is stale: run `.venv/bin/python scripts/settings_table.py`"
+        "docs/configuration.md settings table is stale: run `.venv/bin/python scripts/settings_table.py`"
     )
 
 
@@ -81,9 +82,9 @@ def test_descriptions_are_read_from_comments_and_docstrings() -> None:
     assert descriptions[("LambdaSettings", "powertools_version")].startswith("Powertools release every function")  # above
 
 
-def test_script_check_fails_on_a_stale_readme(tmp_path: Path) -> None:
-    stale = settings_table.replace_block(README.read_text(), "| stale |\n")
-    assert stale != README.read_text()
+def test_script_check_fails_on_a_stale_table(tmp_path: Path) -> None:
+    stale = settings_table.replace_block(DOCUMENT.read_text(), "| stale |\n")
+    assert stale != DOCUMENT.read_text()
     with pytest.raises(ValueError, match="settings:start"):
         settings_table.replace_block("no markers here", "x")
     result = subprocess.run(

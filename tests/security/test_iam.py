@@ -417,8 +417,8 @@ def test_service_trust_policies_are_pinned_to_this_account(stack: dict) -> None:
 
 
 def test_account_stack_apigateway_role_trust_has_no_condition(account_stack: dict) -> None:
-    """UpdateAccount validates the role by assuming it without aws:SourceAccount (issue 25; README, account
-    baseline): a condition there could stop every stage's logging."""
+    """UpdateAccount validates the role by assuming it without aws:SourceAccount (issue 25; docs/operations.md,
+    account baseline): a condition there could stop every stage's logging."""
     seen = 0
     for role in resources_of(account_stack, "aws_iam_role").values():
         for stmt in statements(json.loads(role["assume_role_policy"])):

@@ -11,7 +11,6 @@ current status, so the state machine holds even with concurrent workers.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +24,7 @@ from payments.domain.errors import AlreadyExistsError, ConcurrentModificationErr
 from payments.domain.money import Money, parse_currency
 from payments.domain.ports import Page
 from payments.domain.requests import CLIENT_CUSTOMER_ATTRIBUTE, CLIENT_DATE_ATTRIBUTE, ListTransactionsQuery
-from payments.domain.transaction import Status, Transaction, format_timestamp
+from payments.domain.transaction import Status, Transaction
 
 INDEX_BY_ATTRIBUTE = {
     CLIENT_CUSTOMER_ATTRIBUTE: "client_customer-index",
@@ -50,7 +49,6 @@ def to_item(transaction: Transaction) -> dict[str, Any]:
         "settled_at": transaction.settled_at,
         "failure_reason": transaction.failure_reason,
         "receipt_key": transaction.receipt_key,
-        "notified_at": transaction.notified_at,
         "client_id": transaction.client_id,
     }
     if transaction.client_id is not None:
@@ -76,7 +74,6 @@ def from_item(item: dict[str, Any]) -> Transaction:
         settled_at=plain.get("settled_at"),
         failure_reason=plain.get("failure_reason"),
         receipt_key=plain.get("receipt_key"),
-        notified_at=plain.get("notified_at"),
         client_id=plain.get("client_id"),
     )
 
@@ -150,15 +147,6 @@ class DynamoDBTransactionRepository:
             "attribute_exists(transaction_id) AND attribute_not_exists(receipt_key)",
             None,
             {":receipt_key": {"S": receipt_key}},
-        )
-
-    def mark_notified(self, transaction: Transaction, at: datetime) -> Transaction:
-        return self._update(
-            transaction,
-            "SET notified_at = :notified_at",
-            "attribute_exists(transaction_id) AND attribute_not_exists(notified_at)",
-            None,
-            {":notified_at": {"S": format_timestamp(at)}},
         )
 
     def _update(

@@ -42,8 +42,6 @@ class TransactionRepository(Protocol):
 
     def mark_receipt(self, transaction: Transaction, receipt_key: str) -> Transaction: ...
 
-    def mark_notified(self, transaction: Transaction, at: datetime) -> Transaction: ...
-
     def list(self, query: ListTransactionsQuery) -> Page:
         """Newest first, at most ``query.limit`` items, resuming after ``query.cursor``."""
 

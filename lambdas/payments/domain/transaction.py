@@ -110,7 +110,6 @@ class Transaction:
     settled_at: str | None = None
     failure_reason: str | None = None
     receipt_key: str | None = None
-    notified_at: str | None = None
     #: The client that created it (``payments.domain.clients``); ``None`` only on records written before
     #: clients existed, which no client can read.
     client_id: str | None = None

@@ -1,4 +1,4 @@
-"""README.md's ``## Security gate`` table lists exactly the checkov skips in the synthesized stacks.
+"""The ``## Security gate`` table of docs/testing.md lists exactly the checkov skips in the synthesized stacks.
 
 The expected table is what ``scripts/checkov_skips_table.py`` prints for the session's synth, so the lead can
 paste that output; the comparison is per row (check id, resource type, justification), order-free.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.security.support import REPO_ROOT, SCRIPTS
 
-README = REPO_ROOT / "README.md"
+DOCUMENT = REPO_ROOT / "docs" / "testing.md"
 SECTION = "## Security gate"
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
 SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
@@ -43,7 +43,7 @@ def test_table_parser_reads_rows_not_header() -> None:
     assert table_rows(text) == {("A", "b", "c | d"), ("E", "f", "g")}
 
 
-def test_readme_lists_exactly_the_synthesized_skips(synth_dir: Path) -> None:
+def test_the_document_lists_exactly_the_synthesized_skips(synth_dir: Path) -> None:
     printed = subprocess.run(
         [sys.executable, str(SCRIPTS / "checkov_skips_table.py"), str(synth_dir)],
         capture_output=True, text=True, check=True, timeout=60,
@@ -52,15 +52,15 @@ def test_readme_lists_exactly_the_synthesized_skips(synth_dir: Path) -> None:
     assert expected, f"no skips found in {synth_dir}: the script or the stacks changed"
 
     paste = f"\n{SECTION}\n\n{printed}"
-    assert README.exists(), f"README.md is missing; it needs this section:\n{paste}"
-    section = security_gate_section(README.read_text())
-    assert section is not None, f"README.md has no '{SECTION}' section; add:\n{paste}"
+    assert DOCUMENT.exists(), f"{DOCUMENT.name} is missing; it needs this section:\n{paste}"
+    section = security_gate_section(DOCUMENT.read_text())
+    assert section is not None, f"{DOCUMENT.name} has no '{SECTION}' section; add:\n{paste}"
     actual = table_rows(section)
 
     to_add = sorted(expected - actual)
     to_remove = sorted(actual - expected)
     assert not to_add and not to_remove, (
-        "README.md's security gate table is out of date (regenerate: "
+        "docs/testing.md's security gate table is out of date (regenerate: "
         "`.venv/bin/python scripts/checkov_skips_table.py`)\n"
         + "".join(f"  add:    | {' | '.join(row)} |\n" for row in to_add)
         + "".join(f"  remove: | {' | '.join(row)} |\n" for row in to_remove)
