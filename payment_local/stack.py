@@ -24,7 +24,7 @@ from payment_infra.config import ENVIRONMENT_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_ACCOUNT_ID = "123456789012"
-ENVIRONMENTS = ENVIRONMENT_NAMES  # the environment matrix's columns (payment_infra/config/matrix.py): any can be emulated
+ENVIRONMENTS = ENVIRONMENT_NAMES  # the matrix's columns (payment_infra/config/matrix.py): any can be emulated
 
 _REF = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)\}")
 _CALLER_ACCOUNT = re.compile(r"\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}")
