@@ -108,7 +108,7 @@ def test_a_variable_nothing_reads_is_named(known: Facts) -> None:
 
 
 def test_a_missing_path_is_named(known: Facts) -> None:
-    good = "See `payment_infra/config.py`, `constructs/network.py`, `scripts/tf_standin/` and `cdktf.out/stacks/x`."
+    good = "See `payment_infra/config/matrix.py`, `constructs/network.py`, `scripts/tf_standin/` and `cdktf.out/stacks/x`."
     assert doc_claims.path_problems(good, known) == []
     wrong = "See `payment_infra/konfig.py` and `docs/nowhere.md`.\n\n```\ntests/\n  apply_ruels/  rules\n```"
     assert doc_claims.path_problems(wrong, known) == [
