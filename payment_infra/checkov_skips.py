@@ -53,7 +53,7 @@ NO_CLIENT_CERTIFICATE = Skip(
 )
 NO_REPLICATION = Skip(
     "CKV_AWS_144",
-    "Single-region deployment, no DR region provisioned yet; the source of truth (DynamoDB) has PITR",
+    "Only receipts replicate, and only with dr.enabled: logs and batch uploads (re-sent after a failover) do not",
 )
 NO_EXECUTION_DATA = Skip(
     "CKV_AWS_285",
@@ -61,6 +61,18 @@ NO_EXECUTION_DATA = Skip(
 )
 ACCESS_LOGS_ARE_NOT_EVENTS = Skip(
     "CKV2_AWS_62", "Access-log objects are not business events; notifying on them would only add noise"
+)
+
+# Disaster recovery (docs/disaster-recovery.md): the receipts' replica in the fallback region is built by the
+# primary stack; the standby stack, applied after it, sets its access logging and events (its logs bucket is there).
+REPLICA_LOGGED_BY_STANDBY = Skip(
+    "CKV_AWS_18", "The replica's access logging is set by the standby stack (into its logs bucket, in its region)"
+)
+REPLICA_EVENTS_BY_STANDBY = Skip(
+    "CKV2_AWS_62", "The replica's event notification is set by the standby stack, which consumes it after a failover"
+)
+API_KEYS_ROTATE_BY_VERSION = Skip(
+    "CKV2_AWS_57", "API key values rotate by adding a key version (README, Clients); the secret mirrors API Gateway"
 )
 
 UNRESERVED_POOL = Skip(
@@ -84,6 +96,11 @@ def skip(resource: TerraformResource, *skips: Skip) -> None:
     resource._payment_checkov_skips = (*existing, *skips)  # type: ignore[attr-defined]
 
 
+def unskip(resource: TerraformResource, rule: Skip) -> None:
+    """Exempt one resource from a rule's skip: the check passes on it (a replicated bucket and its replica)."""
+    resource._payment_checkov_unskipped = (*getattr(resource, "_payment_checkov_unskipped", ()), rule)  # type: ignore[attr-defined]
+
+
 def apply_checkov_skips(scope: IConstruct) -> None:
     """Write the skips of ``RULES`` and of ``skip()`` onto every resource under ``scope``.
 
@@ -92,7 +109,8 @@ def apply_checkov_skips(scope: IConstruct) -> None:
     jsii kernel into Python cost ~0.2 s of synth per stack.
     """
     for node in scope.node.find_all():
-        skips = [rule.skip for rule in RULES if isinstance(node, rule.resource_class)]
+        exempt = getattr(node, "_payment_checkov_unskipped", ())
+        skips = [rule.skip for rule in RULES if isinstance(node, rule.resource_class) and rule.skip not in exempt]
         skips += list(getattr(node, "_payment_checkov_skips", ()))
         if skips:
             node.add_override(  # type: ignore[attr-defined]

@@ -32,6 +32,21 @@ def add_outputs(stack: TerraformStack, api: PaymentApiConstruct) -> None:
         "sns_alarms_topic_arn": (api.messaging.alarms.arn, "CloudWatch alarm topic"),
         "sfn_state_machine_arn": (api.workflow.state_machine_arn, "Payment-processing workflow"),
         "cloudwatch_dashboard_url": (api.monitoring.dashboard_url, "CloudWatch dashboard of this environment"),
+        "pipes_settlement_pipe_name": (
+            api.settlement_feed.pipe_name,
+            "Stream -> settlement queue pipe (make failover/failback start and stop it)",
+        ),
+        "events_sweep_rule_name": (
+            api.settlement_feed.sweep_rule_name,
+            "Schedule of the pending-transaction sweep (make failover/failback enable and disable it)",
+        ),
     }
+    domain = getattr(api, "failover_domain", None)  # dr.failover_mode dns: constructs/failover_dns.py
+    if domain is not None:
+        outputs["apigateway_custom_domain_url"] = (
+            f"https://{domain.domain_name}/",
+            "The API's custom domain: Route 53 answers with the primary while its /health passes, else the standby",
+        )
+        outputs["apigateway_regional_domain_target"] = (domain.regional_target, "This region's target of the domain")
     for name, (value, description) in outputs.items():
         TerraformOutput(stack, name, value=value, description=description)

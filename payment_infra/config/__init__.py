@@ -31,6 +31,8 @@ Environment variables (all optional):
                               beside dev, staging and prod. Lowercase letters, digits and -, starting with a
                               letter, at most MAX_DEPLOYMENT_NAME_LENGTH characters, not dev/staging/prod/account.
     PAYMENT_DEPLOYMENT_PROFILE  sizing of that preview: dev (default), staging or prod
+    PAYMENT_DR_*              the warm standby (dr.*): ENABLED, FAILOVER_MODE, DOMAIN_NAME, HOSTED_ZONE_ID
+                              (config/dr.py)
 
 A preview is always destroyable, reserves no Lambda concurrency (it draws from the unreserved pool, so any number
 fits the quota), creates nothing account-wide, and runs in the network the account baseline owns for all previews

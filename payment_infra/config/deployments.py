@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from payment_infra.config.dr import deployment_problems
 from payment_infra.config.lambda_settings import UNRESERVED_CONCURRENCY_MINIMUM
 from payment_infra.config.matrix import ENVIRONMENT_NAMES
 from payment_infra.config.network import PREVIEW_NETWORK_NAME
@@ -77,9 +78,12 @@ def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConf
       (Lambda refuses the reservation that would not: the last deploy would fail);
     - the environments' VPC CIDRs and the shared preview network's do not overlap (peering and transit gateways
       need distinct ranges); previews run in that shared network;
-    - they are in the account baseline's region (its API Gateway CloudWatch role is per region).
+    - they are in the account baseline's region (its API Gateway CloudWatch role is per region);
+    - their standbys (``dr.enabled``) share one fallback region, fit its quota and overlap no range
+      (``dr.deployment_problems``).
     """
     problems = _reservation_problems(configs, account) + _network_and_region_problems(configs, account)
+    problems += deployment_problems(configs, account)
     if problems:
         raise ConfigError(account.name, problems, scope="account")
 

@@ -16,6 +16,7 @@ from payment_infra.config.alarms import AlarmSettings
 from payment_infra.config.api import ApiSettings
 from payment_infra.config.clients import DEFAULT_CLIENTS, ClientSettings, UsageTier, clients_problems
 from payment_infra.config.deployments import deployment_name_problems
+from payment_infra.config.dr import DrSettings, environment_problems
 from payment_infra.config.dynamodb import DynamoDbSettings
 from payment_infra.config.lambda_settings import LambdaSettings, servable_rate
 from payment_infra.config.matrix import ENVIRONMENT_NAMES
@@ -71,6 +72,7 @@ class EnvironmentConfig:
     clients: tuple[ClientSettings, ...] = DEFAULT_CLIENTS
     profile: str = ""
     """Sizing this deployment copies (dev, staging, prod); empty for an environment (its own name)."""
+    dr: DrSettings = field(default_factory=DrSettings)  # disaster recovery: the warm standby (config/dr.py)
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -94,6 +96,7 @@ class EnvironmentConfig:
         }
         found += clients_problems(self.clients, ceilings)
         found += self.retention.problems("retention.")
+        found += environment_problems(self)
         return list(found)
 
     def _name_problems(self) -> list[Problem]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from payment_infra.config.account import AccountConfig
 from payment_infra.config.deployments import deployment_name_problems
+from payment_infra.config.dr import for_preview, load_dr
 from payment_infra.config.environment import EnvironmentConfig
 from payment_infra.config.matrix import ALERTED_ENVIRONMENTS, ENVIRONMENT_DEFAULTS, ENVIRONMENT_NAMES
 from payment_infra.config.network import PREVIEW_NETWORK_CIDR
@@ -63,6 +64,7 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
     if environ.get("PAYMENT_RESERVE_CONCURRENCY"):
         reserve = _parse_bool("PAYMENT_RESERVE_CONCURRENCY", environ["PAYMENT_RESERVE_CONCURRENCY"])
         overrides["lambda_"] = replace(ENVIRONMENT_DEFAULTS[environment]["lambda_"], reserve_concurrency=reserve)
+    overrides["dr"] = load_dr(ENVIRONMENT_DEFAULTS[environment]["dr"], environ)
     config = EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
     if environ.get("PAYMENT_STATE_BUCKET"):
         _require_a_read_mailbox(config)
@@ -93,7 +95,8 @@ def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
     if problems:
         raise ConfigError(name, problems, scope="deployment")
     base = load_config(profile, {k: v for k, v in environ.items() if k != "PAYMENT_DESTROYABLE"})
-    return replace(base, name=name, profile=profile, vpc_cidr=PREVIEW_NETWORK_CIDR, destroyable=True)
+    dr = for_preview(base.dr, environ)
+    return replace(base, name=name, profile=profile, vpc_cidr=PREVIEW_NETWORK_CIDR, destroyable=True, dr=dr)
 
 
 def load_account_config(environ: Mapping[str, str] | None = None) -> AccountConfig:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from payment_infra.config.api import ApiSettings
+from payment_infra.config.dr import DrSettings
 from payment_infra.config.dynamodb import BillingMode, Capacity, DynamoDbSettings
 from payment_infra.config.lambda_settings import LambdaSettings
 from payment_infra.config.retention import RetentionSettings
@@ -39,6 +40,12 @@ MATRIX: tuple[tuple[Any, ...], ...] = (
     ("endpoint_az_count",                   1,                ...,              ...),
     # the product asks for destroyable prod by default; PAYMENT_DESTROYABLE=false protects it
     ("destroyable",                         True,             True,             True),
+    # a warm standby in fallback_region as large as prod (reserved concurrency costs nothing while idle)
+    ("dr.enabled",                          False,            False,            True),
+    ("dr.standby_reserved_concurrency",     ...,              50,               200),
+    ("dr.standby_worker_reserved_concurrency", ...,           5,                20),
+    ("dr.standby_vpc_cidr",                 "10.50.0.0/16",   "10.51.0.0/16",   "10.52.0.0/16"),
+    ("dr.standby_endpoint_az_count",        1,                ...,              ...),
 )
 # fmt: on
 
@@ -48,6 +55,7 @@ _GROUPS: Mapping[str, type] = {
     "dynamodb": DynamoDbSettings,
     "api": ApiSettings,
     "retention": RetentionSettings,
+    "dr": DrSettings,
 }
 
 

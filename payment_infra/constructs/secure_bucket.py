@@ -57,7 +57,8 @@ class SecureBucket(Construct):
         self.bucket_id: str = bucket_id
         self.name: str = self.bucket.bucket
         self.arn: str = self.bucket.arn
-        self._versioning(bucket_id)
+        # Replication (constructs/replication.py) waits for it: S3 refuses replication on an unversioned bucket.
+        self.versioning = self._versioning(bucket_id)
         self._encryption(bucket_id, key)
         self._block_public_access(bucket_id)
         self._enforce_bucket_owner(bucket_id)
@@ -66,8 +67,8 @@ class SecureBucket(Construct):
         if log_to is not None:
             self._access_logging(bucket_id, log_to, name)
 
-    def _versioning(self, bucket_id: str) -> None:
-        S3BucketVersioningA(
+    def _versioning(self, bucket_id: str) -> S3BucketVersioningA:
+        return S3BucketVersioningA(
             self,
             "versioning",
             bucket=bucket_id,

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from payment_infra.config import ENVIRONMENT_NAMES
-from payment_infra.stack_ids import stack_ids
+from payment_infra.stack_ids import deployment_stacks, stack_ids
 from scripts import workflows as generator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -190,7 +190,7 @@ def test_the_deploy_workflow_is_called_only_by_the_deploy_workflow() -> None:
     on = _on(load("deploy-stack.yml"))
     assert set(on) == {"workflow_call"}
     assert {name: spec["type"] for name, spec in on["workflow_call"]["inputs"].items()} == {
-        "environment": "string", "smoke": "boolean"
+        "environment": "string", "stacks": "string", "smoke": "boolean"
     }  # fmt: skip
     assert all(spec["required"] is True for spec in on["workflow_call"]["inputs"].values())
     callers = [(name, job_id) for name, workflow in all_workflows().items()
@@ -202,7 +202,9 @@ def test_the_deploy_workflow_is_called_only_by_the_deploy_workflow() -> None:
 def test_each_deploy_job_calls_the_deploy_workflow_for_its_environment(env: str) -> None:
     job = deploy_jobs()[env]
     assert job["uses"] == REUSABLE_DEPLOY
-    assert job["with"] == {"environment": env, "smoke": env != ACCOUNT}
+    stacks = " ".join(deployment_stacks({})[env])  # the deployment's stacks: prod's standby after prod
+    assert job["with"] == {"environment": env, "stacks": stacks, "smoke": env != ACCOUNT}
+    assert stacks.split()[0] == f"payment-{env}"
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
     assert "secrets" not in job  # nothing but the OIDC token
 
@@ -213,7 +215,8 @@ def test_the_deploy_job_has_its_environment_concurrency_and_command() -> None:
     assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
     assert job["env"]["STACK"] == "payment-${{ inputs.environment }}"
-    _deploys_the_tested_artifact(job, 'make deploy STACK="$STACK" AUTO_APPROVE=1 SKIP_SYNTH=1')
+    assert job["env"]["STACKS"] == "${{ inputs.stacks }}"
+    _deploys_the_tested_artifact(job, 'make deploy STACK="$STACKS" AUTO_APPROVE=1 SKIP_SYNTH=1')
     for name in ("PAYMENT_STATE_BUCKET", "PAYMENT_STATE_LOCK_TABLE"):
         assert job["env"][name] == f"${{{{ vars.{name} }}}}"
 
@@ -222,7 +225,7 @@ def test_deploy_jobs_differ_only_in_the_environment_name() -> None:
     def normalised(env: str) -> str:
         job = dict(deploy_jobs()[env])
         job.pop("needs")
-        job["with"] = {**job["with"], "smoke": None}  # the account stack serves no API: no smoke
+        job["with"] = {**job["with"], "smoke": None, "stacks": None}  # the account stack serves no API: no smoke
         return yaml.safe_dump(job).replace(env, "ENV")
 
     assert len({normalised(env) for env in DEPLOY_STACKS}) == 1
@@ -232,7 +235,7 @@ def test_each_environment_is_smoke_tested_right_after_its_deploy() -> None:
     """The smoke is the job's last step and runs for every environment: the next environment's job (``needs``)
     starts only when it passed."""
     job_steps = steps(reusable_deploy_job())
-    assert 'make deploy STACK="$STACK" AUTO_APPROVE=1' in job_steps[-2]["run"]
+    assert 'make deploy STACK="$STACKS" AUTO_APPROVE=1' in job_steps[-2]["run"]
     assert job_steps[-1]["run"] == 'make smoke STACK="$STACK" SKIP_SYNTH=1'
     assert job_steps[-1]["if"] == "inputs.smoke"  # true for every environment (the test above), false for account
     assert all("continue-on-error" not in step for step in job_steps)
