@@ -21,13 +21,15 @@ from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
-from payment_local.moto_server import MotoServer
+from payment_local.moto_server import ExternalMoto, MotoServer
+from payment_local.outputs import local_outputs
 from payment_local.pipes import Schedule, StreamPipe, pipes_of, schedules_of
 from payment_local.provision import provision
 from payment_local.runtime import Runtime, function_environment
 from payment_local.sdk_backoff import scale_sdk_backoff
 from payment_local.stack import load_stack
 from payment_local.stepfunctions import StepFunctions, StepFunctionsServer
+from payment_local.switches import Switches
 from payment_local.workers import ImportTrigger, SettlementPoller
 
 log = logging.getLogger("payment_local")
@@ -51,6 +53,8 @@ class Options:
     sweep_interval: float | None = None
     """Seconds between runs of each scheduled function; ``None``: the stack's schedule."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    aws_endpoint_url: str | None = None
+    """A moto server another process runs (several regions: :mod:`payment_local.regions`); ``None``: our own."""
 
 
 class Emulator:
@@ -59,7 +63,7 @@ class Emulator:
         self.stack = load_stack(options.env, path=options.stack_file)
         self.clients = assign_clients(self.stack, options.api_keys or [secrets.token_urlsafe(24)])
         self.api_key = self.clients[0].api_key
-        self._moto = MotoServer()
+        self._moto = MotoServer() if options.aws_endpoint_url is None else ExternalMoto(options.aws_endpoint_url)
         self._sfn = StepFunctionsServer()
         self._threads: list[Any] = []
         self._http: Any = None
@@ -81,6 +85,7 @@ class Emulator:
         sfn_endpoint = self._sfn.start(HOST)
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
         provisioned = provision(self.stack, clients, import_clients=[client.name for client in self.clients])
+        switches = Switches.provision(self.stack, self._client("pipes"), self._client("events"))
 
         overrides = {CLIENTS_VARIABLE: directory(self.clients), **self.options.extra_env}
         if self.options.log_level:
@@ -133,11 +138,11 @@ class Emulator:
                 faults.install_sender(pipe_sqs)
             self.pipes.append(StreamPipe(
                 pipe, streams=self._client("dynamodbstreams"), sqs=pipe_sqs, queue_url_of=self._queue_url,
-                faults=faults,
+                faults=faults, running=switches.pipe_running(pipe.name),
             ))
         self.schedules = [
             Schedule(schedule, runtime=runtime, region=self.stack.region, account_id=self.stack.account_id,
-                     interval_seconds=self.options.sweep_interval)
+                     interval_seconds=self.options.sweep_interval, enabled=switches.rule_enabled(schedule.rule_name))
             for schedule in schedules_of(self.stack)
         ]
         self._threads += [*self.pipes, *self.schedules]
@@ -186,6 +191,7 @@ class Emulator:
             "pipe_dlq_urls": [self._queue_url(p.pipe.dead_letter_arn) for p in self.pipes if p.pipe.dead_letter_arn],
             "schedules": [s.schedule.rule_name for s in self.schedules],
             "pid": os.getpid(),
+            "outputs": local_outputs(self.stack, self.base_url),
         }
 
     def _queue_url(self, queue_arn: str) -> str:
