@@ -1,4 +1,6 @@
-"""Builds the CDKTF app: the account stack and one stack per deployment; used by ``main.py`` and tests."""
+"""Builds the CDKTF app: the account stack, one stack per deployment and, for each deployment with ``dr.enabled``,
+its standby ``payment-<env>-dr`` with the standbys' account baseline ``payment-account-dr``; used by ``main.py`` and
+tests."""
 
 from __future__ import annotations
 
@@ -6,8 +8,12 @@ from collections.abc import Iterable, Mapping
 
 from payment_infra.account_stack import AccountBaselineStack
 from payment_infra.config import check_deployments, deployment_names, load_account_config, load_config
+from payment_infra.dr_account_stack import DrAccountBaselineStack, dr_account_config
+from payment_infra.dr_settings import standby_name
 from payment_infra.framework import App
 from payment_infra.stack import PaymentStack
+from payment_infra.standby_config import standby_config
+from payment_infra.standby_stack import StandbyStack
 
 
 def build_app(
@@ -28,4 +34,17 @@ def build_app(
     reservations = {config.name: config.reserved_concurrency_total for config in configs}
     for config in configs:
         PaymentStack(app, config, environ, account_reservations=reservations)
+    add_standbys(app, configs, account, environ)
     return app
+
+
+def add_standbys(app: App, configs: list, account, environ: Mapping[str, str] | None) -> None:
+    """``payment-account-dr`` and one ``payment-<env>-dr`` per deployment with a standby (none: nothing)."""
+    standbys = [config for config in configs if config.dr.enabled]
+    if not standbys:
+        return
+    region = standbys[0].fallback_region  # one for all (check_deployments)
+    DrAccountBaselineStack(app, dr_account_config(account, region), environ, standby_vpcs=len(standbys))
+    reservations = {standby_name(c.name): standby_config(c).reserved_concurrency_total for c in standbys}
+    for config in standbys:
+        StandbyStack(app, config, environ, region_reservations=reservations)

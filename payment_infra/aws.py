@@ -16,9 +16,16 @@ from payment_infra.engine import alias_provider_package
 alias_provider_package()
 
 # Only the service modules this project uses; add a line here when a construct needs a new resource type.
+from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
+from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
+from cdktf_cdktf_provider_aws.api_gateway_base_path_mapping import ApiGatewayBasePathMapping
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_domain_name import (
+    ApiGatewayDomainName,
+    ApiGatewayDomainNameEndpointConfiguration,
+)
 from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
     ApiGatewayMethodSettings,
     ApiGatewayMethodSettingsSettings,
@@ -52,7 +59,10 @@ from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
     DataAwsAvailabilityZonesFilter,
 )
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_dynamodb_table import DataAwsDynamodbTable
+from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.data_aws_prefix_list import DataAwsPrefixList
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret_version import DataAwsSecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
 from cdktf_cdktf_provider_aws.data_aws_servicequotas_service_quota import DataAwsServicequotasServiceQuota
 from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
@@ -64,6 +74,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTableAttribute,
     DynamodbTableGlobalSecondaryIndex,
     DynamodbTablePointInTimeRecovery,
+    DynamodbTableReplica,
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
 )
@@ -73,6 +84,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.kms_replica_key import KmsReplicaKey
 from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
@@ -94,6 +106,8 @@ from cdktf_cdktf_provider_aws.pipes_pipe import (
     PipesPipeTargetParametersSqsQueueParameters,
 )
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.route53_health_check import Route53HealthCheck
+from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordFailoverRoutingPolicy
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
@@ -113,15 +127,24 @@ from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
 )
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
+    S3BucketReplicationConfigurationA,
+    S3BucketReplicationConfigurationRule,
+    S3BucketReplicationConfigurationRuleDeleteMarkerReplication,
+    S3BucketReplicationConfigurationRuleDestination,
+    S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration,
+    S3BucketReplicationConfigurationRuleFilter,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteria,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
     S3BucketServerSideEncryptionConfigurationRuleA,
     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret, SecretsmanagerSecretReplica
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.sfn_state_machine import (
     SfnStateMachine,
@@ -157,9 +180,14 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 
 __all__ = [
+    "AcmCertificate",
+    "AcmCertificateValidation",
     "ApiGatewayAccount",
     "ApiGatewayApiKey",
+    "ApiGatewayBasePathMapping",
     "ApiGatewayDeployment",
+    "ApiGatewayDomainName",
+    "ApiGatewayDomainNameEndpointConfiguration",
     "ApiGatewayMethodSettings",
     "ApiGatewayMethodSettingsSettings",
     "ApiGatewayRestApi",
@@ -187,7 +215,10 @@ __all__ = [
     "DataAwsAvailabilityZones",
     "DataAwsAvailabilityZonesFilter",
     "DataAwsCallerIdentity",
+    "DataAwsDynamodbTable",
+    "DataAwsKmsKey",
     "DataAwsPrefixList",
+    "DataAwsSecretsmanagerSecretVersion",
     "DataAwsSecurityGroup",
     "DataAwsServicequotasServiceQuota",
     "DataAwsSsmParameter",
@@ -199,6 +230,7 @@ __all__ = [
     "DynamodbTableAttribute",
     "DynamodbTableGlobalSecondaryIndex",
     "DynamodbTablePointInTimeRecovery",
+    "DynamodbTableReplica",
     "DynamodbTableServerSideEncryption",
     "DynamodbTableTtl",
     "FlowLog",
@@ -207,6 +239,7 @@ __all__ = [
     "IamRolePolicyAttachment",
     "KmsAlias",
     "KmsKey",
+    "KmsReplicaKey",
     "LambdaEventSourceMapping",
     "LambdaFunction",
     "LambdaFunctionDeadLetterConfig",
@@ -223,6 +256,9 @@ __all__ = [
     "PipesPipeSourceParametersFilterCriteriaFilter",
     "PipesPipeTargetParameters",
     "PipesPipeTargetParametersSqsQueueParameters",
+    "Route53HealthCheck",
+    "Route53Record",
+    "Route53RecordFailoverRoutingPolicy",
     "RouteTable",
     "RouteTableAssociation",
     "S3Bucket",
@@ -239,11 +275,22 @@ __all__ = [
     "S3BucketOwnershipControlsRule",
     "S3BucketPolicy",
     "S3BucketPublicAccessBlock",
+    "S3BucketReplicationConfigurationA",
+    "S3BucketReplicationConfigurationRule",
+    "S3BucketReplicationConfigurationRuleDeleteMarkerReplication",
+    "S3BucketReplicationConfigurationRuleDestination",
+    "S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration",
+    "S3BucketReplicationConfigurationRuleFilter",
+    "S3BucketReplicationConfigurationRuleSourceSelectionCriteria",
+    "S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects",
     "S3BucketServerSideEncryptionConfigurationA",
     "S3BucketServerSideEncryptionConfigurationRuleA",
     "S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA",
     "S3BucketVersioningA",
     "S3BucketVersioningVersioningConfiguration",
+    "SecretsmanagerSecret",
+    "SecretsmanagerSecretReplica",
+    "SecretsmanagerSecretVersion",
     "SecurityGroup",
     "SfnStateMachine",
     "SfnStateMachineEncryptionConfiguration",

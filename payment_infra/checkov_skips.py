@@ -63,6 +63,21 @@ ACCESS_LOGS_ARE_NOT_EVENTS = Skip(
     "CKV2_AWS_62", "Access-log objects are not business events; notifying on them would only add noise"
 )
 
+# Disaster recovery (docs/disaster-recovery.md): the receipts' replica in the fallback region is built by the
+# primary stack; the standby stack, applied after it, sets its access logging and events (its logs bucket is there).
+REPLICA_LOGGED_BY_STANDBY = Skip(
+    "CKV_AWS_18", "The replica's access logging is set by the standby stack (into its logs bucket, in its region)"
+)
+REPLICA_EVENTS_BY_STANDBY = Skip(
+    "CKV2_AWS_62", "The replica's event notification is set by the standby stack, which consumes it after a failover"
+)
+REPLICA_IS_THE_DESTINATION = Skip(
+    "CKV_AWS_144", "This bucket is the cross-region replica of the receipts bucket, in the standby's region"
+)
+API_KEYS_ROTATE_BY_VERSION = Skip(
+    "CKV2_AWS_57", "API key values rotate by adding a key version (README, Clients); the secret mirrors API Gateway"
+)
+
 UNRESERVED_POOL = Skip(
     "CKV_AWS_115",
     "Draws from the unreserved pool on purpose (a preview, or PAYMENT_RESERVE_CONCURRENCY=false); the stage throttles",

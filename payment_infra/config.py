@@ -19,6 +19,8 @@ Environment variables (all optional):
                               beside dev, staging and prod. Lowercase letters, digits and -, starting with a
                               letter, at most MAX_DEPLOYMENT_NAME_LENGTH characters, not dev/staging/prod/account.
     PAYMENT_DEPLOYMENT_PROFILE  sizing of that preview: dev (default), staging or prod
+    PAYMENT_DR_*              the warm standby (dr.*): ENABLED, FAILOVER_MODE, DOMAIN_NAME, HOSTED_ZONE_ID
+                              (payment_infra/dr_settings.py)
 
 A preview is always destroyable, reserves no Lambda concurrency (it draws from the unreserved pool, so any number
 fits the quota), creates nothing account-wide, and runs in the network the account baseline owns for all previews
@@ -41,6 +43,13 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from payment_infra.application import functions_module
+from payment_infra.dr_settings import (
+    DrSettings,
+    deployment_problems,
+    environment_problems,
+    for_preview,
+    load_dr,
+)
 
 ENVIRONMENT_NAMES: tuple[str, ...] = ("dev", "staging", "prod")
 # Deployment names no preview may take: the environments and the account baseline (payment-account).
@@ -331,7 +340,7 @@ class EnvironmentConfig:
     region: str = "ap-northeast-2"
     """Region of the stack (PAYMENT_AWS_REGION)."""
     fallback_region: str = "ap-northeast-1"
-    """Fallback/DR region, validated and kept for the DR work (PAYMENT_FALLBACK_REGION)."""
+    """Region of the warm standby and the replicas when dr.enabled (PAYMENT_FALLBACK_REGION)."""
     alert_email: str = "admin@example.com"
     """Email subscribed to the notification and alarm topics (PAYMENT_ALERT_EMAIL)."""
     project: str = "payment-api"
@@ -346,6 +355,7 @@ class EnvironmentConfig:
     clients: tuple[ClientSettings, ...] = DEFAULT_CLIENTS
     profile: str = ""
     """Sizing this deployment copies (dev, staging, prod); empty for an environment (its own name)."""
+    dr: DrSettings = field(default_factory=DrSettings)  # disaster recovery: the warm standby (dr_settings.py)
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -477,6 +487,7 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         vpc_cidr="10.40.0.0/16",
         endpoint_az_count=1,
         destroyable=True,
+        dr=DrSettings(standby_vpc_cidr="10.50.0.0/16", standby_endpoint_az_count=1),
     ),
     "staging": dict(
         lambda_=LambdaSettings(
@@ -489,6 +500,9 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         retention=RetentionSettings(s3_expiration_days=30, log_retention_days=14),
         vpc_cidr="10.41.0.0/16",
         destroyable=True,
+        dr=DrSettings(
+            standby_vpc_cidr="10.51.0.0/16", standby_reserved_concurrency=50, standby_worker_reserved_concurrency=5
+        ),
     ),
     "prod": dict(
         lambda_=LambdaSettings(
@@ -507,6 +521,13 @@ ENVIRONMENT_DEFAULTS: Mapping[str, dict[str, Any]] = {
         retention=RetentionSettings(s3_expiration_days=90, log_retention_days=30),
         vpc_cidr="10.42.0.0/16",
         destroyable=True,  # the product asks for destroyable prod by default; PAYMENT_DESTROYABLE=false protects it
+        # A warm standby in fallback_region as large as prod (reserved concurrency costs nothing while idle).
+        dr=DrSettings(
+            enabled=True,
+            standby_reserved_concurrency=200,
+            standby_worker_reserved_concurrency=20,
+            standby_vpc_cidr="10.52.0.0/16",
+        ),
     ),
 }
 
@@ -582,6 +603,7 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
     if environ.get("PAYMENT_RESERVE_CONCURRENCY"):
         reserve = _parse_bool("PAYMENT_RESERVE_CONCURRENCY", environ["PAYMENT_RESERVE_CONCURRENCY"])
         overrides["lambda_"] = replace(ENVIRONMENT_DEFAULTS[environment]["lambda_"], reserve_concurrency=reserve)
+    overrides["dr"] = load_dr(ENVIRONMENT_DEFAULTS[environment]["dr"], environ)
     config = EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
     if environ.get("PAYMENT_STATE_BUCKET") and environment in ALERTED_ENVIRONMENTS:
         domain = config.alert_email.rsplit("@", 1)[-1].lower()
@@ -605,7 +627,8 @@ def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
     if problems:
         raise ConfigError(name, problems, scope="deployment")
     base = load_config(profile, {k: v for k, v in environ.items() if k != "PAYMENT_DESTROYABLE"})
-    return replace(base, name=name, profile=profile, vpc_cidr=PREVIEW_NETWORK_CIDR, destroyable=True)
+    dr = for_preview(base.dr, environ)
+    return replace(base, name=name, profile=profile, vpc_cidr=PREVIEW_NETWORK_CIDR, destroyable=True, dr=dr)
 
 
 def load_account_config(environ: Mapping[str, str] | None = None) -> AccountConfig:
@@ -636,7 +659,9 @@ def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConf
       (Lambda refuses the reservation that would not: the last deploy would fail);
     - the environments' VPC CIDRs and the shared preview network's do not overlap (peering and transit gateways
       need distinct ranges); previews run in that shared network;
-    - they are in the account baseline's region (its API Gateway CloudWatch role is per region).
+    - they are in the account baseline's region (its API Gateway CloudWatch role is per region);
+    - their standbys (``dr.enabled``) share one fallback region, fit its quota and overlap no range
+      (``dr_settings.deployment_problems``).
     """
     problems: list[tuple[str, Any, str]] = []
     reserved = {config.name: config.reserved_concurrency_total for config in configs}
@@ -674,6 +699,7 @@ def check_deployments(configs: Sequence[EnvironmentConfig], account: AccountConf
             problems.append(
                 (f"{config.name}.region", config.region, f"the account baseline's region ({account.region})")
             )
+    problems.extend(deployment_problems(configs, account))
     if problems:
         raise ConfigError(account.name, problems, scope="account")
 
@@ -870,6 +896,7 @@ def _problems(config: EnvironmentConfig) -> list[tuple[str, Any, str]]:
 
     problems.extend(_throttle_problems(config))
     _client_problems(config, check, is_int)
+    problems.extend(environment_problems(config))
 
     ret = config.retention
     check(

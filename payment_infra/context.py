@@ -62,15 +62,16 @@ class AccountContext(_ArnParts):
     log_retention_days: int
 
 
-def deployment_context(scope: Construct, config: EnvironmentConfig) -> DeploymentContext:
+def deployment_context(scope: Construct, config: EnvironmentConfig, name_suffix: str = "") -> DeploymentContext:
     """Look the account id up once (a data source); region and partition are known from the config.
 
-    Every region in ``config.AWS_REGIONS`` is a commercial region, so the partition is ``aws``.
+    Every region in ``config.AWS_REGIONS`` is a commercial region, so the partition is ``aws``. ``name_suffix``
+    (a standby's ``-dr``) goes after the deployment's name in every resource name.
     """
     account_id = DataAwsCallerIdentity(scope, "current_account").account_id  # one read, one token
     return DeploymentContext(
         config=config,
-        naming=Naming(config.name, account_id=account_id),
+        naming=Naming(config.name + name_suffix, account_id=account_id),
         account_id=account_id,
         partition="aws",
         region=config.region,

@@ -25,6 +25,7 @@ Postcondition = _framework.Postcondition
 Precondition = _framework.Precondition
 S3Backend = _framework.S3Backend
 TerraformAsset = _framework.TerraformAsset
+TerraformDataSource = _framework.TerraformDataSource
 TerraformOutput = _framework.TerraformOutput
 TerraformResource = _framework.TerraformResource
 TerraformResourceLifecycle = _framework.TerraformResourceLifecycle
@@ -42,6 +43,7 @@ __all__ = [
     "Precondition",
     "S3Backend",
     "TerraformAsset",
+    "TerraformDataSource",
     "TerraformOutput",
     "TerraformResource",
     "TerraformResourceLifecycle",

@@ -32,6 +32,14 @@ def add_outputs(stack: TerraformStack, api: PaymentApiConstruct) -> None:
         "sns_alarms_topic_arn": (api.messaging.alarms.arn, "CloudWatch alarm topic"),
         "sfn_state_machine_arn": (api.workflow.state_machine_arn, "Payment-processing workflow"),
         "cloudwatch_dashboard_url": (api.monitoring.dashboard_url, "CloudWatch dashboard of this environment"),
+        "pipes_settlement_pipe_name": (
+            api.settlement_feed.pipe_name,
+            "Stream -> settlement queue pipe (make failover/failback start and stop it)",
+        ),
+        "events_sweep_rule_name": (
+            api.settlement_feed.sweep_rule_name,
+            "Schedule of the pending-transaction sweep (make failover/failback enable and disable it)",
+        ),
     }
     for name, (value, description) in outputs.items():
         TerraformOutput(stack, name, value=value, description=description)

@@ -11,24 +11,24 @@ from collections.abc import Mapping
 from constructs import Construct
 
 from payment_infra.application import functions_module
+from payment_infra.aws import AwsProvider
 from payment_infra.config import EnvironmentConfig
 from payment_infra.constructs.api import PaymentRestApi
-from payment_infra.constructs.api_clients import ApiClientKeys
 from payment_infra.constructs.batch_import import BatchImportTrigger
 from payment_infra.constructs.compute import Compute
-from payment_infra.constructs.database import Database
-from payment_infra.constructs.kms import KmsKeys
 from payment_infra.constructs.messaging import Messaging, QueueRef
 from payment_infra.constructs.monitoring import Monitoring
 from payment_infra.constructs.network import Network
 from payment_infra.constructs.payment_function import PaymentFunction, Placement
 from payment_infra.constructs.powertools_layer import PowertoolsLayer
 from payment_infra.constructs.preview_network import PreviewNetworkAccess
+from payment_infra.constructs.replication import replicate_data
 from payment_infra.constructs.settlement_feed import SettlementFeed
-from payment_infra.constructs.storage import Storage
+from payment_infra.constructs.settlement_switch import hand_settlement_to_operator
 from payment_infra.constructs.waf import ApiFirewall
 from payment_infra.constructs.workflow import PaymentWorkflow
 from payment_infra.context import DeploymentContext, deployment_context
+from payment_infra.deployment_parts import PRIMARY, DeploymentParts
 from payment_infra.permissions import Resource
 
 
@@ -38,13 +38,24 @@ class PaymentApiConstruct(Construct):
     """KMS keys → storage, database, network, messaging → functions + workflow → API, batch import → settlement feed
     (stream, pipe, sweep) → monitoring."""
 
-    def __init__(self, scope: Construct, id_: str, config: EnvironmentConfig):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        config: EnvironmentConfig,
+        *,
+        parts: DeploymentParts = PRIMARY,
+        fallback: AwsProvider | None = None,
+    ):
+        """``parts``: the primary's (default) or a standby's (deployment_parts.py); ``fallback``: the stack's
+        provider of ``fallback_region``, where a deployment with ``dr.enabled`` replicates its data."""
         super().__init__(scope, id_)
         self.config = config
-        self.context: DeploymentContext = deployment_context(self, config)
-        self.keys = KmsKeys(self, "kms", self.context)
-        self.storage = Storage(self, "storage", self.context, self.keys.storage)
-        self.database = Database(self, "database", self.context, self.keys.data)
+        self.parts = parts
+        self.context: DeploymentContext = deployment_context(self, config, parts.name_suffix)
+        self.keys = parts.keys(self, "kms", self.context)
+        self.storage = parts.storage(self, "storage", self.context, self.keys.storage)
+        self.database = parts.database(self, "database", self.context, self.keys.data)
         self.network = (
             PreviewNetworkAccess(self, "network", self.context)
             if config.is_preview
@@ -58,11 +69,12 @@ class PaymentApiConstruct(Construct):
             )
         )
         app = functions_module()
-        self.client_keys = ApiClientKeys(self, "api_clients", self.context)
+        self.client_keys = parts.client_keys(self, "api_clients", self.context)
         settlement_timeout = app.function(app.SETTLEMENT).timeout_seconds
         self.messaging = Messaging(
             self, "messaging", self.context, self.keys.messaging, consumer_timeout_seconds=settlement_timeout
         )
+        self.replication = replicate_data(self, fallback)
         self.compute = Compute(
             self,
             "compute",
@@ -105,6 +117,8 @@ class PaymentApiConstruct(Construct):
             messaging_key=self.keys.messaging,
             sweep=functions[app.SWEEP],
         )
+        if config.dr.enabled or parts.is_standby:  # from now on make failover/failback switch it
+            hand_settlement_to_operator(self.settlement_feed, running=bool(parts.settlement_running))
         self.monitoring = Monitoring(
             self,
             "monitoring",

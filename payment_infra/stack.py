@@ -14,6 +14,7 @@ from payment_infra.constructs.quotas import LAMBDA_CONCURRENCY, require_quota
 from payment_infra.framework import TerraformStack
 from payment_infra.outputs import add_outputs
 from payment_infra.payment_api import PaymentApiConstruct
+from payment_infra.regional import fallback_provider
 
 
 class PaymentStack(TerraformStack):
@@ -42,18 +43,24 @@ class PaymentStack(TerraformStack):
         configure_backend(self, config, environ)
         reservations = dict(account_reservations or {config.name: config.reserved_concurrency_total})
         if config.reserved_concurrency_total:
-            total = sum(reservations.values())
-            parts = " + ".join(f"{name} {count}" for name, count in reservations.items() if count)
-            require_quota(
-                self,
-                "lambda_concurrency_quota",
-                LAMBDA_CONCURRENCY,
-                at_least=total + UNRESERVED_CONCURRENCY_MINIMUM,
-                why=f"The deployments of this account reserve {total} concurrent executions ({parts}) and Lambda "
-                f"keeps {UNRESERVED_CONCURRENCY_MINIMUM} unreserved",
-                otherwise="set PAYMENT_RESERVE_CONCURRENCY=false to reserve nothing (e.g. for dev), or lower "
-                "lambda_.*reserved_concurrency in payment_infra/config.py",
-            )
-        self.payment_api = PaymentApiConstruct(self, "payment_api", config)
+            require_reservations_fit(self, reservations)
+        fallback = fallback_provider(self, config)  # None unless dr.enabled: the replicas' region
+        self.payment_api = PaymentApiConstruct(self, "payment_api", config, fallback=fallback)
         add_outputs(self, self.payment_api)
         apply_checkov_skips(self)
+
+
+def require_reservations_fit(stack: TerraformStack, reservations: Mapping[str, int], region_note: str = "") -> None:
+    """Stop the plan unless the region's Lambda concurrency quota holds ``reservations`` (deployment -> count)."""
+    total = sum(reservations.values())
+    parts = " + ".join(f"{name} {count}" for name, count in reservations.items() if count)
+    require_quota(
+        stack,
+        "lambda_concurrency_quota",
+        LAMBDA_CONCURRENCY,
+        at_least=total + UNRESERVED_CONCURRENCY_MINIMUM,
+        why=f"The deployments of this account reserve {total} concurrent executions{region_note} ({parts}) and "
+        f"Lambda keeps {UNRESERVED_CONCURRENCY_MINIMUM} unreserved",
+        otherwise="set PAYMENT_RESERVE_CONCURRENCY=false to reserve nothing (e.g. for dev), or lower "
+        "lambda_.*reserved_concurrency in payment_infra/config.py",
+    )

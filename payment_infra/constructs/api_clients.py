@@ -27,6 +27,7 @@ class ClientKey:
     client: str
     version: int
     id: str
+    value: str  # a Terraform reference to the key's value (sensitive): replicated to a standby
 
 
 class ApiClientKeys(Construct):
@@ -44,15 +45,20 @@ class ApiClientKeys(Construct):
                     f"api_key_{client.name.replace('-', '_')}_v{version}",
                     name=ctx.naming.name("payment-api-key" if legacy else f"payment-api-key-{client.name}-v{version}"),
                     enabled=True,
+                    value=self.key_value(ctx, client.name, version),
                 )
                 if legacy:
                     key.override_logical_id(LEGACY_KEY_LOGICAL_ID)
-                self.keys.append(ClientKey(client=client.name, version=version, id=key.id))
+                self.keys.append(ClientKey(client=client.name, version=version, id=key.id, value=key.value))
         directory: dict[str, list[str]] = {}
         for key in self.keys:
             directory.setdefault(key.client, []).append(key.id)
         # Key ids are Terraform references inside the JSON text; they resolve to plain alphanumeric ids.
         self.directory_json = json.dumps(directory, separators=(",", ":"))
+
+    def key_value(self, ctx: DeploymentContext, client: str, version: int) -> str | None:
+        """The value of a client's key: None lets API Gateway generate it (a standby takes the primary's)."""
+        return None
 
     def keys_of(self, client: str) -> list[ClientKey]:
         return [key for key in self.keys if key.client == client]

@@ -32,12 +32,15 @@ class ApiGatewayCloudWatchRole(Construct):
     ``log_groups``: groups API Gateway writes to as soon as the setting exists (the welcome group), created first.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, log_groups: Sequence[CloudwatchLogGroup] = ()):
+    def __init__(
+        self, scope: Construct, id_: str, *, log_groups: Sequence[CloudwatchLogGroup] = (), role_name: str = ROLE_NAME
+    ):
+        """``role_name``: IAM names are global, so each region's baseline names its own role."""
         super().__init__(scope, id_)
         role = IamRole(
             self,
             "cloudwatch_role",
-            name=ROLE_NAME,
+            name=role_name,
             description="Lets API Gateway write execution and access logs to CloudWatch Logs (whole region)",
             assume_role_policy=policies.assume_role_policy("apigateway.amazonaws.com"),
         )

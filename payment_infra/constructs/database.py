@@ -119,39 +119,45 @@ class Database(Construct):
         )
         self.index_names = tuple(index for index, _ in _GSIS)  # of the transactions table
         self.idempotency = TableRef(name=idempotency.name, arn=idempotency.arn)
+        self.tables = (transactions, idempotency)  # the resources: a deployment with a standby replicates them
         if provisioned:
-            self._autoscale(transactions, settings)
+            autoscale(self, transactions.name, settings)
 
-    def _autoscale(self, table: DynamodbTable, settings: DynamoDbSettings) -> None:
-        """Target tracking on read and write capacity of the table and of each GSI."""
-        resources = [("table", f"table/{table.name}", "table")] + [
-            (index, f"table/{table.name}/index/{index}", "index") for index, _ in _GSIS
-        ]
-        for label, resource_id, kind in resources:
-            for dimension, unit, metric in _SCALED:
-                bounds: Capacity = getattr(settings, dimension)
-                slug = f"{label.replace('-', '_')}_{dimension}"
-                target = AppautoscalingTarget(
-                    self,
-                    f"{slug}_target",
-                    service_namespace="dynamodb",
-                    resource_id=resource_id,
-                    scalable_dimension=f"dynamodb:{kind}:{unit}",
-                    min_capacity=bounds.minimum,
-                    max_capacity=bounds.maximum,
-                )
-                AppautoscalingPolicy(
-                    self,
-                    f"{slug}_policy",
-                    name=f"{resource_id.replace('/', '-')}-{dimension}-target-tracking",
-                    policy_type="TargetTrackingScaling",
-                    service_namespace=target.service_namespace,
-                    resource_id=target.resource_id,
-                    scalable_dimension=target.scalable_dimension,
-                    target_tracking_scaling_policy_configuration=AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
-                        target_value=settings.target_utilization_percent,
-                        predefined_metric_specification=AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
-                            predefined_metric_type=metric
-                        ),
+
+def autoscale(
+    scope: Construct, table_name: str, settings: DynamoDbSettings, dimensions: tuple[str, ...] = ("read", "write")
+) -> None:
+    """Target tracking on ``dimensions`` of the table and of each GSI (a standby's replica: its reads only)."""
+    resources = [("table", f"table/{table_name}", "table")] + [
+        (index, f"table/{table_name}/index/{index}", "index") for index, _ in _GSIS
+    ]
+    for label, resource_id, kind in resources:
+        for dimension, unit, metric in _SCALED:
+            if dimension not in dimensions:
+                continue
+            bounds: Capacity = getattr(settings, dimension)
+            slug = f"{label.replace('-', '_')}_{dimension}"
+            target = AppautoscalingTarget(
+                scope,
+                f"{slug}_target",
+                service_namespace="dynamodb",
+                resource_id=resource_id,
+                scalable_dimension=f"dynamodb:{kind}:{unit}",
+                min_capacity=bounds.minimum,
+                max_capacity=bounds.maximum,
+            )
+            AppautoscalingPolicy(
+                scope,
+                f"{slug}_policy",
+                name=f"{resource_id.replace('/', '-')}-{dimension}-target-tracking",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                target_tracking_scaling_policy_configuration=AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                    target_value=settings.target_utilization_percent,
+                    predefined_metric_specification=AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                        predefined_metric_type=metric
                     ),
-                )
+                ),
+            )

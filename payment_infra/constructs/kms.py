@@ -35,25 +35,7 @@ class KmsKeys(Construct):
     def __init__(self, scope: Construct, id_: str, ctx: DeploymentContext):
         super().__init__(scope, id_)
         self._ctx = ctx
-        self.data = self._key(
-            "data",
-            "DynamoDB tables, Lambda environment variables and Step Functions execution data",
-            [
-                # A state machine encrypted with this key that logs to CloudWatch Logs: the log delivery service
-                # decrypts the execution events before it writes them (AWS Step Functions developer guide,
-                # "Data at rest encryption": key policy statement for delivery.logs.amazonaws.com).
-                policies.allow(
-                    ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    ["*"],
-                    sid="AllowStepFunctionsLogDelivery",
-                    principals=policies.service_principal("delivery.logs.amazonaws.com"),
-                    conditions={
-                        "StringEquals": {"aws:SourceAccount": ctx.account_id},
-                        "ArnLike": {"aws:SourceArn": ctx.arn("logs", "*")},
-                    },
-                )
-            ],
-        )
+        self.data = self._data_key(ctx)
         self.storage = self._key(
             "storage",
             "S3 buckets (receipts, batch imports, access logs)",
@@ -82,6 +64,16 @@ class KmsKeys(Construct):
         )
         self.logs = self._key("logs", "CloudWatch Logs log groups", [logs_service_statement(ctx)])
 
+    def _data_key(self, ctx: DeploymentContext) -> KeyRef:
+        """This deployment's data key; multi-region, beside the single-region one, when a standby replicates the data
+        (a standby's KmsKeys takes the primary's replica: constructs/standby_data.py)."""
+        key = self._key("data", DATA_KEY_USE, data_key_statements(ctx))
+        if ctx.config.dr.enabled:
+            from payment_infra.constructs.multi_region_key import multi_region_data_key  # builds on this module
+
+            key = multi_region_data_key(self, ctx, key)
+        return key
+
     def _key(self, purpose: str, description: str, service_statements: list[policies.Statement]) -> KeyRef:
         ctx = self._ctx
         return customer_managed_key(
@@ -92,6 +84,42 @@ class KmsKeys(Construct):
             deletion_window_days=ctx.config.kms_deletion_window_days,
             service_statements=service_statements,
         )
+
+
+DATA_KEY_USE = "DynamoDB tables, Lambda environment variables and Step Functions execution data"
+
+
+def data_key_statements(ctx: DeploymentContext) -> list[policies.Statement]:
+    """The data key's service statements: CloudWatch Logs delivery of the state machine's encrypted events.
+
+    A state machine encrypted with this key that logs to CloudWatch Logs: the log delivery service decrypts the
+    execution events before it writes them (AWS Step Functions developer guide, "Data at rest encryption": key
+    policy statement for delivery.logs.amazonaws.com). ``ctx``'s region is the one whose log groups it allows.
+    """
+    return [
+        policies.allow(
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            ["*"],
+            sid="AllowStepFunctionsLogDelivery",
+            principals=policies.service_principal("delivery.logs.amazonaws.com"),
+            conditions={
+                "StringEquals": {"aws:SourceAccount": ctx.account_id},
+                "ArnLike": {"aws:SourceArn": ctx.arn("logs", "*")},
+            },
+        )
+    ]
+
+
+def key_policy(ctx: DeploymentContext | AccountContext, service_statements: list[policies.Statement]) -> str:
+    """IAM of this account delegated (each role names the exact key), plus ``service_statements``."""
+    return policies.document(
+        [
+            policies.allow(
+                ["kms:*"], ["*"], sid="EnableIamPoliciesOfThisAccount", principals={"AWS": ctx.account_root}
+            ),
+            *service_statements,
+        ]
+    )
 
 
 def logs_service_statement(ctx: DeploymentContext | AccountContext) -> policies.Statement:
@@ -121,14 +149,7 @@ def customer_managed_key(
         description=description,
         enable_key_rotation=True,
         deletion_window_in_days=deletion_window_days,
-        policy=policies.document(
-            [
-                policies.allow(
-                    ["kms:*"], ["*"], sid="EnableIamPoliciesOfThisAccount", principals={"AWS": ctx.account_root}
-                ),
-                *service_statements,
-            ]
-        ),
+        policy=key_policy(ctx, service_statements),
     )
     key_id = key.key_id  # attributes are read once: each read is a round trip to the jsii kernel
     name = ctx.naming.name(f"payment-{purpose}")

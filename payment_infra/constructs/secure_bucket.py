@@ -57,7 +57,8 @@ class SecureBucket(Construct):
         self.bucket_id: str = bucket_id
         self.name: str = self.bucket.bucket
         self.arn: str = self.bucket.arn
-        S3BucketVersioningA(
+        # Replication (constructs/replication.py) waits for it: S3 refuses replication on an unversioned bucket.
+        self.versioning = S3BucketVersioningA(
             self,
             "versioning",
             bucket=bucket_id,

@@ -28,6 +28,7 @@ class Storage(Construct):
         )
         logs_name = ctx.naming.bucket("logs")
         logs_arn = f"arn:{ctx.partition}:s3:::{logs_name}"
+        sources = f"arn:{ctx.partition}:s3:::payment-*-{ctx.naming.environment}-{ctx.account_id}"  # this deployment's
         self.logs = SecureBucket(
             self,
             "logs",
@@ -41,16 +42,18 @@ class Storage(Construct):
                     principals=policies.service_principal("logging.s3.amazonaws.com"),
                     conditions={
                         "StringEquals": {"aws:SourceAccount": ctx.account_id},
-                        "ArnLike": {
-                            "aws:SourceArn": f"arn:{ctx.partition}:s3:::payment-*-{config.name}-{ctx.account_id}"
-                        },
+                        "ArnLike": {"aws:SourceArn": sources},
                     },
                 )
             ],
             **common,
         )
         skip(self.logs.bucket, ACCESS_LOGS_ARE_NOT_EVENTS)
-        self.receipts = SecureBucket(self, "receipts", name=ctx.naming.bucket("receipts"), log_to=self.logs, **common)
-        # Receipt events go to EventBridge for downstream consumers (reconciliation, audit).
-        S3BucketNotification(self, "receipts_events", bucket=self.receipts.bucket_id, eventbridge=True)
+        self.receipts = self._receipts(ctx, common)
         self.imports = SecureBucket(self, "imports", name=ctx.naming.bucket("imports"), log_to=self.logs, **common)
+
+    def _receipts(self, ctx: DeploymentContext, common: dict) -> SecureBucket:
+        """The receipts bucket; its events go to EventBridge for downstream consumers (reconciliation, audit)."""
+        receipts = SecureBucket(self, "receipts", name=ctx.naming.bucket("receipts"), log_to=self.logs, **common)
+        S3BucketNotification(self, "receipts_events", bucket=receipts.bucket_id, eventbridge=True)
+        return receipts
