@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from payment_local import moto_fidelity
 from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
+from payment_local.cross_region import provision_cross_region
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
@@ -85,6 +86,7 @@ class Emulator:
         sfn_endpoint = self._sfn.start(HOST)
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
         provisioned = provision(self.stack, clients, import_clients=[client.name for client in self.clients])
+        provision_cross_region(self.stack, endpoint)
         switches = Switches.provision(self.stack, self._client("pipes"), self._client("events"))
 
         overrides = {CLIENTS_VARIABLE: directory(self.clients), **self.options.extra_env}

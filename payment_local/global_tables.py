@@ -212,17 +212,18 @@ def _replica_request(description: dict[str, Any]) -> dict[str, Any]:
     }
     billing = (description.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
     request["BillingMode"] = billing
-    throughput = description.get("ProvisionedThroughput") or {}
+
+    def throughput(described: dict[str, Any]) -> dict[str, int]:  # moto describes an index's as 0: not creatable
+        given = described.get("ProvisionedThroughput") or {}
+        return {name: max(1, int(given.get(name) or 0)) for name in ("ReadCapacityUnits", "WriteCapacityUnits")}
+
     if billing == "PROVISIONED":
-        request["ProvisionedThroughput"] = {"ReadCapacityUnits": throughput.get("ReadCapacityUnits", 5),
-                                            "WriteCapacityUnits": throughput.get("WriteCapacityUnits", 5)}
+        request["ProvisionedThroughput"] = throughput(description)
     indexes = []
     for index in description.get("GlobalSecondaryIndexes", []):
         entry = {"IndexName": index["IndexName"], "KeySchema": index["KeySchema"], "Projection": index["Projection"]}
         if billing == "PROVISIONED":
-            entry["ProvisionedThroughput"] = {
-                "ReadCapacityUnits": index.get("ProvisionedThroughput", {}).get("ReadCapacityUnits", 5),
-                "WriteCapacityUnits": index.get("ProvisionedThroughput", {}).get("WriteCapacityUnits", 5)}
+            entry["ProvisionedThroughput"] = throughput(index)
         indexes.append(entry)
     if indexes:
         request["GlobalSecondaryIndexes"] = indexes

@@ -139,7 +139,7 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
         stack.attributes[("aws_sqs_queue", logical_id)] = {"url": url, "id": url, "arn": arn, "name": spec["name"]}
         names["queues"][logical_id] = url
 
-    for logical_id, spec in stack.resources("aws_s3_bucket").items():
+    for logical_id, spec in stack.local_resources("aws_s3_bucket").items():
         bucket = stack.substitute_account(spec["bucket"])
         if region == "us-east-1":
             s3.create_bucket(Bucket=bucket)
@@ -149,7 +149,7 @@ def provision(stack: Stack, clients: dict[str, Any], *, import_clients: Sequence
             "bucket": bucket, "id": bucket, "arn": f"arn:aws:s3:::{bucket}",
         }
         names["buckets"][logical_id] = bucket
-    for spec in stack.resources("aws_s3_bucket_versioning").values():
+    for spec in stack.local_resources("aws_s3_bucket_versioning").values():
         status = (spec.get("versioning_configuration") or {}).get("status")
         if status in ("Enabled", "Suspended"):
             s3.put_bucket_versioning(Bucket=stack.resolve(spec["bucket"]), VersioningConfiguration={"Status": status})

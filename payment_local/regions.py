@@ -11,6 +11,7 @@ each emulated stack is pointed only at its own region's listener.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 
@@ -63,6 +64,7 @@ class Regions:
 
     def start(self) -> dict[str, str]:
         moto_fidelity.install()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per AWS call
         for listener in self._listeners.values():
             listener.open()
         return self.endpoints

@@ -20,7 +20,7 @@ from payment_local.stack import Stack
 _ROLE_REF = re.compile(r"\$\{aws_iam_role\.([A-Za-z0-9_]+)\.arn\}")
 
 
-def _role_arn(stack: Stack, reference: str) -> str:
+def role_arn(stack: Stack, reference: str) -> str:
     """The role's ARN by its name in the stack (roles are not created locally; the pipe only needs the ARN)."""
     match = _ROLE_REF.fullmatch(reference or "")
     role = stack.resources("aws_iam_role").get(match.group(1), {}) if match else {}
@@ -48,7 +48,7 @@ class Switches:
         for logical_id, spec in stack.resources("aws_pipes_pipe").items():
             arn = pipes.create_pipe(
                 Name=spec["name"], Source=stack.resolve(spec["source"]), Target=stack.resolve(spec["target"]),
-                RoleArn=_role_arn(stack, spec.get("role_arn", "")),
+                RoleArn=role_arn(stack, spec.get("role_arn", "")),
                 DesiredState=spec.get("desired_state", "RUNNING"),
             )["Arn"]
             stack.attributes[("aws_pipes_pipe", logical_id)] = {"name": spec["name"], "id": spec["name"], "arn": arn}
