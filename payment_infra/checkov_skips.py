@@ -53,7 +53,7 @@ NO_CLIENT_CERTIFICATE = Skip(
 )
 NO_REPLICATION = Skip(
     "CKV_AWS_144",
-    "Single-region deployment, no DR region provisioned yet; the source of truth (DynamoDB) has PITR",
+    "Only receipts replicate, and only with dr.enabled: logs and batch uploads (re-sent after a failover) do not",
 )
 NO_EXECUTION_DATA = Skip(
     "CKV_AWS_285",
@@ -70,9 +70,6 @@ REPLICA_LOGGED_BY_STANDBY = Skip(
 )
 REPLICA_EVENTS_BY_STANDBY = Skip(
     "CKV2_AWS_62", "The replica's event notification is set by the standby stack, which consumes it after a failover"
-)
-REPLICA_IS_THE_DESTINATION = Skip(
-    "CKV_AWS_144", "This bucket is the cross-region replica of the receipts bucket, in the standby's region"
 )
 API_KEYS_ROTATE_BY_VERSION = Skip(
     "CKV2_AWS_57", "API key values rotate by adding a key version (README, Clients); the secret mirrors API Gateway"
@@ -99,6 +96,11 @@ def skip(resource: TerraformResource, *skips: Skip) -> None:
     resource._payment_checkov_skips = (*existing, *skips)  # type: ignore[attr-defined]
 
 
+def unskip(resource: TerraformResource, rule: Skip) -> None:
+    """Exempt one resource from a rule's skip: the check passes on it (a replicated bucket and its replica)."""
+    resource._payment_checkov_unskipped = (*getattr(resource, "_payment_checkov_unskipped", ()), rule)  # type: ignore[attr-defined]
+
+
 def apply_checkov_skips(scope: IConstruct) -> None:
     """Write the skips of ``RULES`` and of ``skip()`` onto every resource under ``scope``.
 
@@ -107,7 +109,8 @@ def apply_checkov_skips(scope: IConstruct) -> None:
     jsii kernel into Python cost ~0.2 s of synth per stack.
     """
     for node in scope.node.find_all():
-        skips = [rule.skip for rule in RULES if isinstance(node, rule.resource_class)]
+        exempt = getattr(node, "_payment_checkov_unskipped", ())
+        skips = [rule.skip for rule in RULES if isinstance(node, rule.resource_class) and rule.skip not in exempt]
         skips += list(getattr(node, "_payment_checkov_skips", ()))
         if skips:
             node.add_override(  # type: ignore[attr-defined]

@@ -41,5 +41,12 @@ def add_outputs(stack: TerraformStack, api: PaymentApiConstruct) -> None:
             "Schedule of the pending-transaction sweep (make failover/failback enable and disable it)",
         ),
     }
+    domain = getattr(api, "failover_domain", None)  # dr.failover_mode dns: constructs/failover_dns.py
+    if domain is not None:
+        outputs["apigateway_custom_domain_url"] = (
+            f"https://{domain.domain_name}/",
+            "The API's custom domain: Route 53 answers with the primary while its /health passes, else the standby",
+        )
+        outputs["apigateway_regional_domain_target"] = (domain.regional_target, "This region's target of the domain")
     for name, (value, description) in outputs.items():
         TerraformOutput(stack, name, value=value, description=description)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from payment_infra import config as config_module
+from payment_infra import dr_settings as dr_settings_module
 from payment_infra import readme_blocks
 
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
@@ -36,9 +37,12 @@ class UndocumentedSettingError(ValueError):
     """A config field has no comment or docstring to describe it in README."""
 
 
-def _comments() -> dict[int, str]:
-    """``{line number: comment text}`` of every comment in config.py."""
-    source = Path(inspect.getfile(config_module)).read_text()
+# The modules whose dataclasses hold settings (each settings class may live beside the rules of its own fields).
+SETTINGS_MODULES = (config_module, dr_settings_module)
+
+
+def _comments(source: str) -> dict[int, str]:
+    """``{line number: comment text}`` of every comment in ``source``."""
     found: dict[int, str] = {}
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type == tokenize.COMMENT:
@@ -49,10 +53,16 @@ def _comments() -> dict[int, str]:
 
 
 def field_descriptions() -> dict[tuple[str, str], str]:
-    """``{(class name, field name): description}`` for every annotated field of a class in config.py."""
-    source = Path(inspect.getfile(config_module)).read_text()
+    """``{(class name, field name): description}`` for every annotated field of a class in ``SETTINGS_MODULES``."""
+    out: dict[tuple[str, str], str] = {}
+    for module in SETTINGS_MODULES:
+        out.update(_module_field_descriptions(Path(inspect.getfile(module)).read_text()))
+    return out
+
+
+def _module_field_descriptions(source: str) -> dict[tuple[str, str], str]:
     lines = source.splitlines()
-    comments = _comments()
+    comments = _comments(source)
     out: dict[tuple[str, str], str] = {}
     for node in ast.parse(source).body:
         if not isinstance(node, ast.ClassDef):

@@ -10,6 +10,7 @@ from payment_infra.aws import AwsProvider, AwsProviderDefaultTags
 from payment_infra.backend import configure_backend
 from payment_infra.checkov_skips import apply_checkov_skips
 from payment_infra.config import UNRESERVED_CONCURRENCY_MINIMUM, EnvironmentConfig
+from payment_infra.constructs.failover_dns import failover_domain
 from payment_infra.constructs.quotas import LAMBDA_CONCURRENCY, require_quota
 from payment_infra.framework import TerraformStack
 from payment_infra.outputs import add_outputs
@@ -46,6 +47,7 @@ class PaymentStack(TerraformStack):
             require_reservations_fit(self, reservations)
         fallback = fallback_provider(self, config)  # None unless dr.enabled: the replicas' region
         self.payment_api = PaymentApiConstruct(self, "payment_api", config, fallback=fallback)
+        self.payment_api.failover_domain = failover_domain(self.payment_api)  # dr.failover_mode dns
         add_outputs(self, self.payment_api)
         apply_checkov_skips(self)
 

@@ -18,6 +18,7 @@ from payment_infra.aws import AwsProvider, AwsProviderDefaultTags
 from payment_infra.backend import configure_standby_backend
 from payment_infra.checkov_skips import apply_checkov_skips
 from payment_infra.config import EnvironmentConfig
+from payment_infra.constructs.failover_dns import failover_domain
 from payment_infra.constructs.replication import replication_latency_alarms
 from payment_infra.deployment_parts import STANDBY
 from payment_infra.dr_settings import standby_name
@@ -61,5 +62,6 @@ class StandbyStack(TerraformStack):
             receiving_region=standby.fallback_region,
             topic=api.messaging.alarms,
         )
+        api.failover_domain = failover_domain(api)  # dr.failover_mode dns: the SECONDARY record
         add_outputs(self, api)
         apply_checkov_skips(self)

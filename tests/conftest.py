@@ -85,6 +85,20 @@ def account_stack(synth_dir: Path) -> dict:
     return json.loads((synth_dir / "stacks" / ACCOUNT_STACK / "cdk.tf.json").read_text())
 
 
+#: The standbys the default settings synthesize (prod's, dr.enabled) and their region's account baseline.
+STANDBY_STACKS = ("payment-prod-dr",)
+DR_ACCOUNT_STACK = "payment-account-dr"
+
+
+@pytest.fixture(scope="session")
+def dr_stacks(synth_dir: Path) -> dict[str, dict]:
+    """``{"payment-prod-dr": <parsed cdk.tf.json>, "payment-account-dr": ...}``: the disaster-recovery stacks."""
+    return {
+        stack_id: json.loads((synth_dir / "stacks" / stack_id / "cdk.tf.json").read_text())
+        for stack_id in (*STANDBY_STACKS, DR_ACCOUNT_STACK)
+    }
+
+
 @pytest.fixture(scope="session", params=ENVIRONMENTS)
 def env(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -50,10 +50,11 @@ from payment_infra.aws import (
 )
 from payment_infra.checkov_skips import (
     API_KEYS_ROTATE_BY_VERSION,
+    NO_REPLICATION,
     REPLICA_EVENTS_BY_STANDBY,
-    REPLICA_IS_THE_DESTINATION,
     REPLICA_LOGGED_BY_STANDBY,
     skip,
+    unskip,
 )
 from payment_infra.constructs.api_clients import ClientKey
 from payment_infra.constructs.kms import KeyRef, data_key_statements, key_policy
@@ -172,7 +173,9 @@ class DataReplication(Construct):
             force_destroy=config.destroyable,
             log_to=None,  # set by the standby stack, into its logs bucket (constructs/standby_storage.py)
         )
-        skip(replica.bucket, REPLICA_LOGGED_BY_STANDBY, REPLICA_EVENTS_BY_STANDBY, REPLICA_IS_THE_DESTINATION)
+        skip(replica.bucket, REPLICA_LOGGED_BY_STANDBY, REPLICA_EVENTS_BY_STANDBY)
+        for bucket in (receipts, replica):  # the replication configuration joins them: checkov's check passes
+            unskip(bucket.bucket, NO_REPLICATION)
         place_in(replica, provider)
         role_name = f"{ctx.naming.name('payment-receipts-replication')}-role"
         role = IamRole(

@@ -57,7 +57,7 @@ def _check(stack_dirs: list[Path]) -> int:
         def one(stack_dir: Path) -> tuple[Path, terraform.Result]:
             stack = json.loads((stack_dir / "cdk.tf.json").read_text())
             workdir = terraform.workdir_copy(stack, Path(tmp) / stack_dir.name, stack_dir / "assets")
-            return stack_dir, terraform.check(standin, workdir)
+            return stack_dir, terraform.check(_as_after_primary(standin, stack_dir, Path(tmp)), workdir)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(one, stack_dirs))
@@ -71,6 +71,23 @@ def _check(stack_dirs: list[Path]) -> int:
             print(f"{stack_dir.name}: FAILED\n{result.output}", file=sys.stderr)
     print(f"terraform check: {len(results) - failed} passed, {failed} failed in {time.monotonic() - started:.1f} s")
     return 1 if failed else 0
+
+
+def _as_after_primary(standin, stack_dir: Path, tmp: Path):
+    """A standby (``payment-<env>-dr``) is planned as if its primary (``payment-<env>``, beside it) were applied."""
+    import dataclasses
+
+    from . import data_sources
+
+    primary = stack_dir.with_name(stack_dir.name.removesuffix("-dr")) / "cdk.tf.json"
+    if not stack_dir.name.endswith("-dr") or not primary.exists():
+        return standin
+    answers = data_sources.standby_answers(json.loads(primary.read_text()))
+    if not answers:
+        return standin
+    path = tmp / f"{stack_dir.name}-data.json"
+    path.write_text(json.dumps(answers))
+    return dataclasses.replace(standin, data=path)
 
 
 if __name__ == "__main__":

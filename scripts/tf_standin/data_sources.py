@@ -105,6 +105,22 @@ def _ssm_parameter(name: str, region: str) -> dict[str, Any]:
             "arn": f"arn:{PARTITION}:ssm:{region}::parameter{name}"}  # fmt: skip
 
 
+#: A generated API Gateway key value is 40 characters (API Gateway refuses fewer than 20).
+STANDIN_API_KEY_LENGTH = 40
+
+
+def standby_answers(primary_stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``TF_STANDIN_DATA`` answers for a standby stack as if its primary had been applied first: the replicated API
+    keys secret holds a value for every key the primary's secret version stores (docs/disaster-recovery.md).
+    ``{}`` when the primary stores none (an account baseline)."""
+    entries: dict[str, str] = {}
+    for version in primary_stack.get("resource", {}).get("aws_secretsmanager_secret_version", {}).values():
+        stored = json.loads(version.get("secret_string") or "{}")
+        for index, key in enumerate(stored):
+            entries[key] = f"standin{index:02d}".ljust(STANDIN_API_KEY_LENGTH, "k")
+    return {"aws_secretsmanager_secret_version": {"secret_string": json.dumps(entries)}} if entries else {}
+
+
 def answer(
     type_name: str,
     block: dict[str, Any],

@@ -14,9 +14,10 @@ from tests.conftest import ACCOUNT_STACK
 
 
 @pytest.fixture(scope="session")
-def all_stacks(stacks: dict[str, dict], account_stack: dict) -> dict[str, dict]:
-    """``{"payment-account": ..., "payment-dev": <parsed cdk.tf.json>, ...}`` for every stack the app synthesizes."""
-    return {ACCOUNT_STACK: account_stack, **{f"payment-{env}": stack for env, stack in stacks.items()}}
+def all_stacks(stacks: dict[str, dict], account_stack: dict, dr_stacks: dict[str, dict]) -> dict[str, dict]:
+    """``{"payment-account": ..., "payment-dev": <parsed cdk.tf.json>, ..., "payment-prod-dr": ...}`` for every
+    stack the app synthesizes (the standbys and their region's baseline included)."""
+    return {ACCOUNT_STACK: account_stack, **{f"payment-{env}": stack for env, stack in stacks.items()}, **dr_stacks}
 
 
 @pytest.fixture(scope="session")

@@ -41,3 +41,19 @@ def broken(stacks: Stacks, stack_id: str, mutate: Callable[[dict], None]) -> dic
     copies = copy.deepcopy(dict(stacks))
     mutate(copies[stack_id])
     return copies
+
+
+def stack_region(stack: dict) -> str:
+    """The region of the stack's default provider (the one without an alias)."""
+    (default,) = [p for p in stack.get("provider", {}).get("aws", []) if "alias" not in p]
+    return default["region"]
+
+
+def region_of(stack: dict, body: dict[str, Any]) -> str:
+    """The region a resource or data source is managed in: its provider alias's, else the stack's."""
+    provider = body.get("provider")
+    if not provider:
+        return stack_region(stack)
+    alias = provider.split(".", 1)[1]
+    (aliased,) = [p for p in stack["provider"]["aws"] if p.get("alias") == alias]
+    return aliased["region"]

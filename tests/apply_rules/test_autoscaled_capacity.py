@@ -13,6 +13,12 @@ import re
 
 from tests.apply_rules.support import REFERENCE, Stacks, broken, of_type
 
+
+def scales_a_replica(stack: dict, resource_id: str) -> bool:
+    """``table/<name>`` (or one of its indexes) of a global-table replica the stack reads (a standby's data source)."""
+    names = [table["name"] for table in stack.get("data", {}).get("aws_dynamodb_table", {}).values()]
+    return any(resource_id == f"table/{name}" or resource_id.startswith(f"table/{name}/index/") for name in names)
+
 _TABLE_TARGET = re.compile(r"^table/(?P<table>\$\{[^}]+\})(?P<index>/index/.+)?$")
 _DIMENSION_ATTRIBUTE = {"ReadCapacityUnits": "read_capacity", "WriteCapacityUnits": "write_capacity"}
 
@@ -28,6 +34,8 @@ def autoscaled_capacity_is_ignored(stacks: Stacks) -> list[str]:
                 continue
             match = _TABLE_TARGET.match(target.get("resource_id", ""))
             reference = REFERENCE.search(match["table"]) if match else None
+            if match is None and scales_a_replica(stack, target.get("resource_id", "")):
+                continue  # a standby scales its replica's reads: the primary's stack manages no replica capacity
             if reference is None or not reference["address"].startswith("aws_dynamodb_table."):
                 problems.append(f"{where}: resource_id {target.get('resource_id')!r} names no table of this stack")
                 continue

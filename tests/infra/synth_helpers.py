@@ -11,6 +11,20 @@ def resources(stack: dict, rtype: str) -> dict[str, dict[str, Any]]:
     return stack.get("resource", {}).get(rtype, {})
 
 
+#: The provider a primary stack uses for its resources in fallback_region (payment_infra/regional.py).
+FALLBACK_PROVIDER = "aws.fallback"
+
+
+def home_region(stack: dict, rtype: str) -> dict[str, dict[str, Any]]:
+    """``resources`` of the stack's own region: without those a primary places in fallback_region (dr.enabled)."""
+    return {k: r for k, r in resources(stack, rtype).items() if r.get("provider") != FALLBACK_PROVIDER}
+
+
+def in_fallback_region(stack: dict, rtype: str) -> dict[str, dict[str, Any]]:
+    """The resources of ``rtype`` a primary stack manages in fallback_region (empty without dr.enabled)."""
+    return {k: r for k, r in resources(stack, rtype).items() if r.get("provider") == FALLBACK_PROVIDER}
+
+
 def only(stack: dict, rtype: str, predicate=lambda r: True) -> dict[str, Any]:
     matches = [r for r in resources(stack, rtype).values() if predicate(r)]
     assert len(matches) == 1, f"expected exactly one {rtype}, found {len(matches)}"
@@ -32,8 +46,8 @@ def policy(resource: dict, field: str = "policy") -> dict:
 
 
 def bucket_named(stack: dict, purpose: str) -> tuple[str, dict]:
-    """(logical id, resource) of the bucket ``payment-{purpose}-{env}-{account}``."""
-    for key, bucket in resources(stack, "aws_s3_bucket").items():
+    """(logical id, resource) of the bucket ``payment-{purpose}-{env}-{account}`` in the stack's own region."""
+    for key, bucket in home_region(stack, "aws_s3_bucket").items():
         if bucket["bucket"].startswith(f"payment-{purpose}-"):
             return key, bucket
     raise AssertionError(f"no bucket for {purpose}")

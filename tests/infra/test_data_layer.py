@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.infra.synth_helpers import bucket_named, policy, ref, resources
+from payment_infra.config import load_config
+from tests.infra.synth_helpers import bucket_named, home_region, policy, ref, resources
 
 EXPIRY_DAYS = {"dev": 7, "staging": 30, "prod": 90}
 # The one caller-identity data source of every stack (same construct path, so the same logical id).
@@ -24,13 +25,15 @@ def _for_bucket(stack: dict, rtype: str, bucket_key: str) -> dict:
 
 
 def test_every_key_rotates_and_has_an_alias(stack: dict, env: str) -> None:
+    replicated = load_config(env, {}).dr.enabled  # a multi-region data key beside the single-region one
     keys = resources(stack, "aws_kms_key")
-    assert len(keys) == 4
+    assert len(keys) == 4 + replicated
     for key in keys.values():
         assert key["enable_key_rotation"] is True
         assert key["deletion_window_in_days"] == 7  # destroyable by default
-    aliases = sorted(a["name"] for a in resources(stack, "aws_kms_alias").values())
-    assert aliases == [f"alias/payment-{p}-{env}" for p in ("data", "logs", "messaging", "storage")]
+    aliases = sorted(a["name"] for a in home_region(stack, "aws_kms_alias").values())
+    purposes = ("data", *(("data-single-region",) if replicated else ()), "logs", "messaging", "storage")
+    assert aliases == [f"alias/payment-{p}-{env}" for p in purposes]
 
 
 def test_key_policies_grant_only_root_and_named_services(stack: dict) -> None:
@@ -57,7 +60,7 @@ def test_logs_key_grants_cloudwatch_logs_scoped_by_encryption_context(stack: dic
 
 
 def test_three_buckets_named_with_env_and_account(stack: dict, env: str) -> None:
-    names = sorted(b["bucket"] for b in resources(stack, "aws_s3_bucket").values())
+    names = sorted(b["bucket"] for b in home_region(stack, "aws_s3_bucket").values())
     assert names == [f"payment-{p}-{env}-{ACCOUNT}" for p in ("imports", "logs", "receipts")]
     for bucket in resources(stack, "aws_s3_bucket").values():
         assert bucket["force_destroy"] is True
@@ -65,7 +68,7 @@ def test_three_buckets_named_with_env_and_account(stack: dict, env: str) -> None
 
 def test_every_bucket_is_versioned_encrypted_private_and_owner_enforced(stack: dict) -> None:
     storage_key = next(k for k, v in resources(stack, "aws_kms_key").items() if "S3 buckets" in v["description"])
-    for key in resources(stack, "aws_s3_bucket"):
+    for key in home_region(stack, "aws_s3_bucket"):  # the receipts' replica: tests/infra/test_disaster_recovery.py
         assert _for_bucket(stack, "aws_s3_bucket_versioning", key)["versioning_configuration"]["status"] == "Enabled"
         (rule,) = _for_bucket(stack, "aws_s3_bucket_server_side_encryption_configuration", key)["rule"]
         assert rule["apply_server_side_encryption_by_default"] == {
@@ -144,7 +147,9 @@ def test_transactions_table_keys_indexes_and_protection(stack: dict, env: str) -
         "client_customer-index": ("client_customer", "timestamp", "ALL"),
         "client_date-index": ("client_date", "timestamp", "ALL"),
     }
-    data_key = next(k for k, v in resources(stack, "aws_kms_key").items() if "DynamoDB" in v["description"])
+    keys = resources(stack, "aws_kms_key")
+    replicated = load_config(env, {}).dr.enabled  # the data key is then the multi-region one
+    data_key = next(k for k, v in keys.items() if "DynamoDB" in v["description"] and v.get("multi_region") == (replicated or None))
     assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": ref("aws_kms_key", data_key, "arn")}
     assert table["point_in_time_recovery"] == {"enabled": True}
     assert "ttl" not in table  # nothing expires payment records

@@ -15,8 +15,12 @@ REQUIRED_TAGS = {"Environment", "Project", "Owner", "CostCenter", "ManagedBy"}
 
 
 def test_provider_region_and_default_tags(stack: dict, env: str) -> None:
-    (provider,) = stack["provider"]["aws"]
-    assert provider["region"] == "ap-northeast-2"
+    provider, *fallback = stack["provider"]["aws"]  # the first is the default (no alias)
+    assert "alias" not in provider and provider["region"] == "ap-northeast-2"
+    # dr.enabled (prod): the replicas' region, same tags (payment_infra/regional.py)
+    assert [(p["alias"], p["region"], p["default_tags"]) for p in fallback] == (
+        [("fallback", "ap-northeast-1", provider["default_tags"])] if env == "prod" else []
+    )
     (default_tags,) = provider["default_tags"]
     assert default_tags["tags"]["Environment"] == env
     assert default_tags["tags"]["ManagedBy"] == "cdktf"
@@ -91,8 +95,8 @@ def test_account_baseline_stack_is_synthesized_beside_the_environments(synth_dir
     from tests.conftest import ACCOUNT_STACK
 
     assert sorted(p.name for p in (synth_dir / "stacks").iterdir()) == sorted(
-        [ACCOUNT_STACK, "payment-dev", "payment-staging", "payment-prod"]
-    )
+        [ACCOUNT_STACK, "payment-dev", "payment-staging", "payment-prod", "payment-account-dr", "payment-prod-dr"]
+    )  # prod's standby and its region's baseline: tests/infra/test_disaster_recovery.py
     (provider,) = account_stack["provider"]["aws"]
     assert provider["region"] == "ap-northeast-2"
     assert set(provider["default_tags"][0]["tags"]) >= REQUIRED_TAGS
