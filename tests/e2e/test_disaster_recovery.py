@@ -161,3 +161,32 @@ def test_a_settlement_replicated_from_one_region_is_refused_in_the_other(world: 
     moves = [w for w in world.local_writes(table) if transaction_id in w["key"] and (w["old"] or {}).get(
         "status", {}).get("S") == "pending" and (w["new"] or {}).get("status", {}).get("S") == "processing"]
     assert [w["region"] for w in moves] == [world.primary.region]  # settled in one region only
+
+
+def test_with_both_pipes_on_a_payment_is_settled_only_by_the_region_that_created_it(world: World) -> None:
+    """As after a failover whose primary could not be switched off: each pipe skips the replica's records."""
+    world.standby.switch(on=True)
+    try:
+        ids = {}
+        for site in (world.primary, world.standby):
+            created = site.create(f"cust_dr_both_{site.region}")
+            assert created.status_code == 201, created.text
+            ids[site.region] = created.json()["transaction_id"]
+        for site in (world.primary, world.standby):
+            site.wait_status(ids[site.region], "succeeded")
+        other = {world.primary.region: world.standby, world.standby.region: world.primary}
+        for region, transaction_id in ids.items():
+            other[region].wait_status(transaction_id, "succeeded")  # replicated
+        time.sleep(1.5)  # a pipe carrying the replica's INSERT would have started an execution by now
+        for region, transaction_id in ids.items():
+            site = other[region]
+            names = [e["name"] for e in site.aws("stepfunctions").list_executions(
+                stateMachineArn=site.info["state_machine_arn"])["executions"]]
+            assert transaction_id not in names, f"{site.region} started settling {region}'s payment"
+        table = world.primary.info["transactions_table"]
+        for region, transaction_id in ids.items():
+            changed_by = {w["region"] for w in world.local_writes(table) if transaction_id in w["key"] and (
+                w["old"] or {}).get("status") != (w["new"] or {}).get("status")}
+            assert changed_by == {region}
+    finally:
+        world.standby.switch(on=False)
