@@ -126,7 +126,7 @@ TEST_PARTS := unit checkov lint-workflows lint security-lint terraform-prereq
 test: install $(NPM_STAMP) ## Install, lint, run the whole test suite and the checkov gate (in parallel)
 	@$(MAKE) --no-print-directory -j$(words $(TEST_PARTS)) --output-sync=target $(TEST_PARTS)
 
-.PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check test-cdktn failover failback
+.PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check test-cdktn failover failback failover-drill
 
 # Terraform core validates and plans every stack in pytest (tests/terraform/) through the stand-in provider
 # (scripts/tf_standin/). PAYMENT_SKIP_TERRAFORM_CHECK=1 skips that check, and says so.
@@ -169,6 +169,9 @@ failover: install ## Settlement to the standby region: make failover ENV=prod [A
 
 failback: install ## Settlement back to the primary region: make failback ENV=prod [APPLY=1]; dry run by default
 	$(call dr_command,failback)
+
+failover-drill: synth ## prod loses its region in the emulator, fails over and back; prints RPO/RTO (run by .ci/run)
+	$(VENV_PY) -m payment_local.drill --env prod $(if $(REPORT),--report-file '$(REPORT)')
 
 bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/checkov/package/test figures; writes docs/benchmarks.md
 	$(VENV_PY) scripts/bench.py --with-make-test $(if $(RUNS),--runs '$(RUNS)')

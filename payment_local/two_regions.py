@@ -87,6 +87,7 @@ class TwoRegions:
                 *[f"--api-key={key}" for key in self.api_keys], *self.emulator_args]
         info = self._exit.enter_context(running_emulator(args, env=child_environment(), workdir=workdir,
                                                          timeout=self.start_timeout))
+        self.regions.route(stack.region, "AWSStepFunctions.", info["sfn_endpoint_url"])
         return Site(role, stack, info)
 
     def start(self) -> TwoRegions:

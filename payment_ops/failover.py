@@ -164,6 +164,9 @@ def format_report(report: Report) -> str:
     lines += [f"PROBLEM: {problem}" for problem in report.problems]
     if report.target_on:
         lines.append(f"{report.target.role} serving: {report.target.url}")
+        if report.target.custom_domain_url:
+            lines.append(f"  clients of {report.target.custom_domain_url} follow the failover DNS record (Route 53 "
+                         "health check on the primary); others go to the URL above")
     return "\n".join(lines)
 
 

@@ -26,6 +26,8 @@ QUEUE = "sqs_transaction_queue_url"
 STATE_MACHINE = "sfn_state_machine_arn"
 TABLES = ("dynamodb_transactions_table_name", "dynamodb_idempotency_table_name")
 SITE_OUTPUTS = (PIPE, SWEEP_RULE, URL, QUEUE, STATE_MACHINE, *TABLES)
+CUSTOM_DOMAIN_URL = "apigateway_custom_domain_url"
+"""Only with ``dr.failover_mode = "dns"``: the domain clients use, which Route 53 moves between the regions."""
 DEFAULT_PRIMARY_TIMEOUT = 5.0
 
 
@@ -56,6 +58,7 @@ class Site:
     queue_url: str
     state_machine_arn: str
     tables: tuple[str, ...]
+    custom_domain_url: str | None = None
 
     @classmethod
     def from_outputs(cls, role: str, stack: str, outputs: Mapping[str, Any], source: str) -> Site:
@@ -68,7 +71,8 @@ class Site:
             raise SiteError(f"{source}: {stack}.{STATE_MACHINE} = {outputs[STATE_MACHINE]!r}: not a state machine ARN")
         return cls(role=role, stack=stack, region=arn[3], url=str(outputs[URL]), pipe=str(outputs[PIPE]),
                    sweep_rule=str(outputs[SWEEP_RULE]), queue_url=str(outputs[QUEUE]),
-                   state_machine_arn=str(outputs[STATE_MACHINE]), tables=tuple(str(outputs[t]) for t in TABLES))
+                   state_machine_arn=str(outputs[STATE_MACHINE]), tables=tuple(str(outputs[t]) for t in TABLES),
+                   custom_domain_url=str(outputs[CUSTOM_DOMAIN_URL]) if outputs.get(CUSTOM_DOMAIN_URL) else None)
 
 
 def _outputs(files: Iterable[Path], stack: str) -> tuple[Mapping[str, Any], str] | None:

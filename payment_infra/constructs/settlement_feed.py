@@ -125,8 +125,7 @@ class SettlementFeed(Construct):
                     ),
                 ),
                 filter_criteria=PipesPipeSourceParametersFilterCriteria(
-                    filter=[PipesPipeSourceParametersFilterCriteriaFilter(
-                        pattern=compact_json(filter_pattern(ctx.config.region)))]
+                    filter=[PipesPipeSourceParametersFilterCriteriaFilter(pattern=compact_json(filter_pattern(ctx.config.region)))]
                 ),
             ),
             target_parameters=PipesPipeTargetParameters(

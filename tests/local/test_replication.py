@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -202,3 +203,31 @@ def test_s3_replication_copies_matching_new_objects_with_their_metadata(regions:
         assert replicator.lags("s3") == [pytest.approx(1)]
     finally:
         replication.uninstall()
+
+
+def test_a_regions_step_functions_calls_reach_its_emulator_through_the_regions_endpoint(regions: Regions) -> None:
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    seen: list[str] = []
+
+    @Request.application
+    def emulator_sfn(request: Request) -> Response:
+        seen.append(request.headers["X-Amz-Target"])
+        return Response('{"executions": []}', content_type="application/x-amz-json-1.0")
+
+    server = make_server("127.0.0.1", 0, emulator_sfn, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        regions.route(PRIMARY, "AWSStepFunctions.", f"http://127.0.0.1:{server.server_address[1]}")
+        sfn = client(regions, "stepfunctions", PRIMARY)
+        assert sfn.list_executions(stateMachineArn="arn:aws:states:ap-northeast-2:123456789012:stateMachine:m")[
+            "executions"] == []
+        assert seen == ["AWSStepFunctions.ListExecutions"]
+        client(regions, "sqs", PRIMARY).create_queue(QueueName="still-moto")  # everything else is moto's
+        with pytest.raises(Exception, match="StateMachineDoesNotExist"):  # the other region's is moto's own
+            client(regions, "stepfunctions", STANDBY).list_executions(
+                stateMachineArn="arn:aws:states:ap-northeast-1:123456789012:stateMachine:m")
+    finally:
+        server.shutdown()

@@ -274,3 +274,13 @@ def test_the_make_targets_run_the_tools(world: World) -> None:
         usage = _make(target)
         assert usage.returncode == 2 and f"usage: make {target} ENV=prod" in usage.stderr
 
+
+
+def test_with_dns_failover_the_report_names_the_custom_domain(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = json.loads(world.outputs_file.read_text())
+    for stack in outputs.values():
+        stack["apigateway_custom_domain_url"] = "https://api.payments.example.org"
+    world.outputs_file.write_text(json.dumps(outputs))
+    code, out = _run(world, capsys, "failover", "--apply")
+    assert code == 0, out
+    assert "clients of https://api.payments.example.org follow the failover DNS record" in out
