@@ -99,6 +99,28 @@ def dr_stacks(synth_dir: Path) -> dict[str, dict]:
     }
 
 
+#: prod with dr.failover_mode dns (a custom domain moved by Route 53), as a user would configure it.
+DNS_FAILOVER_ENV = {
+    "PAYMENT_DR_FAILOVER_MODE": "dns",
+    "PAYMENT_DR_DOMAIN_NAME": "api.payments.example.org",
+    "PAYMENT_DR_HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
+}
+
+
+@pytest.fixture(scope="session")
+def dns_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """prod, its standby and both baselines synthesized with ``DNS_FAILOVER_ENV``: ``{stack id: parsed stack}``."""
+    from payment_infra.app import build_app
+
+    outdir = built_once(
+        tmp_path_factory, "dns-failover.out",
+        lambda out: build_app(environments=("prod",), outdir=str(out), environ={**_SYNTH_ENV, **DNS_FAILOVER_ENV}).synth(),
+    )  # fmt: skip
+    return {
+        path.name: json.loads((path / "cdk.tf.json").read_text()) for path in sorted((outdir / "stacks").iterdir())
+    }
+
+
 @pytest.fixture(scope="session", params=ENVIRONMENTS)
 def env(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -129,7 +151,7 @@ def side_by_side(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 #: Session fixtures that take seconds to build (a naive synth, Terraform plans, an emulator workload); tests that
 #: share one are kept on one worker (the others would wait on its ``built_once`` lock).
-SLOW_FIXTURES = ("naive_synth", "terraform_results", "recorded_calls", "probed_synth")
+SLOW_FIXTURES = ("naive_synth", "terraform_results", "dr_terraform_results", "recorded_calls", "probed_synth")
 
 
 def _slow_group(item: pytest.Item) -> str | None:

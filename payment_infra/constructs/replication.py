@@ -177,6 +177,18 @@ class DataReplication(Construct):
         for bucket in (receipts, replica):  # the replication configuration joins them: checkov's check passes
             unskip(bucket.bucket, NO_REPLICATION)
         place_in(replica, provider)
+        self._replicate(ctx, fallback, receipts, replica, storage_key)
+        return replica
+
+    def _replicate(
+        self,
+        ctx: DeploymentContext,
+        fallback: DeploymentContext,
+        receipts: SecureBucket,
+        replica: SecureBucket,
+        storage_key: KeyRef,
+    ) -> None:
+        """Live replication of every object of ``receipts`` into ``replica``, by a role that may do just that."""
         role_name = f"{ctx.naming.name('payment-receipts-replication')}-role"
         role = IamRole(
             self,
@@ -228,7 +240,6 @@ class DataReplication(Construct):
             # S3 refuses replication until both buckets are versioned; the role must hold its policy first.
             depends_on=[receipts.versioning, replica.versioning, policy],
         )
-        return replica
 
     def _api_keys_secret(self, ctx: DeploymentContext, data_key: KeyRef, client_keys: list[ClientKey]) -> str:
         name = api_keys_secret_name(ctx.naming)

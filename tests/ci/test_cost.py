@@ -26,9 +26,12 @@ DEV_BUDGET_USD = 40  # the product spec: dev costs at most this a month before t
 
 
 @pytest.fixture(scope="module")
-def ordered_stacks(stacks: dict[str, dict], account_stack: dict, side_by_side: dict[str, dict]) -> dict[str, dict]:
+def ordered_stacks(
+    stacks: dict[str, dict], account_stack: dict, side_by_side: dict[str, dict], dr_stacks: dict[str, dict]
+) -> dict[str, dict]:
     envs = {f"payment-{env}": stacks[env] for env in ("dev", "staging", "prod")}
-    return {ACCOUNT_STACK: account_stack, **envs, PREVIEW: side_by_side[PREVIEW]}
+    dr = {stack_id: dr_stacks[stack_id] for stack_id in ("payment-account-dr", "payment-prod-dr")}
+    return {ACCOUNT_STACK: account_stack, **envs, **dr, PREVIEW: side_by_side[PREVIEW]}
 
 
 def test_readme_table_equals_the_scripts_output(ordered_stacks: dict[str, dict]) -> None:
@@ -53,6 +56,32 @@ def test_costs_of_the_real_stacks(ordered_stacks: dict[str, dict]) -> None:
     # the shared preview network's two interface endpoints in one AZ, and the account's logs key
     assert account["interface endpoints"] == pytest.approx(2 * 730 * cost.INTERFACE_ENDPOINT_PER_AZ_HOUR)
     assert account["KMS keys"] == cost.KMS_KEY_PER_MONTH
+
+
+def test_the_table_shows_what_disaster_recovery_adds(ordered_stacks: dict[str, dict]) -> None:
+    prod = cost.fixed_monthly_cost(ordered_stacks["payment-prod"])
+    staging = cost.fixed_monthly_cost(ordered_stacks["payment-staging"])
+    # prod's tables and their replicas (25 RCU/WCU minimum on the table and each GSI), twice
+    assert prod["DynamoDB minimum"] == pytest.approx(2 * 3 * 25 * 730 * (cost.DYNAMODB_RCU_PER_HOUR + cost.DYNAMODB_WCU_PER_HOUR))
+    assert prod["KMS keys"] == 6 * cost.KMS_KEY_PER_MONTH  # 4 + the multi-region data key + its replica
+    assert prod["Secrets, Route 53"] == pytest.approx(2 * cost.SECRET_PER_MONTH)  # the keys' secret and its replica
+    assert staging["Secrets, Route 53"] == 0
+    standby = cost.fixed_monthly_cost(ordered_stacks["payment-prod-dr"])
+    assert standby["DynamoDB minimum"] == 0 and standby["WAF"] == prod["WAF"]
+    expected = (
+        standby["total"] + cost.fixed_monthly_cost(ordered_stacks["payment-account-dr"])["total"]
+        + prod["DynamoDB minimum"] / 2 + 2 * cost.KMS_KEY_PER_MONTH + 2 * cost.SECRET_PER_MONTH
+    )
+    assert cost.disaster_recovery_cost(ordered_stacks) == pytest.approx(expected)
+    assert f"Disaster recovery adds {expected:,.2f} USD per month" in cost.cost_table(ordered_stacks)
+    without = {k: v for k, v in ordered_stacks.items() if k in (ACCOUNT_STACK, "payment-dev")}
+    assert "Disaster recovery" not in cost.cost_table(without)
+
+
+def test_dns_failover_adds_its_health_check(dns_stacks: dict[str, dict]) -> None:
+    check = cost.fixed_monthly_cost(dns_stacks["payment-prod"])["Secrets, Route 53"] - 2 * cost.SECRET_PER_MONTH
+    # an HTTPS check at the fast (10 s) interval: the check and two optional features
+    assert check == pytest.approx(cost.HEALTH_CHECK_PER_MONTH + 2 * cost.HEALTH_CHECK_FEATURE_PER_MONTH)
 
 
 def test_each_billed_resource_is_counted() -> None:

@@ -26,3 +26,11 @@ def test_account_stack_snapshot(account_stack: dict, snapshot_json) -> None:
     if ENGINE.name != DEFAULT_ENGINE:
         pytest.skip(CDKTF_ONLY)
     assert account_stack == snapshot_json(name="payment-account")
+
+
+@pytest.mark.parametrize("stack_id", ["payment-prod-dr", "payment-account-dr"])
+def test_dr_stack_snapshot(dr_stacks: dict, stack_id: str, snapshot_json) -> None:
+    """prod's warm standby and its region's account baseline (docs/disaster-recovery.md)."""
+    if ENGINE.name != DEFAULT_ENGINE:
+        pytest.skip(CDKTF_ONLY)
+    assert dr_stacks[stack_id] == snapshot_json(name=stack_id)

@@ -65,3 +65,39 @@ def terraform_results(
             for name, (stack, stack_id) in configs.items()
         }
         return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def dr_terraform_results(
+    standin: terraform.StandIn,
+    dr_stacks: dict[str, dict],
+    stacks: dict[str, dict],
+    dns_stacks: dict[str, dict],
+    synth_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, terraform.Result]:
+    """validate + plan of the disaster-recovery stacks: ``{"payment-prod-dr": ..., "payment-account-dr": ...,
+    "dns/payment-prod": ..., "dns/payment-prod-dr": ...}`` (dns/: prod with dr.failover_mode dns). A standby is
+    planned as if its primary were applied (the stand-in answers its replicated secret with the primary's keys)."""
+    import dataclasses
+    import json
+
+    from scripts.tf_standin import data_sources
+
+    root = tmp_path_factory.mktemp("tf-dr-stacks")
+    assets = synth_dir / "stacks" / "payment-prod" / "assets"  # the same Lambda package in every stack
+    configs = {
+        **dr_stacks,
+        "dns/payment-prod": dns_stacks["payment-prod"],
+        "dns/payment-prod-dr": dns_stacks["payment-prod-dr"],
+    }
+    answers = root / "standby-answers.json"
+    answers.write_text(json.dumps(data_sources.standby_answers(stacks["prod"])))
+    after_primary = dataclasses.replace(standin, data=answers)
+
+    def one(name: str) -> terraform.Result:
+        runner = after_primary if name.endswith("prod-dr") else standin
+        return terraform.check(runner, terraform.workdir_copy(configs[name], root / name.replace("/", "-"), assets))
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        return dict(zip(configs, pool.map(one, configs), strict=True))
