@@ -162,15 +162,15 @@ class PaymentApiConstruct(Construct):
         The variables and their kinds are the application's (``RESOURCE_KINDS``); this says which resource.
         """
         app = functions_module()
-        data, storage, messaging = self.keys.data.arn, self.keys.storage.arn, self.keys.messaging.arn
+        data, messaging = self.keys.data.arn, self.keys.messaging.arn
         tables, buckets, queue = self.database, self.storage, self.messaging.queue
         # (value, ARN, key) of each variable's resource
         named = {
             app.TRANSACTIONS_TABLE: (tables.transactions.name, tables.transactions.arn, data),
             app.IDEMPOTENCY_TABLE: (tables.idempotency.name, tables.idempotency.arn, data),
             app.QUEUE_URL: (queue.url, queue.arn, messaging),
-            app.RECEIPTS_BUCKET: (buckets.receipts.name, buckets.receipts.arn, storage),
-            app.IMPORT_BUCKET: (buckets.imports.name, buckets.imports.arn, storage),
+            app.RECEIPTS_BUCKET: (buckets.receipts.name, buckets.receipts.arn, buckets.receipts.key_arn),
+            app.IMPORT_BUCKET: (buckets.imports.name, buckets.imports.arn, buckets.imports.key_arn),
         }
         late = {app.STATE_MACHINE_ARN}  # built from functions: see _workflow_resources
         if set(named) | late != set(app.RESOURCE_KINDS):

@@ -57,6 +57,7 @@ class SecureBucket(Construct):
         self.bucket_id: str = bucket_id
         self.name: str = self.bucket.bucket
         self.arn: str = self.bucket.arn
+        self.key_arn: str = key.arn  # what callers of the bucket encrypt and decrypt with (SSE-KMS)
         # Replication (constructs/replication.py) waits for it: S3 refuses replication on an unversioned bucket.
         self.versioning = S3BucketVersioningA(
             self,

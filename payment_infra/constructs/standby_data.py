@@ -64,6 +64,7 @@ class BucketRef:
     name: str
     arn: str
     bucket_id: str
+    key_arn: str  # the key its default encryption uses (the data key's replica, set by S3 replication's source stack)
 
 
 class StandbyStorage(Storage):
@@ -71,7 +72,8 @@ class StandbyStorage(Storage):
 
     def _receipts(self, ctx: DeploymentContext, common: dict) -> BucketRef:  # type: ignore[override]
         name = ctx.naming.bucket("receipts")  # constructs/replication.py names it with the standby's naming
-        receipts = BucketRef(name=name, arn=f"arn:{ctx.partition}:s3:::{name}", bucket_id=name)
+        key = DataAwsKmsKey(self, "receipts_key", key_id=replica_key_alias(ctx.naming))  # its default encryption
+        receipts = BucketRef(name=name, arn=f"arn:{ctx.partition}:s3:::{name}", bucket_id=name, key_arn=key.arn)
         S3BucketLoggingA(
             self, "receipts_access_logging", bucket=name, target_bucket=self.logs.bucket_id,
             target_prefix=f"s3-access/{name}/",

@@ -54,8 +54,12 @@ UNREACHED_CALLS: Mapping[str, tuple[tuple[str, str, str, str], ...]] = {
 }
 # The only wildcards a resource may carry: every resource (actions AWS cannot scope; tests/security holds which),
 # a table's indexes, the streams of a log group, and objects below a named folder of a bucket.
-ALLOWED_WILDCARDS = re.compile(r"\*|.+/index/\*|arn:aws:logs:.+:log-group:[^*]+:\*|\$\{aws_s3_bucket\.[^}]+\}/[^*]+/\*")
+# (a standby's receipts bucket is named by ARN: the replica another stack makes, docs/disaster-recovery.md)
+ALLOWED_WILDCARDS = re.compile(
+    r"\*|.+/index/\*|arn:aws:logs:.+:log-group:[^*]+:\*|\$\{aws_s3_bucket\.[^}]+\}/[^*]+/\*|arn:aws:s3:::[^*/]+/[^*]+/\*"
+)
 VIA_SERVICE = {"aws_dynamodb_table": "dynamodb", "aws_sfn_state_machine": "states"}
+_VARIABLE_REF = re.compile(r"\$\{(?:data\.)?(?P<rtype>aws_[a-z0-9_]+)\.(?P<lid>[A-Za-z0-9_-]+)\.[a-z_]+\}")
 _ARN_REF = re.compile(r"\$\{(?P<rtype>aws_[a-z0-9_]+)\.(?P<lid>[A-Za-z0-9_-]+)\.arn\}")
 
 
@@ -78,7 +82,55 @@ def _stack_clients(function: dict) -> list[str]:
     return sorted(json.loads(clients)) if clients else []
 
 
-def _kms_needs(stack: dict, action: str, resource: str, why: str) -> list[Need]:
+@dataclass(frozen=True)
+class Elsewhere:
+    """A resource a standby reads but another stack made: its name in this stack and the key protecting it."""
+
+    resource: str
+    key: str
+    rtype: str
+
+
+def standby_resources(stack: dict) -> dict[str, Elsewhere]:
+    """``{the workload's reference (the primary's): Elsewhere}`` for a standby (docs/disaster-recovery.md): its
+    tables are the replicas (data sources), its receipts bucket the replica (a name). Empty for other stacks."""
+    data = stack.get("data", {})
+    if not data.get("aws_dynamodb_table"):
+        return {}
+    keys = {lid: f"${{data.aws_kms_key.{lid}.arn}}" for lid in data.get("aws_kms_key", {})}
+    (table_key,) = [key for lid, key in keys.items() if lid.startswith("payment_api_kms_")]
+    (receipts_key,) = [key for lid, key in keys.items() if lid.startswith("payment_api_storage_receipts_key")]
+    found = {
+        f"${{aws_dynamodb_table.{lid}.arn}}": Elsewhere(f"${{data.aws_dynamodb_table.{lid}.arn}}", table_key,
+                                                        "aws_dynamodb_table")
+        for lid in data["aws_dynamodb_table"]
+    }  # fmt: skip
+    for function in of_type(stack, "aws_lambda_function").values():
+        name = (function.get("environment") or {}).get("variables", {}).get("RECEIPTS_BUCKET")
+        if name:
+            found[f"${{aws_s3_bucket.{RECEIPTS_BUCKET_LID}.arn}}"] = Elsewhere(f"arn:aws:s3:::{name}", receipts_key,
+                                                                                 "aws_s3_bucket")  # fmt: skip
+    return found
+
+
+RECEIPTS_BUCKET_LID = "payment_api_storage_receipts_bucket_3DD5264E"  # the same construct path in every stack
+
+
+def _in_stack(stack: dict, resource: str) -> tuple[str, Elsewhere | None]:
+    """``resource`` as ``stack`` names it (a standby's replicas differ), and where it lives if elsewhere."""
+    for reference, elsewhere in standby_resources(stack).items():
+        if resource.startswith(reference):
+            return elsewhere.resource + resource[len(reference):], elsewhere
+    return resource, None
+
+
+def _kms_needs(stack: dict, action: str, resource: str, why: str, elsewhere: Elsewhere | None = None) -> list[Need]:
+    if elsewhere is not None:
+        context = ()
+        if elsewhere.rtype in VIA_SERVICE:
+            context = (("kms:ViaService", f"{VIA_SERVICE[elsewhere.rtype]}.{_region(stack)}.amazonaws.com"),)
+        return [Need(kms, elsewhere.key, f"{why}: {action} on a resource the key protects", context)
+                for kms in CALLER_KMS_ACTIONS[action]]
     match = _ARN_REF.match(resource)
     if match is None or match["rtype"] == "aws_kms_key":
         return []
@@ -131,13 +183,15 @@ def function_needs(stack: dict, lid: str, function: dict, calls: Sequence[Mappin
         pairs += [(call["action"], resource, "its code") for resource in resources]
     variables = (function.get("environment") or {}).get("variables", {})
     for action, variable, path, why in UNREACHED_CALLS.get(function["handler"], ()):
-        rtype, resource_lid, _ = single_ref(variables[variable])
+        # the primary's reference (a standby's replica is a data source of the same construct path: _in_stack)
+        rtype, resource_lid = _VARIABLE_REF.fullmatch(variables[variable]).group("rtype", "lid")
         paths = [path.format(client=c) for c in clients] if "{client}" in path else [path]
         pairs += [(action, f"${{{rtype}.{resource_lid}.arn}}{p}", f"a path the workload cannot reach ({why})")
                   for p in paths]
-    needs = [Need(action, resource, why) for action, resource, why in pairs]
-    for action, resource, why in pairs:
-        needs += _kms_needs(stack, action, resource, why)
+    placed = [(action, *_in_stack(stack, resource), why) for action, resource, why in pairs]
+    needs = [Need(action, resource, why) for action, resource, _, why in placed]
+    for action, resource, elsewhere, why in placed:
+        needs += _kms_needs(stack, action, resource, why, elsewhere)
     return needs
 
 
@@ -265,3 +319,20 @@ def test_rule_catches_a_call_no_grant_covers(all_stacks: Stacks, recorded_calls:
     recorded = {**recorded_calls, "calls": [*recorded_calls["calls"], extra]}
     problems = iam_problems({"payment-dev": all_stacks["payment-dev"]}, recorded)
     assert any("dynamodb:GetItem on" in p and "its code" in p for p in problems), problems
+
+
+def test_a_standby_role_must_use_the_key_of_the_replica_it_writes(all_stacks: Stacks, recorded_calls: dict[str, Any]) -> None:
+    """The receipts' replica is encrypted with the data key's replica (S3 replication re-encrypts into it): a standby
+    granting its own storage key instead could not write a receipt after a failover."""
+    def own_storage_key(stack: dict) -> None:
+        storage = next(lid for lid in of_type(stack, "aws_kms_key") if lid.startswith("payment_api_kms_storage"))
+        for policy in of_type(stack, "aws_iam_role_policy").values():
+            document = json.loads(policy["policy"])
+            for statement in document["Statement"]:
+                if statement.get("Sid") == "ReceiptsBucketKms":
+                    statement["Resource"] = [f"${{aws_kms_key.{storage}.arn}}"]
+            policy["policy"] = json.dumps(document)
+
+    stacks = {"payment-prod-dr": broken(all_stacks, "payment-prod-dr", own_storage_key)["payment-prod-dr"]}
+    problems = iam_problems(stacks, recorded_calls)
+    assert any("kms:GenerateDataKey on ${data.aws_kms_key.payment_api_storage_receipts_key" in p for p in problems), problems

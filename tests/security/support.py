@@ -94,6 +94,8 @@ def encryption_key(stack: dict, rtype: str, lid: str) -> str | None:
         return resource.get("kms_key_id")
     if rtype == "aws_lambda_function":
         return resource.get("kms_key_arn")
+    if rtype == "aws_secretsmanager_secret":  # and each replica's key: see test_encryption.py
+        return resource.get("kms_key_id")
     if rtype == "aws_sfn_state_machine":
         encryption = resource.get("encryption_configuration") or {}
         return encryption.get("kms_key_id") if encryption.get("type") == "CUSTOMER_MANAGED_KMS_KEY" else None

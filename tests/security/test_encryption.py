@@ -18,6 +18,7 @@ ENCRYPTED_TYPES = (
     "aws_sns_topic",
     "aws_cloudwatch_log_group",
     "aws_lambda_function",
+    "aws_secretsmanager_secret",
 )
 # Types that hold data and that this test does not know how to check: adding one must extend the test.
 UNCHECKED_DATA_TYPES = (
@@ -27,7 +28,6 @@ UNCHECKED_DATA_TYPES = (
     "aws_elasticache_replication_group",
     "aws_kinesis_stream",
     "aws_kinesis_firehose_delivery_stream",
-    "aws_secretsmanager_secret",
     "aws_ssm_parameter",
     "aws_ecr_repository",
     "aws_opensearch_domain",
@@ -40,12 +40,16 @@ KMS_CONSTRUCT_PATH_PART = "/kms/"
 
 
 def our_keys(stack: dict) -> set[str]:
-    """Logical ids of the CMKs created by the KMS construct of this stack."""
+    """Logical ids of the CMKs created by the KMS construct of this stack, and of the data key's replica (a
+    deployment with a standby encrypts its replicas in the fallback region with it)."""
     return {
         lid
         for lid, key in resources_of(stack, "aws_kms_key").items()
         if KMS_CONSTRUCT_PATH_PART in key.get("//", {}).get("metadata", {}).get("path", "")
-    }
+    } | set(resources_of(stack, "aws_kms_replica_key"))
+
+
+KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key")
 
 
 def encryption_problems(stack: dict) -> list[str]:
@@ -59,8 +63,14 @@ def encryption_problems(stack: dict) -> list[str]:
                 problems.append(f"{rtype}.{lid}: no customer-managed key")
             elif "alias/aws/" in setting:
                 problems.append(f"{rtype}.{lid}: AWS-managed key {setting}")
-            elif not (match and match["rtype"] == "aws_kms_key" and match["attr"] == "arn" and match["lid"] in keys):
+            elif not (match and match["rtype"] in KEY_TYPES and match["attr"] == "arn" and match["lid"] in keys):
                 problems.append(f"{rtype}.{lid}: {setting} is not the ARN of a key of our KMS construct")
+    for lid, secret in resources_of(stack, "aws_secretsmanager_secret").items():
+        for replica in secret.get("replica", []):
+            match = REF.fullmatch(replica.get("kms_key_id") or "")
+            if not (match and match["rtype"] in KEY_TYPES and match["lid"] in keys):
+                problems.append(f"aws_secretsmanager_secret.{lid}: its replica in {replica.get('region')} has no key "
+                                "of ours")
     return problems
 
 
@@ -69,10 +79,17 @@ def test_every_data_resource_uses_our_cmk(stack: dict) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_there_is_something_to_check(stack: dict) -> None:
+# Only a deployment with a standby (prod) replicates its API keys' values in a secret.
+DR_ONLY_TYPES = ("aws_secretsmanager_secret",)
+
+
+def test_there_is_something_to_check(stack: dict, env: str) -> None:
     for rtype in ENCRYPTED_TYPES:
+        if rtype in DR_ONLY_TYPES and env != "prod":
+            continue
         assert resources_of(stack, rtype), f"no {rtype}: the stack changed shape, review this test"
-    assert our_keys(stack) == set(resources_of(stack, "aws_kms_key")), "a KMS key outside the KMS construct"
+    keys = set(resources_of(stack, "aws_kms_key")) | set(resources_of(stack, "aws_kms_replica_key"))
+    assert our_keys(stack) == keys, "a KMS key outside the KMS construct"
 
 
 def test_no_data_resource_type_escapes_this_test(stack: dict) -> None:

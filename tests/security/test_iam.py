@@ -78,6 +78,14 @@ def _is_account_root_statement(stmt: dict) -> bool:
 ENDPOINT_CEILING_KEYS = {"aws:PrincipalAccount", "aws:ResourceAccount"}
 
 
+# Key policies: a multi-region key's replica (disaster recovery) has a policy of its own, held to the same rules.
+KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key")
+
+
+def _keys(stack: dict):
+    return [(lid, key) for rtype in KEY_TYPES for lid, key in resources_of(stack, rtype).items()]
+
+
 def _is_endpoint_ceiling(rtype: str, stmt: dict) -> bool:
     return rtype == "aws_vpc_endpoint" and set((stmt.get("Condition") or {}).get("StringEquals", {})) >= ENDPOINT_CEILING_KEYS
 
@@ -87,7 +95,7 @@ def _allows(stack: dict):
     for rtype, lid, field, document in policy_documents(stack):
         for stmt in statements(document):
             if stmt.get("Effect") == "Allow" and not _is_endpoint_ceiling(rtype, stmt):
-                yield f"{rtype}.{lid}.{field} Sid={stmt.get('Sid')}", stmt, rtype == "aws_kms_key"
+                yield f"{rtype}.{lid}.{field} Sid={stmt.get('Sid')}", stmt, rtype in KEY_TYPES
 
 
 def _role_of(function: dict) -> str:
@@ -185,7 +193,7 @@ def test_checkers_reject_bad_policies_and_accept_good_ones(checker, stack: dict,
 
 
 def test_kms_root_statement_is_exactly_the_account_root(stack: dict) -> None:
-    for lid, key in resources_of(stack, "aws_kms_key").items():
+    for lid, key in _keys(stack):
         wildcard = [
             s for s in statements(json.loads(key["policy"])) if any(_is_wildcard(a) for a in as_list(s.get("Action")))
         ]
@@ -374,7 +382,7 @@ def test_api_gateway_permissions_name_api_stage_method_and_path(stack: dict) -> 
 
 def kms_key_policy_problems(stack: dict) -> list[str]:
     problems = []
-    for lid, key in resources_of(stack, "aws_kms_key").items():
+    for lid, key in _keys(stack):
         document = json.loads(key["policy"])
         roots = [s for s in statements(document) if _is_account_root_statement(s)]
         if len(roots) != 1:
