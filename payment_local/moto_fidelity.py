@@ -81,6 +81,11 @@ def _serialised(original: Any) -> Any:
     return write
 
 
+def serialised_writes() -> threading.RLock:
+    """The lock every DynamoDB write holds once :func:`install` ran: hold it to check and write as one step."""
+    return _write_lock
+
+
 def install() -> None:
     global _installed
     with _install_lock:

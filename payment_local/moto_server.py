@@ -26,6 +26,24 @@ class _Dispatcher(DomainDispatcherApplication):
         self.get_backend_for_host = cache(super().get_backend_for_host)  # type: ignore[method-assign]
 
 
+def moto_application() -> DomainDispatcherApplication:
+    """The moto WSGI application (every service, every region); several listeners may serve one."""
+    return _Dispatcher()
+
+
+class ExternalMoto:
+    """A moto server another process runs (``--aws-endpoint-url``): same interface as :class:`MotoServer`."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+
+    def start(self) -> str:
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        """Nothing to stop: the process that started the server stops it."""
+
+
 class MotoServer:
     """Serves moto on 127.0.0.1 from a daemon thread; ``endpoint_url`` is valid after :meth:`start`."""
 
@@ -36,7 +54,7 @@ class MotoServer:
         self.endpoint_url = ""
 
     def start(self) -> str:
-        self._server = make_server("127.0.0.1", self._port, _Dispatcher(), threaded=True,
+        self._server = make_server("127.0.0.1", self._port, moto_application(), threaded=True,
                                    request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()

@@ -18,6 +18,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -103,12 +104,19 @@ def render(template: str | None, record: dict[str, Any]) -> str:
 
 
 class StreamPipe(_PollingThread):
-    """One pipe; ``queue_url_of`` turns a queue ARN into its URL. ``faults`` may drop records (lost events)."""
+    """One pipe; ``queue_url_of`` turns a queue ARN into its URL. ``faults`` may drop records (lost events).
+
+    ``running`` says whether the pipe's desired state is RUNNING (:mod:`payment_local.switches`); a stopped pipe
+    reads nothing. A pipe that never ran opens its shards at ``starting_position`` when it first runs; a pipe
+    stopped and started again goes on from where it stopped (its iterators are its checkpoint).
+    """
 
     def __init__(self, pipe: PipeDef, *, streams: Any, sqs: Any, queue_url_of: Any, faults: Any = None,
-                 retry_delay: float = 0.2, poll_interval: float = 0.1, shard_refresh_seconds: float = 5.0) -> None:
+                 retry_delay: float = 0.2, poll_interval: float = 0.1, shard_refresh_seconds: float = 5.0,
+                 running: Callable[[], bool] = lambda: True) -> None:
         super().__init__(name=f"pipe-{pipe.name}", poll_interval=poll_interval)
         self.pipe = pipe
+        self._running = running
         self._streams, self._sqs, self._faults = streams, sqs, faults
         self._target_url = queue_url_of(pipe.target_queue_arn)
         self._dlq_url = queue_url_of(pipe.dead_letter_arn) if pipe.dead_letter_arn else None
@@ -139,6 +147,8 @@ class StreamPipe(_PollingThread):
         return any(pattern.matches_event(plain) for pattern in self._patterns)
 
     def poll_once(self) -> int:
+        if not self._running():
+            return 0
         self._open_shards()
         handled = 0
         for shard_id, iterator in list(self._iterators.items()):
@@ -235,10 +245,11 @@ class Schedule(_PollingThread):
     """Invokes ``handler`` every ``interval_seconds`` with an EventBridge ``Scheduled Event``."""
 
     def __init__(self, schedule: ScheduleDef, *, runtime: Any, region: str, account_id: str,
-                 interval_seconds: float | None = None) -> None:
+                 interval_seconds: float | None = None, enabled: Callable[[], bool] = lambda: True) -> None:
         interval = schedule.interval_seconds if interval_seconds is None else interval_seconds
         super().__init__(name=f"schedule-{schedule.rule_name}", poll_interval=interval)
         self.schedule, self._runtime, self._region, self._account = schedule, runtime, region, account_id
+        self._enabled = enabled
         self.runs: list[Any] = []
 
     def poll_once(self) -> int:
@@ -248,6 +259,9 @@ class Schedule(_PollingThread):
         return 1
 
     def run_now(self) -> Any:
+        """Invoke the function as the rule's next tick would; a DISABLED rule does not tick (nothing runs)."""
+        if not self._enabled():
+            return {"skipped": f"rule {self.schedule.rule_name} is DISABLED"}
         event = {
             "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
             "account": self._account, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

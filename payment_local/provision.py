@@ -176,7 +176,7 @@ def _create_buckets(stack: Stack, s3: Any) -> dict[str, str]:
     """Every bucket and its versioning; returns their names by logical id."""
     region = stack.region
     names: dict[str, str] = {}
-    for logical_id, spec in stack.resources("aws_s3_bucket").items():
+    for logical_id, spec in stack.local_resources("aws_s3_bucket").items():
         bucket = stack.substitute_account(spec["bucket"])
         if region == "us-east-1":
             s3.create_bucket(Bucket=bucket)
@@ -186,7 +186,7 @@ def _create_buckets(stack: Stack, s3: Any) -> dict[str, str]:
             "bucket": bucket, "id": bucket, "arn": f"arn:aws:s3:::{bucket}",
         }
         names[logical_id] = bucket
-    for spec in stack.resources("aws_s3_bucket_versioning").values():
+    for spec in stack.local_resources("aws_s3_bucket_versioning").values():
         status = (spec.get("versioning_configuration") or {}).get("status")
         if status in ("Enabled", "Suspended"):
             s3.put_bucket_versioning(Bucket=stack.resolve(spec["bucket"]), VersioningConfiguration={"Status": status})

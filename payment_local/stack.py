@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_ACCOUNT_ID = "123456789012"
 ENVIRONMENTS = ENVIRONMENT_NAMES  # the matrix's columns (payment_infra/config/matrix.py): any can be emulated
 
-_REF = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)\}")
+_REF = re.compile(r"\$\{((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)\}")
 _CALLER_ACCOUNT = re.compile(r"\$\{data\.aws_caller_identity\.[A-Za-z0-9_]+\.account_id\}")
 
 
@@ -70,6 +70,20 @@ class Stack:
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return dict(self.document.get("resource", {}).get(resource_type, {}))
+
+    def region_of(self, spec: Mapping[str, Any]) -> str:
+        """The region of a resource: its ``provider`` alias's (``aws.fallback``), else the stack's."""
+        alias = str(spec.get("provider") or "").removeprefix("aws.")
+        if not alias:
+            return self.region
+        for provider in self.document.get("provider", {}).get("aws", []):
+            if provider.get("alias") == alias:
+                return str(provider.get("region") or self.region)
+        raise StackError(f"{self.path}: no aws provider with alias {alias!r}")
+
+    def local_resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """The resources of the stack's own region (not those of an aliased provider in another region)."""
+        return {k: v for k, v in self.resources(resource_type).items() if self.region_of(v) == self.region}
 
     def substitute_account(self, value: str) -> str:
         return _CALLER_ACCOUNT.sub(self.account_id, value)

@@ -66,6 +66,11 @@ SWEEP_OLDER_THAN_SECONDS = "SWEEP_OLDER_THAN_SECONDS"
 #: The sweep's metric of stale pending transactions it found (the stack alarms on it, in the metrics namespace).
 STALE_PENDING_METRIC = "StalePendingTransactions"
 SWEEP_LOOKBACK_SECONDS = "SWEEP_LOOKBACK_SECONDS"
+#: The transaction item's attribute naming the region whose write created it. A global table's replica emits stream
+#: records for the writes replicated into it; each region's settlement pipe carries only the payments created in its
+#: own region (the stack filters on this attribute), so a payment is settled where it was made, never again by the
+#: other region's pipe (docs/disaster-recovery.md).
+ORIGIN_REGION_ATTRIBUTE = "created_region"
 
 RESOURCE_KINDS: Mapping[str, str] = MappingProxyType(
     {

@@ -2,7 +2,8 @@
 EventBridge pipe into the FIFO queue, the pipe's dead-letter queue, and the scheduled sweep.
 
 - The pipe reads the transactions table's stream (new images), keeps only ``INSERT`` events of ``pending``
-  records and sends each as a settlement message: group = customer, deduplication id = transaction id, body
+  records created in this stack's region (a global table's replica also streams the other region's payments)
+  and sends each as a settlement message: group = customer, deduplication id = transaction id, body
   ``{"customer_id", "transaction_id"}`` (what the settlement consumer reads). It starts at ``TRIM_HORIZON``, so a
   replaced pipe re-reads the retained 24 h instead of skipping them (the queue deduplicates, the workflow
   starts once per id). A batch that still fails after ``messaging.pipe_maximum_retry_attempts`` goes to the
@@ -16,9 +17,12 @@ The pipe's role may read this one stream, send to the queue and the pipe DLQ and
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from payment_infra import policies
+from payment_infra.application import functions_module
 from payment_infra.aws import (
     CloudwatchEventRule,
     CloudwatchEventTarget,
@@ -45,8 +49,13 @@ from payment_infra.context import DeploymentContext
 
 # Where a stream record's new image keeps the fields the settlement message needs.
 _NEW_IMAGE = "$.dynamodb.NewImage"
-#: Only new pending records start settlement; the updates settlement itself makes never re-enter the queue.
-FILTER_PATTERN = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["pending"]}}}}
+def filter_pattern(region: str) -> dict[str, Any]:
+    """Only new pending records start settlement (the updates settlement itself makes never re-enter the queue),
+    and only those created in ``region``: a global table's replica also emits records for the payments the other
+    region created and settles (``ORIGIN_REGION_ATTRIBUTE`` in lambdas/payments/functions.py)."""
+    origin = functions_module().ORIGIN_REGION_ATTRIBUTE
+    return {"eventName": ["INSERT"],
+            "dynamodb": {"NewImage": {"status": {"S": ["pending"]}, origin: {"S": [region]}}}}
 #: The settlement message (``lambdas/payments/adapters/sqs.py`` ``message_body``: the same two ids).
 INPUT_TEMPLATE = (
     f'{{"customer_id":"<{_NEW_IMAGE}.customer_id.S>","transaction_id":"<{_NEW_IMAGE}.transaction_id.S>"}}'
@@ -128,7 +137,7 @@ class SettlementFeed(Construct):
                     ),
                 ),
                 filter_criteria=PipesPipeSourceParametersFilterCriteria(
-                    filter=[PipesPipeSourceParametersFilterCriteriaFilter(pattern=compact_json(FILTER_PATTERN))]
+                    filter=[PipesPipeSourceParametersFilterCriteriaFilter(pattern=compact_json(filter_pattern(ctx.config.region)))]
                 ),
             ),
             target_parameters=PipesPipeTargetParameters(

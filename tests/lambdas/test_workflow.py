@@ -258,3 +258,14 @@ def test_unavailable_bucket_is_retryable_and_resumes_at_the_receipt(function_env
     assert _stored(function_env, transaction_id).receipt_key is None
     workflow.process_handler({"transaction_id": transaction_id}, LambdaContext())
     assert _stored(function_env, transaction_id).receipt_key is not None
+
+
+def test_a_new_transaction_names_the_region_that_created_it(aws: Aws, customer_id: str) -> None:
+    from payments.functions import ORIGIN_REGION_ATTRIBUTE
+
+    transaction_id = _pending(aws, customer_id)
+    (item,) = aws.dynamodb.query(TableName=aws.transactions_table, KeyConditionExpression="transaction_id = :id",
+                                 ExpressionAttributeValues={":id": {"S": transaction_id}})["Items"]
+    assert item[ORIGIN_REGION_ATTRIBUTE] == {"S": aws.dynamodb.meta.region_name}
+    stored = _repository(aws).get(transaction_id)
+    assert stored is not None and stored.transaction_id == transaction_id  # the attribute is not part of the model

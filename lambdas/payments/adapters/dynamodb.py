@@ -25,6 +25,7 @@ from payments.domain.money import Money, parse_currency
 from payments.domain.ports import Page
 from payments.domain.requests import CLIENT_CUSTOMER_ATTRIBUTE, CLIENT_DATE_ATTRIBUTE, ListTransactionsQuery
 from payments.domain.transaction import Status, Transaction
+from payments.functions import ORIGIN_REGION_ATTRIBUTE
 
 INDEX_BY_ATTRIBUTE = {
     CLIENT_CUSTOMER_ATTRIBUTE: "client_customer-index",
@@ -87,11 +88,16 @@ class DynamoDBTransactionRepository:
         self._client = client
         self._table = table_name
 
+    def _origin(self) -> dict[str, Any]:
+        """The region this client writes to, on a new item (see ``ORIGIN_REGION_ATTRIBUTE``)."""
+        region = getattr(getattr(self._client, "meta", None), "region_name", None)
+        return {ORIGIN_REGION_ATTRIBUTE: {"S": region}} if isinstance(region, str) and region else {}
+
     def put_new(self, transaction: Transaction) -> None:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=to_item(transaction),
+                Item={**to_item(transaction), **self._origin()},
                 ConditionExpression="attribute_not_exists(transaction_id)",
             )
         except ClientError as exc:
