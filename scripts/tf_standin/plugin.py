@@ -106,10 +106,9 @@ def _servicer(pb: Any, services: Any, schema_path: Path, schema_bytes: bytes) ->
         """The JSON form, read only by the plugin instances that plan or read (not by those that validate)."""
         return schema_module.load(schema_path)
 
-    # The calls stay on a class local to this function, the schema in its closure, as before issue 28's split:
-    # with the same calls on a module-level mixin (schema cached on the instance), `make rehearse`'s quota step
-    # lost Terraform's closing error from the cdktf CLI's output in about half the runs (the CLI reads Terraform
-    # through a pty and is timing-sensitive at exit; see tests/rehearsal), none in ~25 runs of this shape.
+    # The calls stay on a class local to this function, the schema in its closure, as before issue 28's split: with
+    # them on a module-level mixin, `make rehearse`'s quota step lost Terraform's closing error from the cdktf CLI's
+    # output more often (the CLI reads Terraform through a pty and drops its last output at exit under load).
     class Provider(services.ProviderServicer):
         def GetMetadata(self, request: Any, context: Any) -> Any:
             return pb.GetMetadata.Response(
