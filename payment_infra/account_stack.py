@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from constructs import Construct
 
-from payment_infra.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCallerIdentity
+from payment_infra.aws import AwsProvider, AwsProviderDefaultTags
 from payment_infra.backend import configure_backend
 from payment_infra.checkov_skips import apply_checkov_skips
 from payment_infra.config import KMS_DELETION_WINDOW_DAYS_PROTECTED, PREVIEW_NETWORK_NAME, AccountConfig
@@ -23,7 +23,7 @@ from payment_infra.constructs.kms import customer_managed_key, logs_service_stat
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.network import Network
 from payment_infra.constructs.quotas import VPCS_PER_REGION, require_quota
-from payment_infra.context import AccountContext
+from payment_infra.context import account_context
 from payment_infra.framework import TerraformOutput, TerraformStack
 from payment_infra.naming import Naming
 
@@ -54,14 +54,7 @@ class AccountBaselineStack(TerraformStack):
             why=f"The default VPC, the {environment_vpcs} environments' VPCs and the shared preview network need "
             f"{vpcs} VPCs in {config.region}",
         )
-        account_id = DataAwsCallerIdentity(self, "current_account").account_id
-        ctx = AccountContext(
-            naming=Naming(config.name),
-            account_id=account_id,
-            partition="aws",
-            region=config.region,
-            log_retention_days=config.log_retention_days,
-        )
+        ctx = account_context(self, config)
         self.logs_key = customer_managed_key(
             self,
             "logs",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from payment_infra.aws import DataAwsCallerIdentity
-from payment_infra.config import EnvironmentConfig
+from payment_infra.config import AccountConfig, EnvironmentConfig
 from payment_infra.naming import Naming
 
 
@@ -75,4 +75,15 @@ def deployment_context(scope: Construct, config: EnvironmentConfig, name_suffix:
         account_id=account_id,
         partition="aws",
         region=config.region,
+    )
+
+
+def account_context(scope: Construct, config: AccountConfig) -> AccountContext:
+    """An account baseline's context (the primary region's or the standbys'): the account id read once."""
+    return AccountContext(
+        naming=Naming(config.name),
+        account_id=DataAwsCallerIdentity(scope, "current_account").account_id,
+        partition="aws",
+        region=config.region,
+        log_retention_days=config.log_retention_days,
     )

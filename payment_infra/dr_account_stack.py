@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from constructs import Construct
 
-from payment_infra.aws import AwsProvider, AwsProviderDefaultTags, DataAwsCallerIdentity
+from payment_infra.aws import AwsProvider, AwsProviderDefaultTags
 from payment_infra.backend import configure_standby_backend
 from payment_infra.checkov_skips import apply_checkov_skips
 from payment_infra.config import KMS_DELETION_WINDOW_DAYS_PROTECTED, AccountConfig
@@ -22,9 +22,8 @@ from payment_infra.constructs.apigateway_account import ROLE_NAME, WELCOME_LOG_G
 from payment_infra.constructs.kms import customer_managed_key, logs_service_statement
 from payment_infra.constructs.log_group import encrypted_log_group
 from payment_infra.constructs.quotas import VPCS_PER_REGION, require_quota
-from payment_infra.context import AccountContext
+from payment_infra.context import account_context
 from payment_infra.framework import TerraformOutput, TerraformStack
-from payment_infra.naming import Naming
 
 
 def dr_account_config(account: AccountConfig, region: str) -> AccountConfig:
@@ -51,14 +50,7 @@ class DrAccountBaselineStack(TerraformStack):
             at_least=vpcs,
             why=f"The default VPC and the {standby_vpcs} standbys' VPCs need {vpcs} VPCs in {config.region}",
         )
-        account_id = DataAwsCallerIdentity(self, "current_account").account_id
-        ctx = AccountContext(
-            naming=Naming(config.name),
-            account_id=account_id,
-            partition="aws",
-            region=config.region,
-            log_retention_days=config.log_retention_days,
-        )
+        ctx = account_context(self, config)
         logs_key = customer_managed_key(
             self,
             "logs",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from payment_infra.config.network import vpc_cidr_problems
-from payment_infra.config.problems import ConfigError
+from payment_infra.config.problems import parse_bool
 
 FAILOVER_MODES = ("manual", "dns")
 #: The recovery time objective the DNS settings must fit (issue 29): health check detection + DNS TTL + margin.
@@ -41,7 +41,6 @@ REPLICATION_LATENCY_ALARM_RANGE_SECONDS = (1, 3_600)
 STANDBY_SUFFIX = "-dr"
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -221,15 +220,6 @@ def for_preview(profile_dr: DrSettings, environ: Mapping[str, str]) -> DrSetting
     requested = parse_bool("PAYMENT_DR_ENABLED", environ["PAYMENT_DR_ENABLED"]) if environ.get(
         "PAYMENT_DR_ENABLED", "").strip() else False  # fmt: skip
     return replace(profile_dr, enabled=requested)
-
-
-def parse_bool(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError("environment", [(name, raw, "one of " + ", ".join(_TRUE + _FALSE))])
 
 
 def standby_name(name: str) -> str:

@@ -17,11 +17,10 @@ from payment_infra.config.dr import for_preview, load_dr
 from payment_infra.config.environment import EnvironmentConfig
 from payment_infra.config.matrix import ALERTED_ENVIRONMENTS, ENVIRONMENT_DEFAULTS, ENVIRONMENT_NAMES
 from payment_infra.config.network import PREVIEW_NETWORK_CIDR
-from payment_infra.config.problems import ConfigError
+from payment_infra.config.problems import TRUE_WORDS, ConfigError, parse_bool
 
 # The domains RFC 2606 reserves for examples (mail to them goes nowhere).
 RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 # Variable -> field of EnvironmentConfig, copied as it is (stripped) when set.
 _ENVIRONMENT_VARIABLES = (
     ("PAYMENT_AWS_REGION", "region"),
@@ -34,15 +33,6 @@ _ENVIRONMENT_VARIABLES = (
 _ACCOUNT_VARIABLES = tuple(
     (variable, field) for variable, field in _ENVIRONMENT_VARIABLES if field in {f.name for f in fields(AccountConfig)}
 )
-
-
-def _parse_bool(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError("environment", [(name, raw, "one of " + ", ".join(_TRUE + _FALSE))])
 
 
 def _copied(environ: Mapping[str, str], variables: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -60,9 +50,9 @@ def load_config(environment: str, environ: Mapping[str, str] | None = None) -> E
         return _load_preview(environment, environ)
     overrides = _copied(environ, _ENVIRONMENT_VARIABLES)
     if environ.get("PAYMENT_DESTROYABLE"):
-        overrides["destroyable"] = _parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
+        overrides["destroyable"] = parse_bool("PAYMENT_DESTROYABLE", environ["PAYMENT_DESTROYABLE"])
     if environ.get("PAYMENT_RESERVE_CONCURRENCY"):
-        reserve = _parse_bool("PAYMENT_RESERVE_CONCURRENCY", environ["PAYMENT_RESERVE_CONCURRENCY"])
+        reserve = parse_bool("PAYMENT_RESERVE_CONCURRENCY", environ["PAYMENT_RESERVE_CONCURRENCY"])
         overrides["lambda_"] = replace(ENVIRONMENT_DEFAULTS[environment]["lambda_"], reserve_concurrency=reserve)
     overrides["dr"] = load_dr(ENVIRONMENT_DEFAULTS[environment]["dr"], environ)
     config = EnvironmentConfig(name=environment, **{**ENVIRONMENT_DEFAULTS[environment], **overrides})
@@ -90,7 +80,7 @@ def _load_preview(name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
     if profile not in ENVIRONMENT_NAMES:
         problems.append(("PAYMENT_DEPLOYMENT_PROFILE", profile, "one of " + ", ".join(ENVIRONMENT_NAMES)))
     raw_destroyable = environ.get("PAYMENT_DESTROYABLE", "").strip()
-    if raw_destroyable and raw_destroyable.lower() not in _TRUE:
+    if raw_destroyable and raw_destroyable.lower() not in TRUE_WORDS:
         problems.append(("PAYMENT_DESTROYABLE", raw_destroyable, "true or unset: a preview is always destroyable"))
     if problems:
         raise ConfigError(name, problems, scope="deployment")

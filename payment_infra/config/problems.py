@@ -47,3 +47,16 @@ def int_in(value: Any, bounds: tuple[int, int]) -> bool:
 def one_of(values: tuple[Any, ...]) -> str:
     """``one of a, b, c``: the allowed text of a closed list."""
     return "one of " + ", ".join(map(str, values))
+
+
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """An environment variable's yes/no; anything else is a ``ConfigError`` naming the variable."""
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError("environment", [(name, raw, one_of(TRUE_WORDS + FALSE_WORDS))])
