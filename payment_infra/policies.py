@@ -26,15 +26,9 @@ def allow(
     return _statement("Allow", actions, resources, sid, principals, conditions)
 
 
-def deny(
-    actions: Sequence[str],
-    resources: Sequence[str],
-    *,
-    sid: str | None = None,
-    principals: Mapping[str, Any] | None = None,
-    conditions: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Statement:
-    return _statement("Deny", actions, resources, sid, principals, conditions)
+def deny(actions: Sequence[str], resources: Sequence[str], **options: Any) -> Statement:
+    """A Deny statement: ``allow``'s arguments (``sid``, ``principals``, ``conditions``), the opposite effect."""
+    return {**allow(actions, resources, **options), "Effect": "Deny"}
 
 
 def _statement(effect, actions, resources, sid, principals, conditions) -> Statement:
