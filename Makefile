@@ -107,8 +107,9 @@ $(NODE22_DIR)/node_modules/.installed-%: $(NODE22_DIR)/package-lock.json
 synth: install ## Synthesize every stack into cdktf.out/ (same as `cdktf synth`)
 	@TIMEFORMAT='synthesized $(STACKS) into cdktf.out/stacks in %R s'; time $(VENV_PY) -OO main.py
 
-lint: install ## ruff on everything
+lint: install ## ruff on everything: lint rules and formatting (ruff format --check)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # pytest runs on pytest-xdist workers (`-n`; worksteal: an idle worker takes queued tests from a busy one). The
 # session synth and the naive synth are built once for all workers (tests/conftest.py `built_once`). The tests
@@ -142,7 +143,7 @@ terraform-prereq: install ## Fail with one message naming what to install when T
 	else $(VENV_PY) -m scripts.tf_standin require; fi
 
 terraform-check: synth ## terraform validate + plan -refresh=false of cdktf.out/stacks/* with the stand-in provider
-	$(VENV_PY) -m scripts.tf_standin check $(wildcard $(addprefix cdktf.out/stacks/,$(STACKS)))
+	$(VENV_PY) -m scripts.tf_standin check $(addprefix cdktf.out/stacks/,$(STACKS))
 
 test-cdktn: $(CDKTN_STAMP) $(NODE22_STAMP) install ## The infra tests on the cdktn engine, and its cdktf.out compared with cdktf's
 	@rc=0; PAYMENT_ENGINE=cdktn $(CDKTN_DIR)/.venv/bin/pytest tests/infra -p no:cacheprovider || rc=$$?; \

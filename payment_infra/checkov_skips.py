@@ -72,7 +72,8 @@ REPLICA_EVENTS_BY_STANDBY = Skip(
     "CKV2_AWS_62", "The replica's event notification is set by the standby stack, which consumes it after a failover"
 )
 API_KEYS_ROTATE_BY_VERSION = Skip(
-    "CKV2_AWS_57", "API key values rotate by adding a key version (README, Clients); the secret mirrors API Gateway"
+    "CKV2_AWS_57",
+    "API key values rotate by adding a key version (docs/configuration.md, Clients); the secret mirrors API Gateway",
 )
 
 UNRESERVED_POOL = Skip(

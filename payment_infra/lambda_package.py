@@ -38,9 +38,7 @@ def runtime_files(source: Path = LAMBDAS_DIR) -> list[Path]:
         (
             p
             for p in source.rglob("*")
-            if p.is_file()
-            and p.suffix in RUNTIME_SUFFIXES
-            and not (EXCLUDED_PARTS & set(p.relative_to(source).parts))
+            if p.is_file() and p.suffix in RUNTIME_SUFFIXES and not (EXCLUDED_PARTS & set(p.relative_to(source).parts))
         ),
         key=lambda p: p.relative_to(source).as_posix(),
     )

@@ -102,6 +102,7 @@ def object_prefixes(variable: str, action: str, clients: Sequence[str]) -> list[
             prefixes.append(prefix)
     return prefixes
 
+
 ENI_ACTIONS = (
     "ec2:AssignPrivateIpAddresses",
     "ec2:CreateNetworkInterface",
@@ -143,9 +144,7 @@ def function_statements(
         policies.allow(list(ENI_ACTIONS), ["*"], sid="VpcNetworkInterfaces"),
         policies.allow(["kms:Decrypt"], [environment_key_arn], sid="DecryptEnvironment"),
         policies.allow(["sqs:SendMessage"], [failure_queue.arn], sid="AsyncFailureDestination"),
-        policies.allow(
-            caller_kms_actions(["sqs:SendMessage"]), [failure_queue.key_arn], sid="EncryptFailureMessages"
-        ),
+        policies.allow(caller_kms_actions(["sqs:SendMessage"]), [failure_queue.key_arn], sid="EncryptFailureMessages"),
     ]
     for variable, actions in sorted(GRANTS[function].items()):
         resource = resources[variable]

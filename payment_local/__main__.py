@@ -20,33 +20,75 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Serve the payment API on 127.0.0.1 without Docker: the real handlers behind an API Gateway "
         "emulation, against moto's server mode, with resources created from the synthesized stack.",
     )
-    parser.add_argument("--env", default="dev", help="stack to emulate: " + ", ".join(ENVIRONMENTS) + " or a "
-                        "preview name (PAYMENT_DEPLOYMENT, e.g. pr-123; synthesized when missing; default: dev)")
+    parser.add_argument(
+        "--env",
+        default="dev",
+        help="stack to emulate: " + ", ".join(ENVIRONMENTS) + " or a "
+        "preview name (PAYMENT_DEPLOYMENT, e.g. pr-123; synthesized when missing; default: dev)",
+    )
     parser.add_argument("--port", type=int, default=3000, help="HTTP port on 127.0.0.1 (default: 3000; 0 = free)")
-    parser.add_argument("--api-key", action="append", default=[], dest="api_keys", metavar="API_KEY",
-                        help="API key to accept; repeat it for more clients, each key its own client with the "
-                        "default tier (default: one random key, printed on start)")
-    parser.add_argument("--stack-file", type=Path,
-                        help="cdk.tf.json to read (default: cdktf.out/stacks/payment-<env>/; synthesized if missing)")
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        dest="api_keys",
+        metavar="API_KEY",
+        help="API key to accept; repeat it for more clients, each key its own client with the "
+        "default tier (default: one random key, printed on start)",
+    )
+    parser.add_argument(
+        "--stack-file",
+        type=Path,
+        help="cdk.tf.json to read (default: cdktf.out/stacks/payment-<env>/; synthesized if missing)",
+    )
     parser.add_argument("--no-throttle", action="store_true", help="ignore the usage plan's throttle and quota")
-    parser.add_argument("--retry-delay", type=int, default=1,
-                        help="seconds before a failed settlement message is redelivered (default: 1)")
-    parser.add_argument("--workflow-time-scale", type=float, default=1.0,
-                        help="multiply the workflow's retry intervals by this (default: 1, the definition's own)")
-    parser.add_argument("--sweep-interval", type=float, default=None,
-                        help="seconds between runs of the scheduled sweep (default: the stack's schedule)")
-    parser.add_argument("--sweep-older-than", type=int, default=None, metavar="SECONDS",
-                        help="the sweep re-sends pending transactions older than this (default: the stack's)")
-    parser.add_argument("--sdk-backoff-scale", type=float, default=1.0,
-                        help="multiply the AWS SDK's pauses between retries in the handlers by this, in (0, 1] "
-                        "(default: 1, botocore's own)")
+    parser.add_argument(
+        "--retry-delay",
+        type=int,
+        default=1,
+        help="seconds before a failed settlement message is redelivered (default: 1)",
+    )
+    parser.add_argument(
+        "--workflow-time-scale",
+        type=float,
+        default=1.0,
+        help="multiply the workflow's retry intervals by this (default: 1, the definition's own)",
+    )
+    parser.add_argument(
+        "--sweep-interval",
+        type=float,
+        default=None,
+        help="seconds between runs of the scheduled sweep (default: the stack's schedule)",
+    )
+    parser.add_argument(
+        "--sweep-older-than",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="the sweep re-sends pending transactions older than this (default: the stack's)",
+    )
+    parser.add_argument(
+        "--sdk-backoff-scale",
+        type=float,
+        default=1.0,
+        help="multiply the AWS SDK's pauses between retries in the handlers by this, in (0, 1] "
+        "(default: 1, botocore's own)",
+    )
     parser.add_argument("--log-level", help="POWERTOOLS_LOG_LEVEL for the handlers (default: the stack's)")
-    parser.add_argument("--ready-file", type=Path, help="write base URL, API key and resource names here as JSON "
-                        "once serving")
-    parser.add_argument("--aws-endpoint-url", help="use this running moto server (one process serving several "
-                        "regions, as the failover drill runs them) instead of starting one")
+    parser.add_argument(
+        "--ready-file", type=Path, help="write base URL, API key and resource names here as JSON once serving"
+    )
+    parser.add_argument(
+        "--aws-endpoint-url",
+        help="use this running moto server (one process serving several "
+        "regions, as the failover drill runs them) instead of starting one",
+    )
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return _checked(parser, parser.parse_args(argv))
+
+
+def _checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """What argparse cannot check itself: the backoff range, the deployment name, distinct keys."""
     if not 0 < args.sdk_backoff_scale <= 1:
         parser.error(f"--sdk-backoff-scale must be in (0, 1], got {args.sdk_backoff_scale}")
     from payment_local.stack import StackError, check_deployment_name
@@ -66,13 +108,23 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from payment_local.app import Emulator, Options
 
-    emulator = Emulator(Options(
-        env=args.env, port=args.port, api_keys=args.api_keys, stack_file=args.stack_file,
-        throttle=not args.no_throttle, test_hooks=args.test_hooks, retry_delay=args.retry_delay,
-        log_level=args.log_level, workflow_time_scale=args.workflow_time_scale, sweep_interval=args.sweep_interval,
-        extra_env={"SWEEP_OLDER_THAN_SECONDS": str(args.sweep_older_than)} if args.sweep_older_than else {},
-        sdk_backoff_scale=args.sdk_backoff_scale, aws_endpoint_url=args.aws_endpoint_url,
-    ))
+    emulator = Emulator(
+        Options(
+            env=args.env,
+            port=args.port,
+            api_keys=args.api_keys,
+            stack_file=args.stack_file,
+            throttle=not args.no_throttle,
+            test_hooks=args.test_hooks,
+            retry_delay=args.retry_delay,
+            log_level=args.log_level,
+            workflow_time_scale=args.workflow_time_scale,
+            sweep_interval=args.sweep_interval,
+            extra_env={"SWEEP_OLDER_THAN_SECONDS": str(args.sweep_older_than)} if args.sweep_older_than else {},
+            sdk_backoff_scale=args.sdk_backoff_scale,
+            aws_endpoint_url=args.aws_endpoint_url,
+        )
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -82,10 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     for client in info["clients"]:
         print(f"  API key of client {client['name']}:  {client['api_key']}", file=sys.stderr)
     print(f"  AWS (moto) endpoint: {info['aws_endpoint_url']}  region {info['region']}", file=sys.stderr)
-    print(f"  Step Functions endpoint: {info['sfn_endpoint_url']}  state machine {info['state_machine_arn']}",
-          file=sys.stderr)
-    print(f"  try: curl -s -H 'x-api-key: {info['api_key']}' '{info['base_url']}/transactions?customer_id=cust_1'",
-          file=sys.stderr)
+    print(
+        f"  Step Functions endpoint: {info['sfn_endpoint_url']}  state machine {info['state_machine_arn']}",
+        file=sys.stderr,
+    )
+    print(
+        f"  try: curl -s -H 'x-api-key: {info['api_key']}' '{info['base_url']}/transactions?customer_id=cust_1'",
+        file=sys.stderr,
+    )
     for warning in emulator.warnings:
         print(f"  warning (gateway responses): {warning}", file=sys.stderr)
     print("Ctrl-C to stop", file=sys.stderr, flush=True)

@@ -129,8 +129,10 @@ class Emulator:
         faults = Faults(environment["TRANSACTIONS_TABLE"])
         # The handlers' clients are cached per process; hooking them hooks every handler.
         faults.install(
-            handler_clients.client("dynamodb"), handler_clients.client("s3"),
-            handler_clients.client("stepfunctions"), handler_clients.client("sqs"),
+            handler_clients.client("dynamodb"),
+            handler_clients.client("s3"),
+            handler_clients.client("stepfunctions"),
+            handler_clients.client("sqs"),
         )
         faults.install_notifier(sns)
         return faults
@@ -139,13 +141,17 @@ class Emulator:
         """The settlement poller, the pipes, the schedules and the import trigger (started later, with the API)."""
         faults, runtime = self.faults, self.runtime
         settlement = SettlementPoller(
-            sqs=clients["sqs"], queue_url=provisioned.settlement_queue_url,
+            sqs=clients["sqs"],
+            queue_url=provisioned.settlement_queue_url,
             queue_arn=f"arn:aws:sqs:{self.stack.region}:{self.stack.account_id}:"
-                      f"{provisioned.settlement_queue_url.rsplit('/', 1)[-1]}",
-            region=self.stack.region, handler=provisioned.settlement_handler, runtime=runtime,
+            f"{provisioned.settlement_queue_url.rsplit('/', 1)[-1]}",
+            region=self.stack.region,
+            handler=provisioned.settlement_handler,
+            runtime=runtime,
             batch_size=provisioned.settlement_batch_size,
             visibility_timeout=self.stack.functions[provisioned.settlement_handler].timeout_seconds,
-            retry_delay=self.options.retry_delay, faults=faults,
+            retry_delay=self.options.retry_delay,
+            faults=faults,
         )
         self.settlement = settlement
         self._threads.append(settlement)
@@ -154,26 +160,46 @@ class Emulator:
             pipe_sqs = self._client("sqs", attempts=1)  # the pipe retries a failed batch itself, as Pipes does
             if faults is not None:
                 faults.install_sender(pipe_sqs)
-            self.pipes.append(StreamPipe(
-                pipe, streams=self._client("dynamodbstreams"), sqs=pipe_sqs, queue_url_of=self._queue_url,
-                faults=faults, running=switches.pipe_running(pipe.name),
-            ))
+            self.pipes.append(
+                StreamPipe(
+                    pipe,
+                    streams=self._client("dynamodbstreams"),
+                    sqs=pipe_sqs,
+                    queue_url_of=self._queue_url,
+                    faults=faults,
+                    running=switches.pipe_running(pipe.name),
+                )
+            )
         self.schedules = [
-            Schedule(schedule, runtime=runtime, region=self.stack.region, account_id=self.stack.account_id,
-                     interval_seconds=self.options.sweep_interval, enabled=switches.rule_enabled(schedule.rule_name))
+            Schedule(
+                schedule,
+                runtime=runtime,
+                region=self.stack.region,
+                account_id=self.stack.account_id,
+                interval_seconds=self.options.sweep_interval,
+                enabled=switches.rule_enabled(schedule.rule_name),
+            )
             for schedule in schedules_of(self.stack)
         ]
         self._threads += [*self.pipes, *self.schedules]
         if provisioned.import_events_queue_url and provisioned.import_handler:
-            self._threads.append(ImportTrigger(
-                sqs=clients["sqs"], s3=clients["s3"], queue_url=provisioned.import_events_queue_url,
-                handler=provisioned.import_handler, runtime=runtime,
-            ))
+            self._threads.append(
+                ImportTrigger(
+                    sqs=clients["sqs"],
+                    s3=clients["s3"],
+                    queue_url=provisioned.import_events_queue_url,
+                    handler=provisioned.import_handler,
+                    runtime=runtime,
+                )
+            )
 
     def _bind_http(self) -> None:
         """The gateway on its port (not serving yet); sets ``base_url`` and the gateway's template warnings."""
         gateway = Gateway(
-            self.stack, self.runtime.invoke, clients=self.clients, throttle=self.options.throttle,
+            self.stack,
+            self.runtime.invoke,
+            clients=self.clients,
+            throttle=self.options.throttle,
             control=self._control if self.options.test_hooks else None,
         )
         self.warnings = gateway.gateway_response_warnings()
@@ -182,8 +208,9 @@ class Emulator:
         # The stage URL, as API Gateway's invoke URL: https://{api}.execute-api.{region}.amazonaws.com/{stage}
         self.base_url = f"http://{HOST}:{port}{gateway.stage_prefix}"
 
-    def _describe(self, endpoint: str, sfn_endpoint: str, environment: dict[str, str],
-                  provisioned: Provisioned) -> dict[str, Any]:
+    def _describe(
+        self, endpoint: str, sfn_endpoint: str, environment: dict[str, str], provisioned: Provisioned
+    ) -> dict[str, Any]:
         """What ``make local`` prints and the tests read: URLs, keys, resource names."""
         return {
             "base_url": self.base_url,
@@ -237,8 +264,13 @@ class Emulator:
         if name == "faults" and request.method == "POST":
             try:
                 spec = json.loads(request.get_data() or b"{}")
-                rule = self.faults.add(spec.get("kind", ""), spec.get("customer_id"), spec.get("times"),
-                                       transaction_id=spec.get("transaction_id"), skip=spec.get("skip", 0))
+                rule = self.faults.add(
+                    spec.get("kind", ""),
+                    spec.get("customer_id"),
+                    spec.get("times"),
+                    transaction_id=spec.get("transaction_id"),
+                    skip=spec.get("skip", 0),
+                )
             except (ValueError, TypeError, AttributeError) as exc:
                 return _json({"error": str(exc)}, 400)
             return _json(vars(rule), 201)
@@ -259,11 +291,22 @@ class Emulator:
                     runs.append({"error": f"{type(exc).__name__}: {exc}"})
             return _json({"runs": runs})
         if name == "concurrency" and request.method == "GET":
-            return _json({"peak": self.runtime.peak, "throttled": self.runtime.throttled,
-                          "reserved": {h: self.runtime.concurrency_of(h) for h in self.stack.functions}})
+            return _json(
+                {
+                    "peak": self.runtime.peak,
+                    "throttled": self.runtime.throttled,
+                    "reserved": {h: self.runtime.concurrency_of(h) for h in self.stack.functions},
+                }
+            )
         if name == "pipes" and request.method == "GET":
-            return _json({"pipes": [{"name": p.pipe.name, "delivered": p.delivered, "dead_lettered": p.dead_lettered}
-                                    for p in self.pipes]})
+            return _json(
+                {
+                    "pipes": [
+                        {"name": p.pipe.name, "delivered": p.delivered, "dead_lettered": p.dead_lettered}
+                        for p in self.pipes
+                    ]
+                }
+            )
         if name == "deliveries" and request.method == "GET":
             return _json({"deliveries": self.settlement.deliveries(request.args.get("transaction_id"))})
         return None

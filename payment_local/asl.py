@@ -113,8 +113,11 @@ def _check_rule(state: str, rule: Any, *, top: bool) -> None:
         return
     operators = keys - {"Variable"}
     if "Variable" not in keys or len(operators) != 1 or not operators <= COMPARISONS:
-        raise _unsupported(state, f"choice rule with fields {sorted(keys)} (supported: Variable with one of "
-                                  f"{', '.join(sorted(COMPARISONS))}; And, Or, Not)")
+        raise _unsupported(
+            state,
+            f"choice rule with fields {sorted(keys)} (supported: Variable with one of "
+            f"{', '.join(sorted(COMPARISONS))}; And, Or, Not)",
+        )
     _check_path(state, "Variable", rule["Variable"])
 
 
@@ -133,9 +136,11 @@ def check_definition(definition: Mapping[str, Any], resources: set[str]) -> None
         extra = set(state) - STATE_FIELDS[kind]
         if extra:
             raise _unsupported(name, f"field(s) {sorted(extra)} of a {kind} state")
-        for target in [state.get("Next"), state.get("Default")] + [c.get("Next") for c in state.get("Choices", [])] + [
-            c.get("Next") for c in state.get("Catch", [])
-        ]:
+        for target in (
+            [state.get("Next"), state.get("Default")]
+            + [c.get("Next") for c in state.get("Choices", [])]
+            + [c.get("Next") for c in state.get("Catch", [])]
+        ):
             if target is not None and target not in states:
                 raise UnsupportedDefinitionError(f"state {name!r}: transition to unknown state {target!r}")
         if kind not in ("Choice", "Succeed", "Fail") and not (state.get("End") is True) ^ ("Next" in state):
@@ -298,8 +303,10 @@ class Interpreter:
                 self._event(f"{state['Type']}StateEntered", state=name, input=document)
                 if state["Type"] == "Fail":
                     raise ExecutionFailedError(state.get("Error", "States.Fail"), state.get("Cause", ""))
-                effective = document if state.get("InputPath", "$") == "$" else (
-                    {} if state.get("InputPath", "$") is None else read_path(document, state["InputPath"], name)
+                effective = (
+                    document
+                    if state.get("InputPath", "$") == "$"
+                    else ({} if state.get("InputPath", "$") is None else read_path(document, state["InputPath"], name))
                 )
                 if state["Type"] == "Choice":
                     rule = next((r for r in state["Choices"] if _matches(r, effective)), None)

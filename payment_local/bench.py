@@ -66,8 +66,15 @@ def _phase(name: str, calls: list[Any], concurrency: int, deadline: float) -> di
     }
 
 
-def run(requests: int = 1000, *, concurrency: int = 8, env: str = "dev", base_url: str | None = None,
-        api_key: str | None = None, max_seconds: float = 120) -> dict[str, Any]:
+def run(
+    requests: int = 1000,
+    *,
+    concurrency: int = 8,
+    env: str = "dev",
+    base_url: str | None = None,
+    api_key: str | None = None,
+    max_seconds: float = 120,
+) -> dict[str, Any]:
     """Create ``requests`` transactions, then get each; returns figures per operation.
 
     ``{"create": {...}, "get": {...}}`` each with ``requests``, ``errors``,
@@ -77,8 +84,14 @@ def run(requests: int = 1000, *, concurrency: int = 8, env: str = "dev", base_ur
         raise ValueError("requests must be between 1 and 100000")
     if base_url is None or api_key is None:
         with _emulator(env) as info:
-            return run(requests, concurrency=concurrency, env=env, base_url=info["base_url"],
-                       api_key=info["api_key"], max_seconds=max_seconds)
+            return run(
+                requests,
+                concurrency=concurrency,
+                env=env,
+                base_url=info["base_url"],
+                api_key=info["api_key"],
+                max_seconds=max_seconds,
+            )
     import requests as http
 
     session = http.Session()
@@ -92,12 +105,15 @@ def run(requests: int = 1000, *, concurrency: int = 8, env: str = "dev", base_ur
     def create(index: int) -> Any:
         def call() -> int:
             response = session.post(
-                f"{base_url}/transactions", timeout=15, headers={"Idempotency-Key": f"bench-{run_id}-{index}"},
+                f"{base_url}/transactions",
+                timeout=15,
+                headers={"Idempotency-Key": f"bench-{run_id}-{index}"},
                 json={"customer_id": f"bench_{run_id}_{index % 50}", "amount": 100 + index, "currency": "USD"},
             )
             if response.status_code == 201:
                 created.append(response.json()["transaction_id"])
             return response.status_code
+
         return call
 
     def get(transaction_id: str) -> Any:

@@ -46,8 +46,9 @@ def assign_clients(stack: Stack, api_keys: Sequence[str]) -> list[LocalClient]:
         raise ValueError("each --api-key must be different: one key is one client")
     names = stack_client_names(stack)
     return [
-        LocalClient(name=names[index] if index < len(names) else f"client-{index + 1}", api_key=key,
-                    api_key_id=api_key_id(key))
+        LocalClient(
+            name=names[index] if index < len(names) else f"client-{index + 1}", api_key=key, api_key_id=api_key_id(key)
+        )
         for index, key in enumerate(api_keys)
     ]
 

@@ -25,7 +25,8 @@ from payment_local.switches import role_arn
 
 def _client(service: str, region: str, endpoint_url: str) -> Any:
     return boto3.session.Session(
-        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any
         region_name=region,
     ).client(service, endpoint_url=endpoint_url, config=Config(retries={"max_attempts": 2}))
 
@@ -36,10 +37,14 @@ def _read_tables(stack: Stack, endpoint_url: str) -> None:
         try:
             table = dynamodb.describe_table(TableName=spec["name"])["Table"]
         except dynamodb.exceptions.ResourceNotFoundException:
-            raise StackError(f"data aws_dynamodb_table {spec['name']}: no such table in {stack.region} (the "
-                             "primary's replica blocks create it: start the primary first)") from None
+            raise StackError(
+                f"data aws_dynamodb_table {spec['name']}: no such table in {stack.region} (the "
+                "primary's replica blocks create it: start the primary first)"
+            ) from None
         stack.attributes[("data.aws_dynamodb_table", logical_id)] = {
-            "name": table["TableName"], "id": table["TableName"], "arn": table["TableArn"],
+            "name": table["TableName"],
+            "id": table["TableName"],
+            "arn": table["TableArn"],
             "stream_arn": table.get("LatestStreamArn", ""),
         }
 
@@ -51,21 +56,28 @@ def _other_region_buckets(stack: Stack, endpoint_url: str) -> None:
             continue
         bucket = stack.substitute_account(spec["bucket"])
         _client("s3", region, endpoint_url).create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-        stack.attributes[("aws_s3_bucket", logical_id)] = {"bucket": bucket, "id": bucket,
-                                                           "arn": f"arn:aws:s3:::{bucket}"}
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region}
+        )
+        stack.attributes[("aws_s3_bucket", logical_id)] = {
+            "bucket": bucket,
+            "id": bucket,
+            "arn": f"arn:aws:s3:::{bucket}",
+        }
     for spec in stack.resources("aws_s3_bucket_versioning").values():
         region = stack.region_of(spec)
         status = (spec.get("versioning_configuration") or {}).get("status")
         if region != stack.region and status in ("Enabled", "Suspended"):
             _client("s3", region, endpoint_url).put_bucket_versioning(
-                Bucket=stack.resolve(spec["bucket"]), VersioningConfiguration={"Status": status})
+                Bucket=stack.resolve(spec["bucket"]), VersioningConfiguration={"Status": status}
+            )
 
 
 def _rule(stack: Stack, rule: dict[str, Any]) -> dict[str, Any]:
     selector = rule.get("filter") or {}
     converted: dict[str, Any] = {
-        "ID": rule.get("id", "rule"), "Status": rule["status"], "Priority": int(rule.get("priority", 1)),
+        "ID": rule.get("id", "rule"),
+        "Status": rule["status"],
+        "Priority": int(rule.get("priority", 1)),
         "Filter": {"Prefix": selector.get("prefix", "")},
         "DeleteMarkerReplication": {"Status": (rule.get("delete_marker_replication") or {}).get("status", "Disabled")},
         "Destination": {"Bucket": stack.resolve(rule["destination"]["bucket"])},
@@ -77,8 +89,13 @@ def _replication(stack: Stack, endpoint_url: str) -> None:
     s3 = _client("s3", stack.region, endpoint_url)
     for spec in stack.local_resources("aws_s3_bucket_replication_configuration").values():
         rules = spec["rule"] if isinstance(spec["rule"], list) else [spec["rule"]]
-        s3.put_bucket_replication(Bucket=stack.resolve(spec["bucket"]), ReplicationConfiguration={
-            "Role": role_arn(stack, spec.get("role", "")), "Rules": [_rule(stack, rule) for rule in rules]})
+        s3.put_bucket_replication(
+            Bucket=stack.resolve(spec["bucket"]),
+            ReplicationConfiguration={
+                "Role": role_arn(stack, spec.get("role", "")),
+                "Rules": [_rule(stack, rule) for rule in rules],
+            },
+        )
 
 
 def provision_cross_region(stack: Stack, endpoint_url: str) -> None:

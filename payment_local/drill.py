@@ -80,9 +80,12 @@ class Api:
         self.http.headers["x-api-key"] = api_key
 
     def create(self, customer_id: str, key: str, amount: int = 1250) -> requests.Response:
-        return self.http.post(f"{self.base}/transactions", json={"customer_id": customer_id, "amount": amount,
-                                                                  "currency": "EUR"},
-                              headers={"Idempotency-Key": key}, timeout=15)
+        return self.http.post(
+            f"{self.base}/transactions",
+            json={"customer_id": customer_id, "amount": amount, "currency": "EUR"},
+            headers={"Idempotency-Key": key},
+            timeout=15,
+        )
 
     def read(self, transaction_id: str) -> dict[str, Any] | None:
         response = self.http.get(f"{self.base}/transactions/{transaction_id}", timeout=15)
@@ -134,19 +137,43 @@ class Drill:
         settled = {txn: api.wait_final(txn, self.options.settle_timeout) for txn in transaction_ids}
         self.transactions.update({txn: found for txn, found in settled.items() if found})
         late = [txn for txn, found in settled.items() if not found or found["status"] != "succeeded"]
-        return self.check(f"{len(transaction_ids)} payment(s) created in the {api.site.role} settled there",
-                          not late, f"not settled: {late}" if late else "")
+        return self.check(
+            f"{len(transaction_ids)} payment(s) created in the {api.site.role} settled there",
+            not late,
+            f"not settled: {late}" if late else "",
+        )
 
     def ops(self, command: str) -> tuple[int, float]:
         """``python -m payment_ops <command> --apply`` against the emulator's endpoints (as ``make`` runs it)."""
-        args = [sys.executable, "-m", "payment_ops", command, "--env", self.options.env, "--apply",
-                "--outputs-file", str(self.world.outputs_file), "--primary-timeout", str(self.options.primary_timeout),
-                "--drain-timeout", "120", "--replication-timeout", "60",
-                *[f"--endpoint-url={region}={url}" for region, url in self.world.endpoints.items()]]
+        args = [
+            sys.executable,
+            "-m",
+            "payment_ops",
+            command,
+            "--env",
+            self.options.env,
+            "--apply",
+            "--outputs-file",
+            str(self.world.outputs_file),
+            "--primary-timeout",
+            str(self.options.primary_timeout),
+            "--drain-timeout",
+            "120",
+            "--replication-timeout",
+            "60",
+            *[f"--endpoint-url={region}={url}" for region, url in self.world.endpoints.items()],
+        ]
         environment = {**child_environment(), "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
         started = time.monotonic()
-        done = subprocess.run(args, cwd=REPO_ROOT, env=environment, capture_output=True, text=True,  # noqa: S603 # nosec B603
-                              timeout=600, check=False)
+        done = subprocess.run(  # noqa: S603  # nosec B603 - make with fixed arguments
+            args,
+            cwd=REPO_ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         seconds = time.monotonic() - started
         self.say(f"$ make {command} ENV={self.options.env} APPLY=1   (exit {done.returncode}, {seconds:.1f} s)")
         for line in (done.stdout + done.stderr).strip().splitlines():
@@ -166,9 +193,12 @@ class Drill:
                 time.sleep(0.05)
                 seen = self.standby.read(txn)
             self.figures.visible_in_standby_seconds.append(round(time.monotonic() - started, 3))
-        self.check("every one is read from the standby once replicated",
-                   not same_transactions({t: self.transactions[t] for t in ids if t in self.transactions},
-                                         {t: self.standby.read(t) for t in ids}))
+        self.check(
+            "every one is read from the standby once replicated",
+            not same_transactions(
+                {t: self.transactions[t] for t in ids if t in self.transactions}, {t: self.standby.read(t) for t in ids}
+            ),
+        )
 
     def _detect(self) -> float:
         """Probe the primary's /health until ``probe_failures`` probes in a row failed; when that happened."""
@@ -196,14 +226,17 @@ class Drill:
         self.world.fail(region)
         detected = self._detect()
         self.figures.detection_seconds = round(detected - failed_at, 3)
-        self.say(f"   outage detected {self.figures.detection_seconds:.2f} s later ({self.options.probe_failures} "
-                 f"failed /health probes, every {self.options.probe_interval:g} s, timeout "
-                 f"{self.options.probe_timeout:g} s)")
+        self.say(
+            f"   outage detected {self.figures.detection_seconds:.2f} s later ({self.options.probe_failures} "
+            f"failed /health probes, every {self.options.probe_interval:g} s, timeout "
+            f"{self.options.probe_timeout:g} s)"
+        )
         self.say("3. failover")
         code, seconds = self.ops("failover")
         self.figures.failover_command_seconds = round(seconds, 3)
-        self.check("failover switched the standby on and reported the primary unreachable (exit 1: re-run later)",
-                   code == 1)
+        self.check(
+            "failover switched the standby on and reported the primary unreachable (exit 1: re-run later)", code == 1
+        )
         first = self._pay(self.standby, 1, "first")
         settled = self.standby.wait_final(first[0], self.options.settle_timeout) if first else None
         if settled:
@@ -216,13 +249,19 @@ class Drill:
         self.say("4. the standby serves")
         earlier = {txn: found for txn, found in self.transactions.items() if self.keys[txn][1].startswith("drill-bef")}
         differ = same_transactions(earlier, {txn: self.standby.read(txn) for txn in earlier})
-        self.check(f"all {len(earlier)} transactions from before the outage are read from the standby, unchanged",
-                   not differ, f"missing or different: {differ}" if differ else "")
+        self.check(
+            f"all {len(earlier)} transactions from before the outage are read from the standby, unchanged",
+            not differ,
+            f"missing or different: {differ}" if differ else "",
+        )
         txn = next(iter(earlier))
         customer, key = self.keys[txn]
         again = self.standby.create(customer, key, amount=1000)
-        self.check("an Idempotency-Key used before the outage returns the same transaction from the standby",
-                   again.status_code in (200, 201) and again.json().get("transaction_id") == txn, again.text[:200])
+        self.check(
+            "an Idempotency-Key used before the outage returns the same transaction from the standby",
+            again.status_code in (200, 201) and again.json().get("transaction_id") == txn,
+            again.text[:200],
+        )
         self._settle_all(self.standby, self._pay(self.standby, self.options.standby_payments, "standby"))
 
     def primary_returns_and_failback(self) -> None:
@@ -240,13 +279,19 @@ class Drill:
         self.world.replicator.wait_caught_up(30)
         table = self.world.primary.info["transactions_table"]
         twice = settled_twice(vars(w) for w in self.world.tables.local_writes(table))
-        self.check("no transaction settled in two regions (each one's status changed by one region only)",
-                   not twice, f"settled twice: {twice}" if twice else "")
+        self.check(
+            "no transaction settled in two regions (each one's status changed by one region only)",
+            not twice,
+            f"settled twice: {twice}" if twice else "",
+        )
         primary = {txn: self.primary.read(txn) for txn in self.transactions}
         standby = {txn: self.standby.read(txn) for txn in self.transactions}
         differ = same_transactions({t: v for t, v in primary.items() if v}, standby, ("status", "settled_at"))
-        self.check(f"both regions read all {len(self.transactions)} transactions alike", not differ and all(
-            primary.values()), f"differ: {differ}" if differ else "")
+        self.check(
+            f"both regions read all {len(self.transactions)} transactions alike",
+            not differ and all(primary.values()),
+            f"differ: {differ}" if differ else "",
+        )
         self.figures.replication = self.world.replication()
         self.outcomes = outcomes_by_region(self.world, self.transactions)
 
@@ -277,14 +322,16 @@ def summary(drill: Drill) -> list[str]:
     ]
     lines += [f"  {line}" for line in drill.outcomes.lines()]
     ok = all(check.ok for check in drill.checks)
-    lines.append("FAILOVER DRILL " + ("PASSED" if ok else "FAILED: " + "; ".join(
-        c.what for c in drill.checks if not c.ok)))
+    lines.append(
+        "FAILOVER DRILL " + ("PASSED" if ok else "FAILED: " + "; ".join(c.what for c in drill.checks if not c.ok))
+    )
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m payment_local.drill", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m payment_local.drill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     defaults = Options()
     parser.add_argument("--env", default=defaults.env)
     parser.add_argument("--payments", type=int, default=defaults.payments)
@@ -297,19 +344,37 @@ def main(argv: list[str] | None = None) -> int:
     api_key = f"drill-{uuid.uuid4().hex}"
     with tempfile.TemporaryDirectory(prefix="failover-drill-") as scratch:
         workdir = args.workdir or Path(scratch)
-        with TwoRegions(options.env, workdir, [api_key], stacks_dir=args.stacks_dir,
-                        replication_lag=options.replication_lag,
-                        emulator_args=["--no-throttle", "--log-level", "WARNING"]) as world:
-            print(f"FAILOVER DRILL: {world.primary.name} ({world.primary.region}) -> {world.standby.name} "
-                  f"({world.standby.region}), emulated; logs in {workdir}", flush=True)
+        with TwoRegions(
+            options.env,
+            workdir,
+            [api_key],
+            stacks_dir=args.stacks_dir,
+            replication_lag=options.replication_lag,
+            emulator_args=["--no-throttle", "--log-level", "WARNING"],
+        ) as world:
+            print(
+                f"FAILOVER DRILL: {world.primary.name} ({world.primary.region}) -> {world.standby.name} "
+                f"({world.standby.region}), emulated; logs in {workdir}",
+                flush=True,
+            )
             drill = Drill(world, options, api_key)
             ok = drill.run()
             lines = summary(drill)
     print("\n".join(lines), flush=True)
     if args.report_file:
-        args.report_file.write_text(json.dumps({
-            "ok": ok, "figures": asdict(drill.figures), "outcomes": drill.outcomes.as_dict(),
-            "checks": [asdict(check) for check in drill.checks], "log": drill.log}, indent=2), encoding="utf-8")
+        args.report_file.write_text(
+            json.dumps(
+                {
+                    "ok": ok,
+                    "figures": asdict(drill.figures),
+                    "outcomes": drill.outcomes.as_dict(),
+                    "checks": [asdict(check) for check in drill.checks],
+                    "log": drill.log,
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     return 0 if ok else 1
 
 

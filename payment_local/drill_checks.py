@@ -34,8 +34,11 @@ def settling_regions(writes: Iterable[Mapping[str, Any]]) -> dict[str, list[str]
 
 def settled_twice(writes: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """The transactions whose status more than one region changed."""
-    return {txn: changes for txn, changes in settling_regions(writes).items()
-            if len({change.split(" ", 1)[0] for change in changes}) > 1}
+    return {
+        txn: changes
+        for txn, changes in settling_regions(writes).items()
+        if len({change.split(" ", 1)[0] for change in changes}) > 1
+    }
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,14 @@ class Check:
         return f"  [{'ok' if self.ok else 'FAILED'}] {self.what}" + (f": {self.detail}" if self.detail else "")
 
 
-def same_transactions(expected: Mapping[str, Mapping[str, Any]], read: Mapping[str, Mapping[str, Any] | None],
-                      fields: Sequence[str] = ("customer_id", "amount", "currency", "status")) -> list[str]:
+def same_transactions(
+    expected: Mapping[str, Mapping[str, Any]],
+    read: Mapping[str, Mapping[str, Any] | None],
+    fields: Sequence[str] = ("customer_id", "amount", "currency", "status"),
+) -> list[str]:
     """The ids whose read copy is missing or differs from the expected one in any of ``fields``."""
-    return [txn for txn, want in expected.items()
-            if read.get(txn) is None or any(read[txn].get(f) != want.get(f) for f in fields)]  # type: ignore[union-attr]
+    return [
+        txn
+        for txn, want in expected.items()
+        if read.get(txn) is None or any(read[txn].get(f) != want.get(f) for f in fields)
+    ]  # type: ignore[union-attr]

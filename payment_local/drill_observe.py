@@ -20,8 +20,13 @@ import boto3
 
 
 def _client(service: str, region: str, endpoint: str) -> Any:
-    return boto3.client(service, region_name=region, endpoint_url=endpoint, aws_access_key_id="local",
-                        aws_secret_access_key="local")  # noqa: S106 # nosec B106 - the emulator accepts any
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106  # nosec B106 - the emulator accepts any
+    )
 
 
 @dataclass
@@ -50,18 +55,29 @@ class Outcomes:
             notices = ", ".join(f"{n} {event}" for event, n in sorted(region.notifications.items())) or "none"
             lines.append(f"{region.role} ({region.region}): executions {executions}; notifications {notices}")
             if region.failure_notices_for_succeeded:
-                lines.append(f"  {len(region.failure_notices_for_succeeded)} transaction.workflow_failed notice(s) "
-                             "for payments that succeeded: replays Validate refused (not settlements)")
+                lines.append(
+                    f"  {len(region.failure_notices_for_succeeded)} transaction.workflow_failed notice(s) "
+                    "for payments that succeeded: replays Validate refused (not settlements)"
+                )
         twice = self.twice_announced()
         if twice:
             lines.append(f"{len(twice)} payment(s) announced transaction.settled by both regions: {sorted(twice)}")
         return lines
 
     def as_dict(self) -> dict[str, Any]:
-        return {"regions": [{"region": r.region, "role": r.role, "executions": dict(r.executions),
-                             "notifications": dict(r.notifications),
-                             "failure_notices_for_succeeded": sorted(r.failure_notices_for_succeeded)}
-                            for r in self.regions], "announced_settled_twice": sorted(self.twice_announced())}
+        return {
+            "regions": [
+                {
+                    "region": r.region,
+                    "role": r.role,
+                    "executions": dict(r.executions),
+                    "notifications": dict(r.notifications),
+                    "failure_notices_for_succeeded": sorted(r.failure_notices_for_succeeded),
+                }
+                for r in self.regions
+            ],
+            "announced_settled_twice": sorted(self.twice_announced()),
+        }
 
 
 def _tap(sqs: Any, url: str) -> list[dict[str, Any]]:

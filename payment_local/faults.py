@@ -73,8 +73,12 @@ class Rule:
 
 def _json_error(url: str, status: int, error_type: str, message: str, **headers: str) -> AWSResponse:
     payload = json.dumps({"__type": error_type, "message": message})
-    return AWSResponse(url, status, {"Content-Type": "application/x-amz-json-1.0",
-                                     "x-amzn-RequestId": str(uuid.uuid4()), **headers}, _Raw(payload.encode()))
+    return AWSResponse(
+        url,
+        status,
+        {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": str(uuid.uuid4()), **headers},
+        _Raw(payload.encode()),
+    )
 
 
 def _body(request: Any) -> dict[str, Any]:
@@ -95,8 +99,15 @@ class Faults:
 
     # -- control --------------------------------------------------------------
 
-    def add(self, kind: str, customer_id: str | None = None, times: int | None = None, *,
-            transaction_id: str | None = None, skip: int = 0) -> Rule:
+    def add(
+        self,
+        kind: str,
+        customer_id: str | None = None,
+        times: int | None = None,
+        *,
+        transaction_id: str | None = None,
+        skip: int = 0,
+    ) -> Rule:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
         if bool(customer_id) == bool(transaction_id):
@@ -220,14 +231,20 @@ class Faults:
         kind = None
         for entry in entries or []:
             transaction_id = entry.get("MessageDeduplicationId")
-            kind = kind or self._fire(("enqueue_error", "enqueue_response_lost"), transaction_id,
-                                      entry.get("MessageGroupId"))
+            kind = kind or self._fire(
+                ("enqueue_error", "enqueue_response_lost"), transaction_id, entry.get("MessageGroupId")
+            )
         if kind is None:
             return None
         if kind == "enqueue_response_lost":
             self._lose_response(request, "SendMessage")
-        return _json_error(request.url, 500, "com.amazonaws.sqs#InternalError", "injected fault: enqueue_error",
-                           **{"x-amzn-query-error": "InternalError;Receiver"})
+        return _json_error(
+            request.url,
+            500,
+            "com.amazonaws.sqs#InternalError",
+            "injected fault: enqueue_error",
+            **{"x-amzn-query-error": "InternalError;Receiver"},
+        )
 
     def _sns_hook(self, request: Any, **_: Any) -> AWSResponse | None:
         from urllib.parse import parse_qs
@@ -245,8 +262,9 @@ class Faults:
             "<Code>InternalError</Code><Message>injected fault: sns_error</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         )
-        return AWSResponse(request.url, 500, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id},
-                           _Raw(payload.encode()))
+        return AWSResponse(
+            request.url, 500, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, _Raw(payload.encode())
+        )
 
     def _s3_hook(self, request: Any, **_: Any) -> AWSResponse | None:
         url = str(request.url)
@@ -264,5 +282,6 @@ class Faults:
             f"<Message>We encountered an internal error. Please try again.</Message><RequestId>{request_id}"
             "</RequestId></Error>"
         )
-        return AWSResponse(url, 500, {"Content-Type": "application/xml", "x-amz-request-id": request_id},
-                           _Raw(payload.encode()))
+        return AWSResponse(
+            url, 500, {"Content-Type": "application/xml", "x-amz-request-id": request_id}, _Raw(payload.encode())
+        )

@@ -85,17 +85,27 @@ class Gateway:
         for name, response in self._responses.items():
             for template in response.get("responseTemplates", {}).values():
                 if '"$context.error.messageString"' in template:
-                    warnings.append(f"{name}: $context.error.messageString is already quoted; quoting it again "
-                                    "produces invalid JSON in API Gateway")
+                    warnings.append(
+                        f"{name}: $context.error.messageString is already quoted; quoting it again "
+                        "produces invalid JSON in API Gateway"
+                    )
                 if '"$context.error.validationErrorString"' in template:
-                    warnings.append(f"{name}: $context.error.validationErrorString is not JSON-escaped; a message "
-                                    "holding a double quote produces invalid JSON in API Gateway")
+                    warnings.append(
+                        f"{name}: $context.error.validationErrorString is not JSON-escaped; a message "
+                        "holding a double quote produces invalid JSON in API Gateway"
+                    )
         return warnings
 
     # -- responses ------------------------------------------------------------------
 
-    def gateway_response(self, response_type: str, request_id: str, message: str | None = None,
-                         status: int | None = None, validation_errors: str | None = None) -> Response:
+    def gateway_response(
+        self,
+        response_type: str,
+        request_id: str,
+        message: str | None = None,
+        status: int | None = None,
+        validation_errors: str | None = None,
+    ) -> Response:
         definition = self._responses.get(response_type)
         if definition is None:
             family = "DEFAULT_5XX" if RESPONSE_STATUS.get(response_type, 400) >= 500 else "DEFAULT_4XX"
@@ -121,8 +131,11 @@ class Gateway:
             body = _CONTEXT_VAR.sub(substitute, templates["application/json"])
         else:
             body = json.dumps({"message": message})
-        headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id,
-                   "x-amzn-ErrorType": _error_type(response_type)}
+        headers = {
+            "Content-Type": "application/json",
+            "x-amzn-RequestId": request_id,
+            "x-amzn-ErrorType": _error_type(response_type),
+        }
         for name, value in definition.get("responseParameters", {}).items():
             if name.startswith("gatewayresponse.header."):
                 headers[name.removeprefix("gatewayresponse.header.")] = value.strip("'")
@@ -161,10 +174,16 @@ class Gateway:
         prefix = self.stage_prefix
         if request.path != prefix and not request.path.startswith(prefix + "/"):
             # No stage, no deployment: execute-api answers before any of the API's gateway responses apply.
-            return Response(json.dumps({"message": "Forbidden"}), status=403, headers={
-                "Content-Type": "application/json", "x-amzn-RequestId": request_id,
-                "x-amzn-ErrorType": "ForbiddenException"})
-        path = request.path[len(prefix):] or "/"
+            return Response(
+                json.dumps({"message": "Forbidden"}),
+                status=403,
+                headers={
+                    "Content-Type": "application/json",
+                    "x-amzn-RequestId": request_id,
+                    "x-amzn-ErrorType": "ForbiddenException",
+                },
+            )
+        path = request.path[len(prefix) :] or "/"
         if path.startswith(CONTROL_PREFIX) and self._control is not None:
             if self._client_of(request) is None:
                 return self.gateway_response("INVALID_API_KEY", request_id)
@@ -220,8 +239,9 @@ class Gateway:
                 found = client
         return found
 
-    def _validate(self, operation: Operation, request: Request, path_parameters: dict[str, str],
-                  body: bytes) -> tuple[str, str, str] | None:
+    def _validate(
+        self, operation: Operation, request: Request, path_parameters: dict[str, str], body: bytes
+    ) -> tuple[str, str, str] | None:
         """``(gateway response type, $context.error.message, validationErrorString)`` of a rejection, or ``None``."""
         if operation.validate_parameters:
             missing = []

@@ -84,8 +84,9 @@ def global_tables_of(stack: Stack) -> list[GlobalTable]:
             )
         regions = tuple(block["region_name"] for block in replicas)
         if stack.region in regions or len(set(regions)) != len(regions):
-            raise StackError(f"table {spec['name']}: replica regions {regions} repeat a region or the table's own "
-                             f"({stack.region})")
+            raise StackError(
+                f"table {spec['name']}: replica regions {regions} repeat a region or the table's own ({stack.region})"
+            )
         found.append(GlobalTable(spec["name"], stack.region, regions))
     return found
 
@@ -123,8 +124,14 @@ def _key(table: Any, item: Any) -> dict[str, Any]:
 class GlobalTables:
     """The global tables of one stack, replicated through ``replicator``; :meth:`install` before the first write."""
 
-    def __init__(self, tables: Iterable[GlobalTable], replicator: Replicator, *,
-                 account_id: str = FAKE_ACCOUNT_ID, journal_size: int = 100_000) -> None:
+    def __init__(
+        self,
+        tables: Iterable[GlobalTable],
+        replicator: Replicator,
+        *,
+        account_id: str = FAKE_ACCOUNT_ID,
+        journal_size: int = 100_000,
+    ) -> None:
         self.tables = list(tables)
         self._members = {(table.name, region): table for table in self.tables for region in table.regions}
         self._replicator, self._account = replicator, account_id
@@ -153,8 +160,10 @@ class GlobalTables:
                 replica = client("dynamodb", region)
                 replica.create_table(**_replica_request(description))
                 if ttl.get("TimeToLiveStatus") == "ENABLED":
-                    replica.update_time_to_live(TableName=table.name, TimeToLiveSpecification={
-                        "Enabled": True, "AttributeName": ttl["AttributeName"]})
+                    replica.update_time_to_live(
+                        TableName=table.name,
+                        TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+                    )
 
     def local_writes(self, table: str | None = None) -> list[LocalWrite]:
         return [write for write in list(self._journal) if table is None or write.table == table]
@@ -183,8 +192,9 @@ class GlobalTables:
                 apply = functools.partial(self._apply, target, table.name, key, key_id, image, version)
                 self._replicator.submit(Change(region, target, "dynamodb", f"{table.name} {key_id}", written_at, apply))
 
-    def _apply(self, region: str, table: str, key: dict[str, Any], key_id: str, image: dict[str, Any] | None,
-               version: Version) -> None:
+    def _apply(
+        self, region: str, table: str, key: dict[str, Any], key_id: str, image: dict[str, Any] | None, version: Version
+    ) -> None:
         with moto_fidelity.serialised_writes():
             current = self._versions.get((region, table, key_id))
             if current is not None and current >= version:

@@ -234,14 +234,19 @@ class Enforcer:
             self._functions[handler] = _Function(
                 name=function.function_name,
                 role_name=roles.get(role.split(".")[1], {}).get("name", role),
-                statements=[_per_client(stack.substitute_account, s, configured, clients)
-                            for s in role_statements(stack.document, role)],
+                statements=[
+                    _per_client(stack.substitute_account, s, configured, clients)
+                    for s in role_statements(stack.document, role)
+                ],
             )
         # The stack's resource ARNs (known once provisioned), longest first: a call's resource is written as the
         # reference of the longest one it starts with.
         self._arns = sorted(
-            ((attributes["arn"], f"${{{rtype}.{logical_id}.arn}}")
-             for (rtype, logical_id), attributes in stack.attributes.items() if attributes.get("arn")),
+            (
+                (attributes["arn"], f"${{{rtype}.{logical_id}.arn}}")
+                for (rtype, logical_id), attributes in stack.attributes.items()
+                if attributes.get("arn")
+            ),
             key=lambda pair: -len(pair[0]),
         )
         self._calls: dict[Call, int] = {}
@@ -268,7 +273,7 @@ class Enforcer:
         """``arn`` with the ARN of a stack resource it starts with written as that resource's reference."""
         for base, reference in self._arns:
             if arn == base or arn.startswith(base + "/"):
-                return reference + arn[len(base):]
+                return reference + arn[len(base) :]
         return arn
 
     def check(self, client: Any, handler: str, operation: str, params: Mapping[str, Any]) -> None:

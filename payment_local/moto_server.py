@@ -54,8 +54,9 @@ class MotoServer:
         self.endpoint_url = ""
 
     def start(self) -> str:
-        self._server = make_server("127.0.0.1", self._port, moto_application(), threaded=True,
-                                   request_handler=MotoRequestHandler)
+        self._server = make_server(
+            "127.0.0.1", self._port, moto_application(), threaded=True, request_handler=MotoRequestHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]

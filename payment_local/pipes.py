@@ -68,19 +68,21 @@ def pipes_of(stack: Stack) -> list[PipeDef]:
         target = _one(spec.get("target_parameters"))
         sqs = _one(target.get("sqs_queue_parameters"))
         filters = _one(source.get("filter_criteria")).get("filter") or []
-        found.append(PipeDef(
-            name=spec["name"],
-            source_stream_arn=stack.resolve(spec["source"]),
-            target_queue_arn=stack.resolve(spec["target"]),
-            batch_size=int(stream.get("batch_size", 100)),
-            maximum_retry_attempts=int(stream.get("maximum_retry_attempts", -1)),
-            dead_letter_arn=stack.resolve(_one(stream.get("dead_letter_config")).get("arn", "")) or None,
-            starting_position=stream["starting_position"],
-            patterns=tuple(f["pattern"] for f in filters),
-            input_template=target.get("input_template"),
-            message_group_id=sqs.get("message_group_id"),
-            message_deduplication_id=sqs.get("message_deduplication_id"),
-        ))
+        found.append(
+            PipeDef(
+                name=spec["name"],
+                source_stream_arn=stack.resolve(spec["source"]),
+                target_queue_arn=stack.resolve(spec["target"]),
+                batch_size=int(stream.get("batch_size", 100)),
+                maximum_retry_attempts=int(stream.get("maximum_retry_attempts", -1)),
+                dead_letter_arn=stack.resolve(_one(stream.get("dead_letter_config")).get("arn", "")) or None,
+                starting_position=stream["starting_position"],
+                patterns=tuple(f["pattern"] for f in filters),
+                input_template=target.get("input_template"),
+                message_group_id=sqs.get("message_group_id"),
+                message_deduplication_id=sqs.get("message_deduplication_id"),
+            )
+        )
     return found
 
 
@@ -111,9 +113,19 @@ class StreamPipe(_PollingThread):
     stopped and started again goes on from where it stopped (its iterators are its checkpoint).
     """
 
-    def __init__(self, pipe: PipeDef, *, streams: Any, sqs: Any, queue_url_of: Any, faults: Any = None,
-                 retry_delay: float = 0.2, poll_interval: float = 0.1, shard_refresh_seconds: float = 5.0,
-                 running: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self,
+        pipe: PipeDef,
+        *,
+        streams: Any,
+        sqs: Any,
+        queue_url_of: Any,
+        faults: Any = None,
+        retry_delay: float = 0.2,
+        poll_interval: float = 0.1,
+        shard_refresh_seconds: float = 5.0,
+        running: Callable[[], bool] = lambda: True,
+    ) -> None:
         super().__init__(name=f"pipe-{pipe.name}", poll_interval=poll_interval)
         self.pipe = pipe
         self._running = running
@@ -136,7 +148,8 @@ class StreamPipe(_PollingThread):
         for shard in description["Shards"]:
             if shard["ShardId"] not in self._iterators:
                 self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
-                    StreamArn=self.pipe.source_stream_arn, ShardId=shard["ShardId"],
+                    StreamArn=self.pipe.source_stream_arn,
+                    ShardId=shard["ShardId"],
                     ShardIteratorType=self.pipe.starting_position,
                 )["ShardIterator"]
 
@@ -199,14 +212,20 @@ class StreamPipe(_PollingThread):
             return
         sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
         body = {
-            "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetryAttemptsExhausted",
-                               "approximateInvokeCount": self.pipe.maximum_retry_attempts + 1},
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": self.pipe.maximum_retry_attempts + 1,
+            },
             "responseContext": {"statusCode": 500, "executedVersion": None, "functionError": reason[:256]},
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
             "DDBStreamBatchInfo": {
-                "shardId": shard_id, "startSequenceNumber": sequence[0], "endSequenceNumber": sequence[-1],
-                "streamArn": self.pipe.source_stream_arn, "batchSize": len(batch),
+                "shardId": shard_id,
+                "startSequenceNumber": sequence[0],
+                "endSequenceNumber": sequence[-1],
+                "streamArn": self.pipe.source_stream_arn,
+                "batchSize": len(batch),
             },
         }
         self._sqs.send_message(QueueUrl=self._dlq_url, MessageBody=json.dumps(body))
@@ -236,16 +255,27 @@ def schedules_of(stack: Stack) -> list[ScheduleDef]:
         rule = rules.get(match.group(1)) if match else None
         if rule is None or "schedule_expression" not in rule:
             continue
-        found.append(ScheduleDef(rule["name"], rate_seconds(rule["schedule_expression"]),
-                                 stack.handler_for_arn_ref(target["arn"])))
+        found.append(
+            ScheduleDef(
+                rule["name"], rate_seconds(rule["schedule_expression"]), stack.handler_for_arn_ref(target["arn"])
+            )
+        )
     return found
 
 
 class Schedule(_PollingThread):
     """Invokes ``handler`` every ``interval_seconds`` with an EventBridge ``Scheduled Event``."""
 
-    def __init__(self, schedule: ScheduleDef, *, runtime: Any, region: str, account_id: str,
-                 interval_seconds: float | None = None, enabled: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self,
+        schedule: ScheduleDef,
+        *,
+        runtime: Any,
+        region: str,
+        account_id: str,
+        interval_seconds: float | None = None,
+        enabled: Callable[[], bool] = lambda: True,
+    ) -> None:
         interval = schedule.interval_seconds if interval_seconds is None else interval_seconds
         super().__init__(name=f"schedule-{schedule.rule_name}", poll_interval=interval)
         self.schedule, self._runtime, self._region, self._account = schedule, runtime, region, account_id
@@ -263,9 +293,14 @@ class Schedule(_PollingThread):
         if not self._enabled():
             return {"skipped": f"rule {self.schedule.rule_name} is DISABLED"}
         event = {
-            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": self._account, "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self._region, "detail": {},
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self._account,
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self._region,
+            "detail": {},
             "resources": [f"arn:aws:events:{self._region}:{self._account}:rule/{self.schedule.rule_name}"],
         }
         started = time.monotonic()

@@ -24,7 +24,8 @@ def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     its own), ``PAYMENT_*`` (another deployment, a remote backend) and the fake resource names tests/lambdas sets."""
     source = os.environ if environ is None else environ
     return {
-        k: v for k, v in source.items()
+        k: v
+        for k, v in source.items()
         if not k.startswith(("AWS_", "POWERTOOLS_", "PAYMENT_")) and k not in ("TRANSACTIONS_TABLE", "QUEUE_URL")
     }
 

@@ -183,7 +183,9 @@ def _create_buckets(stack: Stack, s3: Any) -> dict[str, str]:
         else:
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
         stack.attributes[("aws_s3_bucket", logical_id)] = {
-            "bucket": bucket, "id": bucket, "arn": f"arn:aws:s3:::{bucket}",
+            "bucket": bucket,
+            "id": bucket,
+            "arn": f"arn:aws:s3:::{bucket}",
         }
         names[logical_id] = bucket
     for spec in stack.local_resources("aws_s3_bucket_versioning").values():
@@ -213,7 +215,10 @@ def _resolve_emulated(stack: Stack) -> None:
     for logical_id, spec in stack.resources("aws_lambda_function").items():
         arn = f"arn:aws:lambda:{region}:{account}:function:{spec['function_name']}"
         stack.attributes[("aws_lambda_function", logical_id)] = {
-            "arn": arn, "invoke_arn": arn, "function_name": spec["function_name"], "id": spec["function_name"],
+            "arn": arn,
+            "invoke_arn": arn,
+            "function_name": spec["function_name"],
+            "id": spec["function_name"],
         }
 
     # Step Functions runs in the emulator itself (payment_local.stepfunctions); only the ARNs are known here.
@@ -244,9 +249,11 @@ def _settlement_source(stack: Stack, sqs: Any) -> _Settlement:
         if kind == "aws_sqs_queue" and a["arn"] == settlement_queue_arn
     )
     settlement_handler = stack.handler_for_arn_ref(mapping["function_name"])
-    redrive = json.loads(sqs.get_queue_attributes(
-        QueueUrl=settlement_queue_url, AttributeNames=["RedrivePolicy"]
-    ).get("Attributes", {}).get("RedrivePolicy", "null"))
+    redrive = json.loads(
+        sqs.get_queue_attributes(QueueUrl=settlement_queue_url, AttributeNames=["RedrivePolicy"])
+        .get("Attributes", {})
+        .get("RedrivePolicy", "null")
+    )
     dlq_url = None
     if redrive:
         dlq_name = redrive["deadLetterTargetArn"].rsplit(":", 1)[-1]
@@ -301,7 +308,9 @@ def _notifications_tap(stack: Stack, sqs: Any, sns: Any, topic_arns: Iterable[st
     tap_url = sqs.create_queue(QueueName=NOTIFICATIONS_TAP_QUEUE)["QueueUrl"]
     for topic_arn in topic_arns:
         sns.subscribe(
-            TopicArn=topic_arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:{region}:{account}:{NOTIFICATIONS_TAP_QUEUE}",
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=f"arn:aws:sqs:{region}:{account}:{NOTIFICATIONS_TAP_QUEUE}",
             Attributes={"RawMessageDelivery": "true"},
         )
     return tap_url

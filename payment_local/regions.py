@@ -56,10 +56,17 @@ _HOP_BY_HOP = {"host", "content-length", "transfer-encoding", "connection", "con
 def _forward(url: str, environ: dict[str, Any], start_response: Any) -> Any:
     request = Request(environ)
     headers = {name: value for name, value in request.headers.items() if name.lower() not in _HOP_BY_HOP}
-    answer = requests.request(request.method, url.rstrip("/") + request.full_path.rstrip("?"), headers=headers,
-                              data=request.get_data(), timeout=60)
-    start_response(f"{answer.status_code} {answer.reason}",
-                   [(name, value) for name, value in answer.headers.items() if name.lower() not in _HOP_BY_HOP])
+    answer = requests.request(
+        request.method,
+        url.rstrip("/") + request.full_path.rstrip("?"),
+        headers=headers,
+        data=request.get_data(),
+        timeout=60,
+    )
+    start_response(
+        f"{answer.status_code} {answer.reason}",
+        [(name, value) for name, value in answer.headers.items() if name.lower() not in _HOP_BY_HOP],
+    )
     return [answer.content]
 
 

@@ -57,8 +57,14 @@ class _Link:
 class Replicator(threading.Thread):
     """Ships submitted changes; ``lag`` seconds is the earliest a change reaches its target."""
 
-    def __init__(self, regions: Reachability, *, lag: float = 0.5, clock: Callable[[], float] = time.time,
-                 poll_interval: float = 0.02) -> None:
+    def __init__(
+        self,
+        regions: Reachability,
+        *,
+        lag: float = 0.5,
+        clock: Callable[[], float] = time.time,
+        poll_interval: float = 0.02,
+    ) -> None:
         super().__init__(name="replication", daemon=True)
         if lag < 0:
             raise ValueError(f"replication lag must be >= 0 seconds, got {lag}")

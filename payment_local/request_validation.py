@@ -61,11 +61,15 @@ _MESSAGES: dict[str, Callable[[SchemaError], str]] = {
         f"instance type ({_type_name(e.instance)}) does not match any allowed primitive type "
         f"(allowed: {_json(_allowed_types(e))})"
     ),
-    "required": lambda e: "object has missing required properties ("
-    + _json(sorted(name for name in e.validator_value if name not in e.instance))
-    + ")",
-    "additionalProperties": lambda e: "object instance has properties which are not allowed by the schema: "
-    + _json(sorted(name for name in e.instance if name not in (e.schema.get("properties") or {}))),
+    "required": lambda e: (
+        "object has missing required properties ("
+        + _json(sorted(name for name in e.validator_value if name not in e.instance))
+        + ")"
+    ),
+    "additionalProperties": lambda e: (
+        "object instance has properties which are not allowed by the schema: "
+        + _json(sorted(name for name in e.instance if name not in (e.schema.get("properties") or {})))
+    ),
     "minimum": lambda e: (
         f"numeric instance is lower than the required minimum (minimum: {e.validator_value}, "
         f"found: {_scalar(e.instance)})"
@@ -75,12 +79,10 @@ _MESSAGES: dict[str, Callable[[SchemaError], str]] = {
         f"found: {_scalar(e.instance)})"
     ),
     "minLength": lambda e: (
-        f"string {_scalar(e.instance)} is too short (length: {len(e.instance)}, "
-        f"required minimum: {e.validator_value})"
+        f"string {_scalar(e.instance)} is too short (length: {len(e.instance)}, required minimum: {e.validator_value})"
     ),
     "maxLength": lambda e: (
-        f"string {_scalar(e.instance)} is too long (length: {len(e.instance)}, "
-        f"maximum allowed: {e.validator_value})"
+        f"string {_scalar(e.instance)} is too long (length: {len(e.instance)}, maximum allowed: {e.validator_value})"
     ),
     "pattern": lambda e: f"ECMA 262 regex {_json(e.validator_value)} does not match input string {_scalar(e.instance)}",
     "enum": lambda e: (

@@ -60,7 +60,10 @@ class LambdaContext:
 
 
 def function_environment(
-    stack: Stack, *, endpoint_url: str, sfn_endpoint_url: str | None = None,
+    stack: Stack,
+    *,
+    endpoint_url: str,
+    sfn_endpoint_url: str | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The union of every function's resolved variables plus the local AWS settings.
@@ -106,9 +109,7 @@ class Runtime:
         self._stack = stack
         self._enforcer = enforcer
         self._handlers: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
-        self._slots = {
-            handler: threading.BoundedSemaphore(self.concurrency_of(handler)) for handler in stack.functions
-        }
+        self._slots = {handler: threading.BoundedSemaphore(self.concurrency_of(handler)) for handler in stack.functions}
         self._load_lock = threading.Lock()
         self._active: dict[str, int] = dict.fromkeys(stack.functions, 0)
         self.peak: dict[str, int] = dict.fromkeys(stack.functions, 0)

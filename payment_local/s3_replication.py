@@ -82,8 +82,16 @@ class S3Replication:
             return
         target = backend.get_bucket(_destination_bucket(rule))
         apply = functools.partial(self._copy, backend, target.name, written)
-        self._replicator.submit(Change(source.region_name, target.region_name, "s3", f"s3://{bucket_name}/{written.name}",
-                                       self._replicator.now(), apply))
+        self._replicator.submit(
+            Change(
+                source.region_name,
+                target.region_name,
+                "s3",
+                f"s3://{bucket_name}/{written.name}",
+                self._replicator.now(),
+                apply,
+            )
+        )
 
     def _copy(self, backend: S3Backend, bucket_name: str, source_key: Any) -> None:
         _applying.active = True

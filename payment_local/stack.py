@@ -101,7 +101,8 @@ class Stack:
                 timeout_seconds=int(spec.get("timeout", 30)),
                 reserved_concurrency=(
                     int(spec["reserved_concurrent_executions"])
-                    if spec.get("reserved_concurrent_executions") is not None else None
+                    if spec.get("reserved_concurrent_executions") is not None
+                    else None
                 ),
             )
         return result
@@ -172,8 +173,12 @@ def synthesize(timeout: float = 300, deployment: str | None = None) -> None:
     if deployment and deployment not in ENVIRONMENTS:
         environ["PAYMENT_DEPLOYMENT"] = deployment
     subprocess.run(  # noqa: S603 # nosec B603 - fixed argv: this interpreter and the repository's main.py
-        [sys.executable, str(REPO_ROOT / "main.py")], cwd=REPO_ROOT, check=True, timeout=timeout,
-        stdout=subprocess.DEVNULL, env=environ,
+        [sys.executable, str(REPO_ROOT / "main.py")],
+        cwd=REPO_ROOT,
+        check=True,
+        timeout=timeout,
+        stdout=subprocess.DEVNULL,
+        env=environ,
     )
 
 

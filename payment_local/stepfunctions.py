@@ -64,11 +64,19 @@ class Execution:
 
     def describe(self) -> dict[str, Any]:
         described: dict[str, Any] = {
-            "executionArn": self.arn, "stateMachineArn": self.state_machine_arn, "name": self.name,
-            "status": self.status, "startDate": self.start_date, "input": self.input,
+            "executionArn": self.arn,
+            "stateMachineArn": self.state_machine_arn,
+            "name": self.name,
+            "status": self.status,
+            "startDate": self.start_date,
+            "input": self.input,
         }
-        for key, value in (("stopDate", self.stop_date), ("output", self.output), ("error", self.error),
-                           ("cause", self.cause)):
+        for key, value in (
+            ("stopDate", self.stop_date),
+            ("output", self.output),
+            ("error", self.error),
+            ("cause", self.cause),
+        ):
             if value is not None:
                 described[key] = value
         return described
@@ -135,8 +143,9 @@ class StepFunctions:
                 raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
             execution = Execution(arn=arn, name=name, state_machine_arn=machine.arn, input=execution_input)
             self._executions[arn] = execution
-        thread = threading.Thread(target=self._run, args=(machine, execution, document), name=f"sfn-{name}",
-                                  daemon=True)
+        thread = threading.Thread(
+            target=self._run, args=(machine, execution, document), name=f"sfn-{name}", daemon=True
+        )
         self._threads.append(thread)
         thread.start()
         return {"executionArn": arn, "startDate": execution.start_date}
@@ -153,9 +162,11 @@ class StepFunctions:
         if request.get("statusFilter"):
             found = [e for e in found if e.status == request["statusFilter"]]
         found.sort(key=lambda e: e.start_date, reverse=True)
-        return {"executions": [
-            {k: v for k, v in e.describe().items() if k not in ("input", "output", "error", "cause")} for e in found
-        ]}
+        return {
+            "executions": [
+                {k: v for k, v in e.describe().items() if k not in ("input", "output", "error", "cause")} for e in found
+            ]
+        }
 
     def get_execution_history(self, request: dict[str, Any]) -> dict[str, Any]:
         execution = self._execution(request)
@@ -207,13 +218,19 @@ class StepFunctions:
             raise TaskError("Lambda.TooManyRequestsException", str(exc)) from exc
         except Exception as exc:
             raise lambda_error(exc) from exc
-        return {"ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": 200,
-                "SdkHttpMetadata": {"HttpStatusCode": 200}}
+        return {
+            "ExecutedVersion": "$LATEST",
+            "Payload": payload,
+            "StatusCode": 200,
+            "SdkHttpMetadata": {"HttpStatusCode": 200},
+        }
 
     def _sns_publish(self, parameters: Any) -> Any:
         message = parameters.get("Message")
-        request = {"TopicArn": parameters.get("TopicArn"),
-                   "Message": message if isinstance(message, str) else json.dumps(message)}
+        request = {
+            "TopicArn": parameters.get("TopicArn"),
+            "Message": message if isinstance(message, str) else json.dumps(message),
+        }
         if "Subject" in parameters:
             request["Subject"] = parameters["Subject"]
         try:
@@ -236,15 +253,24 @@ def aws_event(event: dict[str, Any], start: float) -> dict[str, Any]:
         result["stateExitedEventDetails"] = {"name": state, "output": json.dumps(event.get("output"))}
     elif kind == "TaskScheduled":
         result["taskScheduledEventDetails"] = {
-            "resourceType": resource_type, "resource": action, "region": "local",
+            "resourceType": resource_type,
+            "resource": action,
+            "region": "local",
             "parameters": json.dumps(event.get("parameters")),
         }
     elif kind == "TaskSucceeded":
-        result["taskSucceededEventDetails"] = {"resourceType": resource_type, "resource": action,
-                                               "output": json.dumps(event.get("output"))}
+        result["taskSucceededEventDetails"] = {
+            "resourceType": resource_type,
+            "resource": action,
+            "output": json.dumps(event.get("output")),
+        }
     elif kind == "TaskFailed":
-        result["taskFailedEventDetails"] = {"resourceType": resource_type, "resource": action,
-                                            "error": event.get("error"), "cause": event.get("cause")}
+        result["taskFailedEventDetails"] = {
+            "resourceType": resource_type,
+            "resource": action,
+            "error": event.get("error"),
+            "cause": event.get("cause"),
+        }
     elif kind == "ExecutionStarted":
         result["executionStartedEventDetails"] = {"input": json.dumps(event.get("input"))}
     elif kind == "ExecutionSucceeded":
@@ -292,11 +318,17 @@ class StepFunctionsServer:
             if operation is None:
                 raise ServiceError("UnknownOperationException", f"{target!r} is not emulated")
             body = json.loads(request.get_data() or b"{}")
-            response = Response(json.dumps(operation(self.service, body), default=_json_default), status=200,
-                                content_type="application/x-amz-json-1.0")
+            response = Response(
+                json.dumps(operation(self.service, body), default=_json_default),
+                status=200,
+                content_type="application/x-amz-json-1.0",
+            )
         except ServiceError as error:
-            response = Response(json.dumps({"__type": error.code, "message": error.message}), status=400,
-                                content_type="application/x-amz-json-1.0")
+            response = Response(
+                json.dumps({"__type": error.code, "message": error.message}),
+                status=400,
+                content_type="application/x-amz-json-1.0",
+            )
         return response(environ, start_response)
 
 

@@ -47,17 +47,23 @@ class Switches:
         """Create the stack's pipes and scheduled rules in moto with their initial states."""
         for logical_id, spec in stack.resources("aws_pipes_pipe").items():
             arn = pipes.create_pipe(
-                Name=spec["name"], Source=stack.resolve(spec["source"]), Target=stack.resolve(spec["target"]),
+                Name=spec["name"],
+                Source=stack.resolve(spec["source"]),
+                Target=stack.resolve(spec["target"]),
                 RoleArn=role_arn(stack, spec.get("role_arn", "")),
                 DesiredState=spec.get("desired_state", "RUNNING"),
             )["Arn"]
             stack.attributes[("aws_pipes_pipe", logical_id)] = {"name": spec["name"], "id": spec["name"], "arn": arn}
         for logical_id, spec in stack.resources("aws_cloudwatch_event_rule").items():
             if "schedule_expression" in spec:
-                arn = events.put_rule(Name=spec["name"], ScheduleExpression=spec["schedule_expression"],
-                                      State=rule_state(spec))["RuleArn"]
+                arn = events.put_rule(
+                    Name=spec["name"], ScheduleExpression=spec["schedule_expression"], State=rule_state(spec)
+                )["RuleArn"]
                 stack.attributes[("aws_cloudwatch_event_rule", logical_id)] = {
-                    "name": spec["name"], "id": spec["name"], "arn": arn}
+                    "name": spec["name"],
+                    "id": spec["name"],
+                    "arn": arn,
+                }
         return cls(pipes, events)
 
     def _cached(self, key: tuple[str, str], read: Callable[[], bool]) -> bool:
@@ -74,7 +80,8 @@ class Switches:
     def pipe_running(self, name: str) -> Callable[[], bool]:
         """For :class:`payment_local.pipes.StreamPipe`: whether the pipe's desired state is RUNNING."""
         return lambda: self._cached(
-            ("pipe", name), lambda: self._pipes.describe_pipe(Name=name)["DesiredState"] == "RUNNING")
+            ("pipe", name), lambda: self._pipes.describe_pipe(Name=name)["DesiredState"] == "RUNNING"
+        )
 
     def rule_enabled(self, name: str) -> Callable[[], bool]:
         """For :class:`payment_local.pipes.Schedule`: whether the rule is ENABLED."""

@@ -77,23 +77,38 @@ class TwoRegions:
         self._frozen: set[int] = set()
 
     def _client(self, service: str, region: str) -> Any:
-        return boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 # nosec B106
-                                     region_name=region).client(service, endpoint_url=self.endpoints[region])
+        return boto3.session.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 # nosec B106
+            region_name=region,
+        ).client(service, endpoint_url=self.endpoints[region])
 
     def _serve(self, role: str, stack: Stack) -> Site:
         workdir = self.workdir / role
         workdir.mkdir(parents=True, exist_ok=True)
-        args = ["--env", self.env, "--stack-file", str(stack.path), "--aws-endpoint-url", self.endpoints[stack.region],
-                *[f"--api-key={key}" for key in self.api_keys], *self.emulator_args]
-        info = self._exit.enter_context(running_emulator(args, env=child_environment(), workdir=workdir,
-                                                         timeout=self.start_timeout))
+        args = [
+            "--env",
+            self.env,
+            "--stack-file",
+            str(stack.path),
+            "--aws-endpoint-url",
+            self.endpoints[stack.region],
+            *[f"--api-key={key}" for key in self.api_keys],
+            *self.emulator_args,
+        ]
+        info = self._exit.enter_context(
+            running_emulator(args, env=child_environment(), workdir=workdir, timeout=self.start_timeout)
+        )
         self.regions.route(stack.region, "AWSStepFunctions.", info["sfn_endpoint_url"])
         return Site(role, stack, info)
 
     def start(self) -> TwoRegions:
         primary = load_stack(self.env, path=stack_path(self.env, self.stacks_dir))
-        standby = load_stack(self.env, path=self.stacks_dir / "stacks" / standby_stack_name(self.env) / "cdk.tf.json",
-                             synth_if_missing=False)
+        standby = load_stack(
+            self.env,
+            path=self.stacks_dir / "stacks" / standby_stack_name(self.env) / "cdk.tf.json",
+            synth_if_missing=False,
+        )
         self.regions = Regions([primary.region, standby.region])
         self.endpoints = self.regions.start()
         self._exit.callback(self.regions.stop)
@@ -195,12 +210,23 @@ def serve(argv: Sequence[str] | None = None) -> int:
     args, emulator_args = parser.parse_known_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with TwoRegions(args.env, args.workdir, args.api_keys, stacks_dir=args.stacks_dir,
-                    replication_lag=args.replication_lag, emulator_args=emulator_args) as world:
+    with TwoRegions(
+        args.env,
+        args.workdir,
+        args.api_keys,
+        stacks_dir=args.stacks_dir,
+        replication_lag=args.replication_lag,
+        emulator_args=emulator_args,
+    ) as world:
         server = make_server("127.0.0.1", 0, _control(world), threaded=True)
         threading.Thread(target=server.serve_forever, name="control", daemon=True).start()
-        ready = {"control_url": f"http://127.0.0.1:{server.server_address[1]}", "endpoints": world.endpoints,
-                 "outputs_file": str(world.outputs_file), "primary": world.primary.info, "standby": world.standby.info}
+        ready = {
+            "control_url": f"http://127.0.0.1:{server.server_address[1]}",
+            "endpoints": world.endpoints,
+            "outputs_file": str(world.outputs_file),
+            "primary": world.primary.info,
+            "standby": world.standby.info,
+        }
         args.ready_file.with_suffix(".tmp").write_text(json.dumps(ready), encoding="utf-8")
         os.replace(args.ready_file.with_suffix(".tmp"), args.ready_file)
         stop.wait()

@@ -48,9 +48,21 @@ class _PollingThread(threading.Thread):
 
 
 class SettlementPoller(_PollingThread):
-    def __init__(self, *, sqs: Any, queue_url: str, queue_arn: str, region: str, handler: str, runtime: Any,
-                 batch_size: int, visibility_timeout: int, retry_delay: int, poll_interval: float = 0.1,
-                 faults: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        queue_url: str,
+        queue_arn: str,
+        region: str,
+        handler: str,
+        runtime: Any,
+        batch_size: int,
+        visibility_timeout: int,
+        retry_delay: int,
+        poll_interval: float = 0.1,
+        faults: Any = None,
+    ) -> None:
         super().__init__(name="settlement-poller", poll_interval=poll_interval)
         self._sqs, self._queue_url, self._queue_arn, self._region = sqs, queue_url, queue_arn, region
         self._handler, self._runtime = handler, runtime
@@ -65,8 +77,12 @@ class SettlementPoller(_PollingThread):
 
     def poll_once(self) -> int:
         messages = self._sqs.receive_message(
-            QueueUrl=self._queue_url, MaxNumberOfMessages=self._batch_size, AttributeNames=["All"],
-            MessageAttributeNames=["All"], VisibilityTimeout=self._visibility, WaitTimeSeconds=0,
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=self._batch_size,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            VisibilityTimeout=self._visibility,
+            WaitTimeSeconds=0,
         ).get("Messages", [])
         if not messages:
             return 0
@@ -89,14 +105,16 @@ class SettlementPoller(_PollingThread):
         done = [m for m in messages if m["MessageId"] not in failed]
         with self._journal_lock:
             for message in messages:
-                self.journal.append({
-                    "message_id": message["MessageId"],
-                    "transaction_id": ids[message["MessageId"]][0],
-                    "receive_count": int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
-                    "outcome": "failed" if message["MessageId"] in failed else "succeeded",
-                })
+                self.journal.append(
+                    {
+                        "message_id": message["MessageId"],
+                        "transaction_id": ids[message["MessageId"]][0],
+                        "receive_count": int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+                        "outcome": "failed" if message["MessageId"] in failed else "succeeded",
+                    }
+                )
         for start in range(0, len(done), 10):
-            chunk = done[start:start + 10]
+            chunk = done[start : start + 10]
             self._sqs.delete_message_batch(
                 QueueUrl=self._queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
@@ -104,7 +122,8 @@ class SettlementPoller(_PollingThread):
         for message in messages:
             if message["MessageId"] in failed:
                 self._sqs.change_message_visibility(
-                    QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"],
+                    QueueUrl=self._queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
                     VisibilityTimeout=self._retry_delay,
                 )
         return len(messages)
@@ -115,8 +134,9 @@ class ImportTrigger(_PollingThread):
 
     MAX_ATTEMPTS = 3
 
-    def __init__(self, *, sqs: Any, s3: Any, queue_url: str, handler: str, runtime: Any,
-                 poll_interval: float = 0.2) -> None:
+    def __init__(
+        self, *, sqs: Any, s3: Any, queue_url: str, handler: str, runtime: Any, poll_interval: float = 0.2
+    ) -> None:
         super().__init__(name="import-trigger", poll_interval=poll_interval)
         self._sqs, self._s3, self._queue_url = sqs, s3, queue_url
         self._handler, self._runtime = handler, runtime
@@ -140,7 +160,10 @@ class ImportTrigger(_PollingThread):
 
     def poll_once(self) -> int:
         messages = self._sqs.receive_message(
-            QueueUrl=self._queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=0,
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["All"],
+            WaitTimeSeconds=0,
             VisibilityTimeout=30,
         ).get("Messages", [])
         for message in messages:

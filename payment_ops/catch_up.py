@@ -29,12 +29,20 @@ def _in_flight(reach: Reach, site: Site) -> tuple[int, int]:
     attributes = sqs.get_queue_attributes(QueueUrl=site.queue_url, AttributeNames=names)["Attributes"]
     messages = sum(int(attributes.get(name, 0)) for name in names)
     running = reach.client("stepfunctions", site.region).list_executions(
-        stateMachineArn=site.state_machine_arn, statusFilter="RUNNING", maxResults=100)["executions"]
+        stateMachineArn=site.state_machine_arn, statusFilter="RUNNING", maxResults=100
+    )["executions"]
     return messages, len(running)
 
 
-def drain(reach: Reach, site: Site, *, timeout: float, poll: float = 2.0,
-          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> str | None:
+def drain(
+    reach: Reach,
+    site: Site,
+    *,
+    timeout: float,
+    poll: float = 2.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str | None:
     """``None`` once nothing is in flight in ``site``, else what still was when ``timeout`` ran out."""
     deadline = clock() + timeout
     while True:
@@ -57,8 +65,16 @@ def _canary_key(dynamodb: Any, table: str, marker: str) -> dict[str, Any]:
     return key
 
 
-def replicated(reach: Reach, source: Site, target: Site, *, timeout: float, poll: float = 0.5,
-               clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> str | None:
+def replicated(
+    reach: Reach,
+    source: Site,
+    target: Site,
+    *,
+    timeout: float,
+    poll: float = 0.5,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str | None:
     """``None`` once a canary written in each of ``source``'s tables is read in ``target``, else what was missing."""
     writer, reader = reach.client("dynamodb", source.region), reach.client("dynamodb", target.region)
     marker = f"{CANARY_PREFIX}{uuid.uuid4().hex}"
@@ -75,8 +91,10 @@ def replicated(reach: Reach, source: Site, target: Site, *, timeout: float, poll
             if not waiting:
                 break
             if clock() - started >= timeout:
-                return (f"a canary written in {source.region} was not read in {target.region} within "
-                        f"{timeout:g} s: {', '.join(waiting)}")
+                return (
+                    f"a canary written in {source.region} was not read in {target.region} within "
+                    f"{timeout:g} s: {', '.join(waiting)}"
+                )
             sleep(poll)
     finally:
         for table, key in keys.items():

@@ -75,13 +75,16 @@ class Waits:
 def _wait_for_source(report: Report, reach: Reach, source: Site, target: Site, waits: Waits) -> bool:
     """True when the source's settlements are over and replicated (or ``--force``); notes what was waited for."""
     if not report.apply:
-        report.notes.append(f"would wait for {source.stack}'s queue and workflow to drain (up to "
-                            f"{waits.drain_timeout:g} s) and for a canary to replicate to {target.region} (up to "
-                            f"{waits.replication_timeout:g} s)")
+        report.notes.append(
+            f"would wait for {source.stack}'s queue and workflow to drain (up to "
+            f"{waits.drain_timeout:g} s) and for a canary to replicate to {target.region} (up to "
+            f"{waits.replication_timeout:g} s)"
+        )
         return True
     try:
         late = waits.drain(reach, source, timeout=waits.drain_timeout) or waits.replicated(
-            reach, source, target, timeout=waits.replication_timeout)
+            reach, source, target, timeout=waits.replication_timeout
+        )
     except Exception as exc:
         late = f"could not check: {describe_failure(exc)[1]}"
     if late is None:
@@ -90,26 +93,34 @@ def _wait_for_source(report: Report, reach: Reach, source: Site, target: Site, w
     if waits.force:
         report.problems.append(f"{source.stack}: {late}; started {target.stack} anyway (--force)")
         return True
-    report.problems.append(f"{source.stack}: {late}. {target.stack} was NOT started: settlement is off in both "
-                           "regions (payments wait as pending, nothing is lost). Re-run, or add --force / FORCE=1")
+    report.problems.append(
+        f"{source.stack}: {late}. {target.stack} was NOT started: settlement is off in both "
+        "regions (payments wait as pending, nothing is lost). Re-run, or add --force / FORCE=1"
+    )
     return False
 
 
 def _switch_off_source(report: Report, reach: Reach, source: Site | None, *, quick: bool) -> bool | None:
     """Switch the source off; True: done, False: it refused (stop here), None: unreachable or unknown (go on)."""
     if source is None:
-        report.problems.append("no outputs of the primary: its settlement path was not switched off. Refresh them "
-                               "(make output STACK=payment-<env>) once its region answers and re-run")
+        report.problems.append(
+            "no outputs of the primary: its settlement path was not switched off. Refresh them "
+            "(make output STACK=payment-<env>) once its region answers and re-run"
+        )
         return None
     steps = set_path(reach, source, on=False, apply=report.apply, quick=quick)
     report.steps += steps
     if any(step.outcome == UNREACHABLE for step in steps):
-        report.problems.append(f"{source.region} did not answer: {source.stack}'s settlement path may still be on. "
-                               f"Re-run this command as soon as {source.region} answers, until it exits 0")
+        report.problems.append(
+            f"{source.region} did not answer: {source.stack}'s settlement path may still be on. "
+            f"Re-run this command as soon as {source.region} answers, until it exits 0"
+        )
         return None
     if not all(step.ok for step in steps):
-        report.problems.append(f"{source.stack} refused to switch off: {report.target.stack} was NOT started "
-                               "(two regions settling could settle a payment twice). Fix it and re-run")
+        report.problems.append(
+            f"{source.stack} refused to switch off: {report.target.stack} was NOT started "
+            "(two regions settling could settle a payment twice). Fix it and re-run"
+        )
         return False
     return True
 
@@ -155,8 +166,10 @@ def failback(reach: Reach, primary: Site | None, standby: Site, *, apply: bool, 
 
 def format_report(report: Report) -> str:
     source = report.source.stack if report.source else "the primary (outputs unknown)"
-    lines = [f"{report.command.upper()}: {source} -> {report.target.stack} ({report.target.region})",
-             "APPLY" if report.apply else "DRY RUN: nothing was changed (add --apply / APPLY=1 to act)"]
+    lines = [
+        f"{report.command.upper()}: {source} -> {report.target.stack} ({report.target.region})",
+        "APPLY" if report.apply else "DRY RUN: nothing was changed (add --apply / APPLY=1 to act)",
+    ]
     if report.fatal:
         return "\n".join([*lines, f"nothing done: {report.fatal}"])
     lines += [step.line() for step in report.steps]
@@ -165,29 +178,55 @@ def format_report(report: Report) -> str:
     if report.target_on:
         lines.append(f"{report.target.role} serving: {report.target.url}")
         if report.target.custom_domain_url:
-            lines.append(f"  clients of {report.target.custom_domain_url} follow the failover DNS record (Route 53 "
-                         "health check on the primary); others go to the URL above")
+            lines.append(
+                f"  clients of {report.target.custom_domain_url} follow the failover DNS record (Route 53 "
+                "health check on the primary); others go to the URL above"
+            )
     return "\n".join(lines)
 
 
 def add_parsers(commands: Any) -> None:
-    for name, run_flow, what in (("failover", failover, "primary -> standby"), ("failback", failback,
-                                                                               "standby -> primary")):
-        parser = commands.add_parser(name, help=f"move settlement {what} (dry run by default)",
-                                     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, run_flow, what in (
+        ("failover", failover, "primary -> standby"),
+        ("failback", failback, "standby -> primary"),
+    ):
+        parser = commands.add_parser(
+            name,
+            help=f"move settlement {what} (dry run by default)",
+            description=__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         parser.add_argument("--env", required=True, choices=ENVIRONMENT_NAMES)
         parser.add_argument("--apply", action="store_true", help="really switch (default: dry run)")
-        parser.add_argument("--outputs-file", type=Path, action="append", dest="outputs_files",
-                            help=f"cdktf outputs JSON holding both stacks (repeatable; default {DEFAULT_OUTPUTS_FILE})")
-        parser.add_argument("--endpoint-url", action="append", default=[], dest="endpoints", metavar="REGION=URL",
-                            help="AWS endpoint of a region (the local emulator, moto); repeatable")
-        parser.add_argument("--primary-timeout", type=float, default=DEFAULT_PRIMARY_TIMEOUT, metavar="SECONDS",
-                            help="connect/read timeout towards a region that may be down "
-                            f"(default {DEFAULT_PRIMARY_TIMEOUT:g})")
+        parser.add_argument(
+            "--outputs-file",
+            type=Path,
+            action="append",
+            dest="outputs_files",
+            help=f"cdktf outputs JSON holding both stacks (repeatable; default {DEFAULT_OUTPUTS_FILE})",
+        )
+        parser.add_argument(
+            "--endpoint-url",
+            action="append",
+            default=[],
+            dest="endpoints",
+            metavar="REGION=URL",
+            help="AWS endpoint of a region (the local emulator, moto); repeatable",
+        )
+        parser.add_argument(
+            "--primary-timeout",
+            type=float,
+            default=DEFAULT_PRIMARY_TIMEOUT,
+            metavar="SECONDS",
+            help=f"connect/read timeout towards a region that may be down (default {DEFAULT_PRIMARY_TIMEOUT:g})",
+        )
         parser.add_argument("--drain-timeout", type=float, default=DEFAULT_DRAIN_TIMEOUT, metavar="SECONDS")
         parser.add_argument("--replication-timeout", type=float, default=DEFAULT_REPLICATION_TIMEOUT, metavar="SECONDS")
-        parser.add_argument("--force", action="store_true",
-                            help="switch the target on even if the source's settlements did not drain or replicate")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="switch the target on even if the source's settlements did not drain or replicate",
+        )
         parser.set_defaults(run=lambda args, flow=run_flow: run(args, flow))
 
 

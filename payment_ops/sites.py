@@ -64,15 +64,25 @@ class Site:
     def from_outputs(cls, role: str, stack: str, outputs: Mapping[str, Any], source: str) -> Site:
         missing = [name for name in SITE_OUTPUTS if not isinstance(outputs.get(name), str) or not outputs[name]]
         if missing:
-            raise SiteError(f"{source}: stack {stack} lacks the output(s) {', '.join(missing)} (is it deployed "
-                            "with disaster recovery? refresh the file: make output STACK=...)")
+            raise SiteError(
+                f"{source}: stack {stack} lacks the output(s) {', '.join(missing)} (is it deployed "
+                "with disaster recovery? refresh the file: make output STACK=...)"
+            )
         arn = str(outputs[STATE_MACHINE]).split(":")
         if len(arn) < 6 or arn[2] != "states" or not arn[3]:
             raise SiteError(f"{source}: {stack}.{STATE_MACHINE} = {outputs[STATE_MACHINE]!r}: not a state machine ARN")
-        return cls(role=role, stack=stack, region=arn[3], url=str(outputs[URL]), pipe=str(outputs[PIPE]),
-                   sweep_rule=str(outputs[SWEEP_RULE]), queue_url=str(outputs[QUEUE]),
-                   state_machine_arn=str(outputs[STATE_MACHINE]), tables=tuple(str(outputs[t]) for t in TABLES),
-                   custom_domain_url=str(outputs[CUSTOM_DOMAIN_URL]) if outputs.get(CUSTOM_DOMAIN_URL) else None)
+        return cls(
+            role=role,
+            stack=stack,
+            region=arn[3],
+            url=str(outputs[URL]),
+            pipe=str(outputs[PIPE]),
+            sweep_rule=str(outputs[SWEEP_RULE]),
+            queue_url=str(outputs[QUEUE]),
+            state_machine_arn=str(outputs[STATE_MACHINE]),
+            tables=tuple(str(outputs[t]) for t in TABLES),
+            custom_domain_url=str(outputs[CUSTOM_DOMAIN_URL]) if outputs.get(CUSTOM_DOMAIN_URL) else None,
+        )
 
 
 def _outputs(files: Iterable[Path], stack: str) -> tuple[Mapping[str, Any], str] | None:
@@ -91,9 +101,11 @@ def load_sites(env: str, files: Iterable[Path]) -> tuple[Site | None, Site]:
     found = _outputs(files, standby_stack(env))
     if found is None:
         names = ", ".join(str(path) for path in files)
-        raise SiteError(f"no outputs of {standby_stack(env)} in {names}: run "
-                        f"make output STACK={standby_stack(env)} OUTPUTS_FILE=<file> (its state is in the fallback "
-                        "region), and check that this environment has disaster recovery (dr.enabled)")
+        raise SiteError(
+            f"no outputs of {standby_stack(env)} in {names}: run "
+            f"make output STACK={standby_stack(env)} OUTPUTS_FILE=<file> (its state is in the fallback "
+            "region), and check that this environment has disaster recovery (dr.enabled)"
+        )
     standby = Site.from_outputs("standby", standby_stack(env), found[0], found[1])
     found = _outputs(files, primary_stack(env))
     primary = Site.from_outputs("primary", primary_stack(env), found[0], found[1]) if found else None
@@ -116,8 +128,13 @@ def parse_endpoints(values: Iterable[str]) -> dict[str, str]:
 class Reach:
     """boto3 clients per (service, region); ``quick`` ones give up after ``primary_timeout`` seconds, one retry."""
 
-    def __init__(self, endpoints: Mapping[str, str] | None = None, *,
-                 primary_timeout: float = DEFAULT_PRIMARY_TIMEOUT, session: Any = None) -> None:
+    def __init__(
+        self,
+        endpoints: Mapping[str, str] | None = None,
+        *,
+        primary_timeout: float = DEFAULT_PRIMARY_TIMEOUT,
+        session: Any = None,
+    ) -> None:
         self._endpoints = dict(endpoints or {})
         self._timeout = primary_timeout
         self._session = session
@@ -129,12 +146,19 @@ class Reach:
             import boto3
             from botocore.config import Config
 
-            config = (Config(connect_timeout=self._timeout, read_timeout=self._timeout,
-                             retries={"mode": "standard", "total_max_attempts": 2})
-                      if quick else Config(retries={"mode": "standard"}))
+            config = (
+                Config(
+                    connect_timeout=self._timeout,
+                    read_timeout=self._timeout,
+                    retries={"mode": "standard", "total_max_attempts": 2},
+                )
+                if quick
+                else Config(retries={"mode": "standard"})
+            )
             session = self._session or boto3.session.Session()
-            self._clients[key] = session.client(service, region_name=region, config=config,
-                                                endpoint_url=self._endpoints.get(region))
+            self._clients[key] = session.client(
+                service, region_name=region, config=config, endpoint_url=self._endpoints.get(region)
+            )
         return self._clients[key]
 
 

@@ -48,12 +48,20 @@ def _switches(reach: Reach, site: Site, *, on: bool, quick: bool) -> list[_Switc
     pipe_state = f"DesiredState {'RUNNING' if on else 'STOPPED'}"
     rule_state = f"State {'ENABLED' if on else 'DISABLED'}"
     return [
-        _Switch("StartPipe" if on else "StopPipe", site.pipe,
-                lambda: f"DesiredState {pipes.describe_pipe(Name=site.pipe)['DesiredState']}",
-                lambda: (pipes.start_pipe if on else pipes.stop_pipe)(Name=site.pipe), pipe_state),
-        _Switch("EnableRule" if on else "DisableRule", site.sweep_rule,
-                lambda: f"State {events.describe_rule(Name=site.sweep_rule)['State']}",
-                lambda: (events.enable_rule if on else events.disable_rule)(Name=site.sweep_rule), rule_state),
+        _Switch(
+            "StartPipe" if on else "StopPipe",
+            site.pipe,
+            lambda: f"DesiredState {pipes.describe_pipe(Name=site.pipe)['DesiredState']}",
+            lambda: (pipes.start_pipe if on else pipes.stop_pipe)(Name=site.pipe),
+            pipe_state,
+        ),
+        _Switch(
+            "EnableRule" if on else "DisableRule",
+            site.sweep_rule,
+            lambda: f"State {events.describe_rule(Name=site.sweep_rule)['State']}",
+            lambda: (events.enable_rule if on else events.disable_rule)(Name=site.sweep_rule),
+            rule_state,
+        ),
     ]
 
 

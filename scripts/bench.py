@@ -47,8 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per figure; the median is reported (default 5)")
     parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (on in `make bench`)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
-    parser.add_argument("--no-summary", action="store_true",
-                        help="do not update the synth table in docs/performance.md")
+    parser.add_argument(
+        "--no-summary", action="store_true", help="do not update the synth table in docs/performance.md"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -77,4 +78,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

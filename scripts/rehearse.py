@@ -93,8 +93,14 @@ class Rehearsal:
         self.environ = base
 
     def make(
-        self, step: str, target: str, stacks: Iterable[str], *, expect_failure: bool = False,
-        environ: dict[str, str] | None = None, **variables: str,
+        self,
+        step: str,
+        target: str,
+        stacks: Iterable[str],
+        *,
+        expect_failure: bool = False,
+        environ: dict[str, str] | None = None,
+        **variables: str,
     ) -> str:
         """Run ``make <target> STACK='<stacks>' ...`` in the repo; the output, or ``RehearsalError`` naming the step.
 
@@ -121,9 +127,7 @@ class Rehearsal:
             return output
         if done.returncode != 0:
             tail = "\n".join(output.rstrip().splitlines()[-40:])
-            raise RehearsalError(
-                f"rehearsal step '{step}' failed: `{' '.join(args)}` exited {done.returncode}\n{tail}"
-            )
+            raise RehearsalError(f"rehearsal step '{step}' failed: `{' '.join(args)}` exited {done.returncode}\n{tail}")
         self.log(f"  ok  {step} ({time.monotonic() - started:.1f} s)")
         return output
 
@@ -141,8 +145,9 @@ class Rehearsal:
         applied = set(self.state_resources(stack))
         if applied != expected:
             missing, extra = sorted(expected - applied)[:10], sorted(applied - expected)[:10]
-            raise RehearsalError(f"{stack}: the state does not hold what was synthesized: missing {missing}, "
-                                 f"extra {extra}")
+            raise RehearsalError(
+                f"{stack}: the state does not hold what was synthesized: missing {missing}, extra {extra}"
+            )
 
     def assert_empty(self, stack: str) -> None:
         left = self.state_resources(stack)

@@ -22,7 +22,9 @@ SETTLE_TIMEOUT_SECONDS = float(os.environ.get("SMOKE_SETTLE_TIMEOUT", "120"))
 def base_url() -> str:
     url = os.environ.get("SMOKE_URL", "").strip().rstrip("/")
     if not url.startswith(("https://", "http://")):
-        pytest.fail(f"SMOKE_URL = {url!r}: allowed the stage URL, e.g. https://<id>.execute-api.<region>.amazonaws.com/dev")
+        pytest.fail(
+            f"SMOKE_URL = {url!r}: allowed the stage URL, e.g. https://<id>.execute-api.<region>.amazonaws.com/dev"
+        )
     return url
 
 

@@ -118,9 +118,7 @@ def dns_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         tmp_path_factory, "dns-failover.out",
         lambda out: build_app(environments=("prod",), outdir=str(out), environ={**_SYNTH_ENV, **DNS_FAILOVER_ENV}).synth(),
     )  # fmt: skip
-    return {
-        path.name: json.loads((path / "cdk.tf.json").read_text()) for path in sorted((outdir / "stacks").iterdir())
-    }
+    return {path.name: json.loads((path / "cdk.tf.json").read_text()) for path in sorted((outdir / "stacks").iterdir())}
 
 
 @pytest.fixture(scope="session", params=ENVIRONMENTS)
@@ -142,7 +140,8 @@ def side_by_side(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     from payment_infra.app import build_app
 
     outdir = built_once(
-        tmp_path_factory, "side-by-side.out",
+        tmp_path_factory,
+        "side-by-side.out",
         lambda out: build_app(environments=("dev", *PREVIEWS), outdir=str(out), environ=_SYNTH_ENV).synth(),
     )
     return {

@@ -74,9 +74,7 @@ def _publish(topic_arn: str, subject: str, message: dict[str, Any]) -> dict[str,
         "Resource": "arn:aws:states:::sns:publish",
         "Parameters": {"TopicArn": topic_arn, "Subject": subject, "Message": message},
         "ResultPath": None,
-        "Retry": [
-            {"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}
-        ],
+        "Retry": [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}],
     }
 
 

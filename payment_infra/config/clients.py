@@ -33,9 +33,7 @@ class ClientSettings:
     quota_per_day: int | None = None
     api_key_versions: tuple[int, ...] = (1,)
 
-    def problems(
-        self, prefix: str, other_names: Sequence[Any], ceilings: Mapping[str, int | None]
-    ) -> list[Problem]:
+    def problems(self, prefix: str, other_names: Sequence[Any], ceilings: Mapping[str, int | None]) -> list[Problem]:
         """Every rule this client breaks; ``ceilings`` caps a tier setting (``None``: any positive integer)."""
         found = Problems()
         found.check(

@@ -45,7 +45,8 @@ def deployment_name_problems(name: Any, field_name: str = "PAYMENT_DEPLOYMENT") 
     """
     allowed = (
         f"1-{MAX_DEPLOYMENT_NAME_LENGTH} characters of lowercase letters, digits and single hyphens, starting with "
-        "a letter and not ending with a hyphen, with none of " + ", ".join(RESERVED_DEPLOYMENT_NAMES)
+        "a letter and not ending with a hyphen, with none of "
+        + ", ".join(RESERVED_DEPLOYMENT_NAMES)
         + " as a hyphen-separated word (dlq-dev would name its queue transaction-queue-dlq-dev.fifo, dev's DLQ)"
     )
     ok = (

@@ -101,4 +101,3 @@ def load_account_config(environ: Mapping[str, str] | None = None) -> AccountConf
             )
         overrides["lambda_concurrency_quota"] = int(raw_quota)
     return AccountConfig(**overrides)
-

@@ -79,7 +79,10 @@ class Compute(Construct):
             raise ValueError(f"SETTING_VARIABLES the infrastructure does not set: {sorted(missing_settings)}")
 
         self._ctx, self._placement, self._failure_queue, self._settlement_queue = (
-            ctx, placement, failure_queue, settlement_queue
+            ctx,
+            placement,
+            failure_queue,
+            settlement_queue,
         )
         self._common, self._settings = common, settings
         self._app = app

@@ -62,6 +62,7 @@ class TableRef:
     arn: str
     stream_arn: str | None = None
 
+
 class Database(Construct):
     """Exposes ``transactions`` and ``idempotency`` as ``TableRef``s."""
 
@@ -115,9 +116,7 @@ class Database(Construct):
             ttl=DynamodbTableTtl(attribute_name=IDEMPOTENCY_TTL_ATTRIBUTE, enabled=True),
             **common,
         )
-        self.transactions = TableRef(
-            name=transactions.name, arn=transactions.arn, stream_arn=transactions.stream_arn
-        )
+        self.transactions = TableRef(name=transactions.name, arn=transactions.arn, stream_arn=transactions.stream_arn)
         self.index_names = tuple(index for index, _ in _GSIS)  # of the transactions table
         self.idempotency = TableRef(name=idempotency.name, arn=idempotency.arn)
         self.tables = (transactions, idempotency)  # the resources: a deployment with a standby replicates them

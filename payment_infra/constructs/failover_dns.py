@@ -111,7 +111,6 @@ class FailoverDomain(Construct):
             health_check_id=self.health_check_id,
         )
 
-
     def _validation_record(self, certificate: AcmCertificate, role: str, dr: DrSettings) -> list[str] | None:
         """The DNS validation record, created by the primary only.
 

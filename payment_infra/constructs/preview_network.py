@@ -55,9 +55,7 @@ class PreviewNetworkAccess(Construct):
                 )
             ]
         )
-        self.lambda_security_group_id = lambda_security_group(
-            self, ctx, vpc_id, endpoints.id, lifecycle=enough_subnets
-        )
+        self.lambda_security_group_id = lambda_security_group(self, ctx, vpc_id, endpoints.id, lifecycle=enough_subnets)
         for service in GATEWAY_SERVICES:
             prefix_list = DataAwsPrefixList(self, f"{service}_prefix_list", name=service_name(ctx.region, service))
             lambda_egress_to_prefix_list(self, service, self.lambda_security_group_id, prefix_list.id)

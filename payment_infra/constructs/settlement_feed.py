@@ -49,17 +49,18 @@ from payment_infra.context import DeploymentContext
 
 # Where a stream record's new image keeps the fields the settlement message needs.
 _NEW_IMAGE = "$.dynamodb.NewImage"
+
+
 def filter_pattern(region: str) -> dict[str, Any]:
     """Only new pending records start settlement (the updates settlement itself makes never re-enter the queue),
     and only those created in ``region``: a global table's replica also emits records for the payments the other
     region created and settles (``ORIGIN_REGION_ATTRIBUTE`` in lambdas/payments/functions.py)."""
     origin = functions_module().ORIGIN_REGION_ATTRIBUTE
-    return {"eventName": ["INSERT"],
-            "dynamodb": {"NewImage": {"status": {"S": ["pending"]}, origin: {"S": [region]}}}}
+    return {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["pending"]}, origin: {"S": [region]}}}}
+
+
 #: The settlement message (``lambdas/payments/adapters/sqs.py`` ``message_body``: the same two ids).
-INPUT_TEMPLATE = (
-    f'{{"customer_id":"<{_NEW_IMAGE}.customer_id.S>","transaction_id":"<{_NEW_IMAGE}.transaction_id.S>"}}'
-)
+INPUT_TEMPLATE = f'{{"customer_id":"<{_NEW_IMAGE}.customer_id.S>","transaction_id":"<{_NEW_IMAGE}.transaction_id.S>"}}'
 MESSAGE_GROUP_ID = f"{_NEW_IMAGE}.customer_id.S"
 MESSAGE_DEDUPLICATION_ID = f"{_NEW_IMAGE}.transaction_id.S"
 STARTING_POSITION = "TRIM_HORIZON"
@@ -137,7 +138,11 @@ class SettlementFeed(Construct):
                     ),
                 ),
                 filter_criteria=PipesPipeSourceParametersFilterCriteria(
-                    filter=[PipesPipeSourceParametersFilterCriteriaFilter(pattern=compact_json(filter_pattern(ctx.config.region)))]
+                    filter=[
+                        PipesPipeSourceParametersFilterCriteriaFilter(
+                            pattern=compact_json(filter_pattern(ctx.config.region))
+                        )
+                    ]
                 ),
             ),
             target_parameters=PipesPipeTargetParameters(

@@ -26,7 +26,10 @@ def checkov_section(ctx: Context) -> Section:
             start = time.perf_counter()
             proc = subprocess.run(  # noqa: S603
                 [str(VENV_PY), str(REPO / "scripts" / "checkov_gate.py"), str(stack_root / stack)],
-                capture_output=True, text=True, check=False, env=clean_env(),
+                capture_output=True,
+                text=True,
+                check=False,
+                env=clean_env(),
             )
             times.append(time.perf_counter() - start)
             summary = GATE_SUMMARY.search(proc.stdout)

@@ -28,28 +28,37 @@ def emulator_section(ctx: Context) -> Section:
     for run in range(runs):
         proc = subprocess.run(  # noqa: S603 (our own module)
             [str(VENV_PY), "-c", _EMULATOR_CODE, str(EMULATOR_REQUESTS), "600"],
-            cwd=REPO, env=clean_env(), capture_output=True, text=True, check=False,
+            cwd=REPO,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise SystemExit(f"bench: emulator run failed:\n{proc.stderr[-3000:]}")
         figures = json.loads(proc.stdout.strip().splitlines()[-1])
         for operation, values in samples.items():
             values.append(figures[operation])
-        print(f"  run {run + 1}/{runs} create {figures['create']['requests_per_second']} req/s, "
-              f"get {figures['get']['requests_per_second']} req/s")
+        print(
+            f"  run {run + 1}/{runs} create {figures['create']['requests_per_second']} req/s, "
+            f"get {figures['get']['requests_per_second']} req/s"
+        )
     rows = []
     for operation, values in samples.items():
+
         def median(key: str, values: list[dict] = values) -> float:
             return statistics.median(v[key] for v in values)
 
-        rows.append((
-            operation,
-            f"{median('requests'):.0f}",
-            f"{median('errors'):.0f}",
-            f"{median('requests_per_second'):.1f}",
-            f"{median('p50_ms'):.0f} ms",
-            f"{median('p99_ms'):.0f} ms",
-        ))
+        rows.append(
+            (
+                operation,
+                f"{median('requests'):.0f}",
+                f"{median('errors'):.0f}",
+                f"{median('requests_per_second'):.1f}",
+                f"{median('p50_ms'):.0f} ms",
+                f"{median('p99_ms'):.0f} ms",
+            )
+        )
     return Section(
         f"Local emulator throughput ({EMULATOR_REQUESTS:,} creates, then a get of each, loopback)",
         ("operation", "requests", "errors", "requests/s", "p50", "p99"),

@@ -66,8 +66,9 @@ def update_summary(summary: Path, synth: Section, stamp: str) -> bool:
         return False
     head, rest = text.split(SUMMARY_START, 1)
     _, tail = rest.split(SUMMARY_END, 1)
-    block = synth.markdown().replace(f"## {synth.title}", f"**{synth.title}** ({stamp}, from `make bench`; "
-                                     "all figures in [benchmarks.md](benchmarks.md)):")
+    block = synth.markdown().replace(
+        f"## {synth.title}",
+        f"**{synth.title}** ({stamp}, from `make bench`; all figures in [benchmarks.md](benchmarks.md)):",
+    )
     summary.write_text(f"{head}{SUMMARY_START}\n{block}\n{SUMMARY_END}{tail}")
     return True
-

@@ -129,4 +129,3 @@ def measure(cmd: Sequence[str], env: dict[str, str], cwd: Path) -> Sample:
 
 def mb(kb: float) -> str:
     return f"{kb / 1024:.0f} MB"
-

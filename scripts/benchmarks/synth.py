@@ -117,15 +117,24 @@ def _rows(variants: dict, results: dict[str, Measured], floor: Measured) -> list
     rows = []
     for name in variants:
         r = results[name]
-        rows.append((
-            name,
-            f"{r.median('wall'):.2f} s",
-            f"{r.median('wall') / fast_wall:.1f}x",
-            mb(r.median("tree_kb")),
-            mb(r.median("max_kb")),
-        ))
-    rows.append(("node floor", f"{floor.median('wall'):.2f} s", f"{floor.median('wall') / fast_wall:.1f}x",
-                 mb(floor.median("tree_kb")), mb(floor.median("max_kb"))))
+        rows.append(
+            (
+                name,
+                f"{r.median('wall'):.2f} s",
+                f"{r.median('wall') / fast_wall:.1f}x",
+                mb(r.median("tree_kb")),
+                mb(r.median("max_kb")),
+            )
+        )
+    rows.append(
+        (
+            "node floor",
+            f"{floor.median('wall'):.2f} s",
+            f"{floor.median('wall') / fast_wall:.1f}x",
+            mb(floor.median("tree_kb")),
+            mb(floor.median("max_kb")),
+        )
+    )
     return rows
 
 

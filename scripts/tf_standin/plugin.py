@@ -193,8 +193,11 @@ def serve(schema_path: Path) -> int:
         print("This is a Terraform plugin (the stand-in AWS provider); Terraform starts it.", file=sys.stderr)
         return 1
     if os.environ.get("PLUGIN_CLIENT_CERT"):
-        print("stand-in AWS provider: set TF_DISABLE_PLUGIN_TLS=1 (gRPC for Python rejects Terraform's P-521 "
-              "plugin client certificate)", file=sys.stderr)
+        print(
+            "stand-in AWS provider: set TF_DISABLE_PLUGIN_TLS=1 (gRPC for Python rejects Terraform's P-521 "
+            "plugin client certificate)",
+            file=sys.stderr,
+        )
         return 1
     import grpc
 

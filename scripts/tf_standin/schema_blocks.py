@@ -159,4 +159,3 @@ def schema_from_module(source: str) -> list[tuple[str, str, dict[str, Any]]]:
         block = builder.block(module.hcl["__root__" + class_name], module.classes[class_name])
         out.append((kind, tf_type, {"version": 0, "block": block}))
     return out
-

@@ -147,4 +147,3 @@ def parse_module(source: str) -> ParsedModule:
             module.hcl["__root__" + match.group(1)] = _hcl_table(body, synth)
             module.roots.append((match.group(1), match.group(2), rtype.group(1)))
     return module
-

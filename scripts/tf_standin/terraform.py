@@ -115,7 +115,7 @@ def stand_in(root: Path, schema_path: Path | None = None) -> StandIn:
     script.chmod(0o755)
     (root / "terraformrc").write_text(
         "provider_installation {\n"
-        f"  dev_overrides {{\n    \"hashicorp/aws\" = {json.dumps(str(plugins))}\n  }}\n"
+        f'  dev_overrides {{\n    "hashicorp/aws" = {json.dumps(str(plugins))}\n  }}\n'
         "  direct {}\n}\n"
     )
     return StandIn(root, schema_path, terraform)
@@ -185,8 +185,13 @@ class Result:
 
 def _run(standin: StandIn, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 (terraform found on PATH, arguments from this module)
-        [standin.terraform, *args], cwd=workdir, env=standin.environ, capture_output=True, text=True,
-        timeout=TIMEOUT_SECONDS, check=False,
+        [standin.terraform, *args],
+        cwd=workdir,
+        env=standin.environ,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
     )
 
 
@@ -195,8 +200,9 @@ def check(standin: StandIn, workdir: Path, plan: bool = True) -> Result:
     result = Result(_run(standin, workdir, "validate", "-no-color"))
     if result.validate.returncode != 0 or not plan:
         return result
-    result.plan = _run(standin, workdir, "plan", "-refresh=false", "-input=false", "-lock=false", "-no-color",
-                       "-out=tfplan")
+    result.plan = _run(
+        standin, workdir, "plan", "-refresh=false", "-input=false", "-lock=false", "-no-color", "-out=tfplan"
+    )
     if result.plan.returncode == 0:
         shown = _run(standin, workdir, "show", "-json", "tfplan")
         if shown.returncode != 0:

@@ -77,10 +77,14 @@ def test_account_singletons_catch_a_standby_region_without_its_own_baseline(all_
         stack["provider"]["aws"][0]["region"] = "ap-northeast-2"
 
     problems = account_singletons_in_one_stack(broken(all_stacks, DR_ACCOUNT_STACK, move_to_primary_region))
-    assert problems == [
-        "ap-northeast-1 has API stages but no account baseline sets its aws_api_gateway_account",
-        problems[1],
-    ] and "managed 2 times in ap-northeast-2" in problems[1]
+    assert (
+        problems
+        == [
+            "ap-northeast-1 has API stages but no account baseline sets its aws_api_gateway_account",
+            problems[1],
+        ]
+        and "managed 2 times in ap-northeast-2" in problems[1]
+    )
 
 
 def test_account_singletons_in_one_stack_catches_a_singleton_in_an_environment(all_stacks: Stacks) -> None:

@@ -18,9 +18,13 @@ PUBLIC = {("get", "/health")}
 
 def _api_key_schemes(body: dict) -> set[str]:
     schemes = body.get("components", {}).get("securitySchemes", {})
-    return {name for name, scheme in schemes.items()
-            if scheme.get("type") == "apiKey" and scheme.get("in") == "header"
-            and scheme.get("name", "").lower() == "x-api-key"}
+    return {
+        name
+        for name, scheme in schemes.items()
+        if scheme.get("type") == "apiKey"
+        and scheme.get("in") == "header"
+        and scheme.get("name", "").lower() == "x-api-key"
+    }
 
 
 def api_key_required_problems(stacks: Stacks) -> list[str]:
@@ -38,7 +42,8 @@ def api_key_required_problems(stacks: Stacks) -> list[str]:
                         problems.append(
                             f"{stack_id}: aws_api_gateway_rest_api.{logical_id} {method.upper()} {path} has no "
                             f"operation-level security naming an x-api-key scheme (defined: {sorted(schemes)}); "
-                            "API Gateway would not require the API key")
+                            "API Gateway would not require the API key"
+                        )
     return problems
 
 
@@ -62,7 +67,8 @@ def test_api_key_required_catches_document_level_security_only(all_stacks: Stack
                     operation.pop("security", None)
 
     problems = api_key_required_problems(
-        broken(all_stacks, "payment-dev", lambda stack: _rewrite_body(stack, document_level_only)))
+        broken(all_stacks, "payment-dev", lambda stack: _rewrite_body(stack, document_level_only))
+    )
     assert problems and all("no operation-level security" in p for p in problems)
     assert any("POST /transactions" in p for p in problems)
 
@@ -73,6 +79,7 @@ def test_api_key_required_catches_an_undefined_scheme(all_stacks: Stacks) -> Non
 
     baseline = set(api_key_required_problems(all_stacks))
     problems = api_key_required_problems(
-        broken(all_stacks, "payment-dev", lambda stack: _rewrite_body(stack, undefined_scheme)))
+        broken(all_stacks, "payment-dev", lambda stack: _rewrite_body(stack, undefined_scheme))
+    )
     assert any("payment-dev:" in p and "POST /transactions" in p for p in problems)
     assert len(set(problems) - baseline) <= 1  # only the rewritten operation is new

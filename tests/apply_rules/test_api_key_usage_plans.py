@@ -37,18 +37,22 @@ def api_key_usage_plan_problems(stacks: Stacks) -> list[str]:
             plans_of_key[_address(association["key_id"])].append(_address(association["usage_plan_id"]))
         for key, key_plans in sorted(plans_of_key.items()):
             if len(key_plans) > USAGE_PLANS_PER_API_KEY:
-                problems.append(f"{stack_id}: {key} is in {len(key_plans)} usage plans; AWS allows "
-                                f"{USAGE_PLANS_PER_API_KEY}")
+                problems.append(
+                    f"{stack_id}: {key} is in {len(key_plans)} usage plans; AWS allows {USAGE_PLANS_PER_API_KEY}"
+                )
             seen: dict[tuple[str, str], str] = {}
             for plan in key_plans:
                 for stage in sorted(stages_of.get(plan, set())):
                     if stage in seen:
-                        problems.append(f"{stack_id}: {key} is in {seen[stage]} and {plan}, both on stage {stage[1]}; "
-                                        "AWS allows one usage plan per API key and stage")
+                        problems.append(
+                            f"{stack_id}: {key} is in {seen[stage]} and {plan}, both on stage {stage[1]}; "
+                            "AWS allows one usage plan per API key and stage"
+                        )
                     seen[stage] = plan
     if total_plans > USAGE_PLANS_PER_ACCOUNT:
-        problems.append(f"all stacks: {total_plans} usage plans; AWS allows {USAGE_PLANS_PER_ACCOUNT} per account "
-                        "and region")
+        problems.append(
+            f"all stacks: {total_plans} usage plans; AWS allows {USAGE_PLANS_PER_ACCOUNT} per account and region"
+        )
     return problems
 
 
@@ -64,7 +68,8 @@ def test_api_key_usage_plans_catch_a_key_in_two_plans_of_one_stage(all_stacks: S
         associations = stack["resource"]["aws_api_gateway_usage_plan_key"]
         (assoc_id, assoc), *_ = associations.items()
         associations[assoc_id + "_copy"] = {
-            **assoc, "usage_plan_id": "${aws_api_gateway_usage_plan." + plan_id + "_copy.id}"
+            **assoc,
+            "usage_plan_id": "${aws_api_gateway_usage_plan." + plan_id + "_copy.id}",
         }
 
     problems = api_key_usage_plan_problems(broken(all_stacks, "payment-dev", second_plan_for_the_same_key))

@@ -19,6 +19,7 @@ def scales_a_replica(stack: dict, resource_id: str) -> bool:
     names = [table["name"] for table in stack.get("data", {}).get("aws_dynamodb_table", {}).values()]
     return any(resource_id == f"table/{name}" or resource_id.startswith(f"table/{name}/index/") for name in names)
 
+
 _TABLE_TARGET = re.compile(r"^table/(?P<table>\$\{[^}]+\})(?P<index>/index/.+)?$")
 _DIMENSION_ATTRIBUTE = {"ReadCapacityUnits": "read_capacity", "WriteCapacityUnits": "write_capacity"}
 

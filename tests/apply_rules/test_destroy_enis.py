@@ -27,16 +27,20 @@ def destroy_eni_problems(stacks: Stacks) -> list[str]:
             where = f"{stack_id}: aws_lambda_function.{lid}"
             replacements = function.get("replacement_security_group_ids") or []
             if function.get("replace_security_groups_on_destroy") is not True:
-                problems.append(f"{where}: replace_security_groups_on_destroy is not true; destroying its security "
-                                "group waits up to ~45 min for the Lambda ENIs")
+                problems.append(
+                    f"{where}: replace_security_groups_on_destroy is not true; destroying its security "
+                    "group waits up to ~45 min for the Lambda ENIs"
+                )
             if not replacements:
                 problems.append(f"{where}: no replacement_security_group_ids")
             for group in replacements:
                 if group in function["vpc_config"]["security_group_ids"]:
                     problems.append(f"{where}: replacement {group} is one of the function's own groups")
                 elif not NOT_DELETED.match(group):
-                    problems.append(f"{where}: replacement {group} is deleted by the same destroy; allowed the VPC's "
-                                    "default group or a group found by data source")
+                    problems.append(
+                        f"{where}: replacement {group} is deleted by the same destroy; allowed the VPC's "
+                        "default group or a group found by data source"
+                    )
     return problems
 
 

@@ -73,8 +73,10 @@ def global_table_problems(stacks: Stacks) -> list[str]:
                 continue
             where = f"{stack_id}: aws_dynamodb_table.{lid}"
             if not table.get("stream_enabled") or table.get("stream_view_type") != "NEW_AND_OLD_IMAGES":
-                problems.append(f"{where}: a replica needs stream_enabled with stream_view_type NEW_AND_OLD_IMAGES "
-                                f"(got {table.get('stream_enabled')!r}, {table.get('stream_view_type')!r})")
+                problems.append(
+                    f"{where}: a replica needs stream_enabled with stream_view_type NEW_AND_OLD_IMAGES "
+                    f"(got {table.get('stream_enabled')!r}, {table.get('stream_view_type')!r})"
+                )
             for replica in replicas:
                 region = replica.get("region_name")
                 if region == region_of(stack, table):
@@ -85,8 +87,10 @@ def global_table_problems(stacks: Stacks) -> list[str]:
                 if not key or not key.startswith(("aws_kms_replica_key.", "aws_kms_key.")):
                     problems.append(f"{where}: the replica in {region} has no customer managed key of this stack")
                 elif region_of(stack, _body(stack, key)) != region:
-                    problems.append(f"{where}: the replica in {region} uses {key}, a key of "
-                                    f"{region_of(stack, _body(stack, key))}: KMS keys are regional")
+                    problems.append(
+                        f"{where}: the replica in {region} uses {key}, a key of "
+                        f"{region_of(stack, _body(stack, key))}: KMS keys are regional"
+                    )
     return problems
 
 
@@ -100,11 +104,14 @@ def _tables(mutate):
     def apply(stack: dict) -> None:
         for table in of_type(stack, "aws_dynamodb_table").values():
             mutate(table)
+
     return apply
 
 
 def test_global_table_replicas_catch_a_new_image_stream(all_stacks: Stacks) -> None:
-    problems = global_table_problems(broken(all_stacks, "payment-prod", _tables(lambda t: t.update(stream_view_type="NEW_IMAGE"))))
+    problems = global_table_problems(
+        broken(all_stacks, "payment-prod", _tables(lambda t: t.update(stream_view_type="NEW_IMAGE")))
+    )
     assert len(problems) == 2 and all("NEW_AND_OLD_IMAGES" in p for p in problems)
 
 
@@ -200,13 +207,19 @@ def s3_replication_problems(stacks: Stacks) -> list[str]:
                 for bucket in (source, destination):
                     versioning = _versioning_of(stack, bucket) if bucket else None
                     if versioning is None or versioning not in depends:
-                        problems.append(f"{where}: {bucket} must be versioned (aws_s3_bucket_versioning Enabled) "
-                                        "before replication is put: depends_on it")
-                encrypted = _one(_one(rule.get("destination")).get("encryption_configuration")).get("replica_kms_key_id")
+                        problems.append(
+                            f"{where}: {bucket} must be versioned (aws_s3_bucket_versioning Enabled) "
+                            "before replication is put: depends_on it"
+                        )
+                encrypted = _one(_one(rule.get("destination")).get("encryption_configuration")).get(
+                    "replica_kms_key_id"
+                )
                 criteria = _one(_one(rule.get("source_selection_criteria")).get("sse_kms_encrypted_objects"))
                 if encrypted and criteria.get("status") != "Enabled":
-                    problems.append(f"{where}: destination encryption_configuration needs "
-                                    "source_selection_criteria.sse_kms_encrypted_objects Enabled")
+                    problems.append(
+                        f"{where}: destination encryption_configuration needs "
+                        "source_selection_criteria.sse_kms_encrypted_objects Enabled"
+                    )
                 if "filter" in rule and not rule.get("delete_marker_replication"):
                     problems.append(f"{where}: a rule with a filter needs delete_marker_replication")
                 problems += _replication_role_problems(where, stack, config, source, destination, encrypted)
@@ -219,7 +232,9 @@ def _replication_role_problems(where, stack, config, source, destination, destin
         return [f"{where}: role must be a role of this stack"]
     trust = json.loads(_body(stack, role).get("assume_role_policy", "{}"))
     problems = []
-    if not any("s3.amazonaws.com" in as_list((s.get("Principal") or {}).get("Service")) for s in trust.get("Statement", [])):
+    if not any(
+        "s3.amazonaws.com" in as_list((s.get("Principal") or {}).get("Service")) for s in trust.get("Statement", [])
+    ):
         problems.append(f"{where}: its role cannot be assumed by s3.amazonaws.com")
     wanted = {
         (frozenset(REPLICATION_ACTIONS["source_bucket"]), (source,)),
@@ -232,10 +247,13 @@ def _replication_role_problems(where, stack, config, source, destination, destin
     for statement in _role_statements(stack, role):
         actions = as_list(statement.get("Action"))
         resources = tuple(
-            f"{_address(r)}/*" if str(r).endswith("/*") else _address(r) or r for r in as_list(statement.get("Resource"))
+            f"{_address(r)}/*" if str(r).endswith("/*") else _address(r) or r
+            for r in as_list(statement.get("Resource"))
         )
         found.add((frozenset(actions), resources))
-        if any(a.startswith("kms:") for a in actions) and "kms:ViaService" not in json.dumps(statement.get("Condition")):
+        if any(a.startswith("kms:") for a in actions) and "kms:ViaService" not in json.dumps(
+            statement.get("Condition")
+        ):
             problems.append(f"{where}: its role may use a key outside S3 ({statement.get('Sid')}: no kms:ViaService)")
     if found != wanted:
         extra, missing = sorted(map(_show, found - wanted)), sorted(map(_show, wanted - found))
@@ -273,11 +291,14 @@ def _replication(mutate):
     def apply(stack: dict) -> None:
         for config in of_type(stack, "aws_s3_bucket_replication_configuration").values():
             mutate(config)
+
     return apply
 
 
 def test_s3_replication_catches_an_unversioned_destination(all_stacks: Stacks) -> None:
-    problems = s3_replication_problems(broken(all_stacks, "payment-prod", _replication(lambda c: c["depends_on"].pop(1))))
+    problems = s3_replication_problems(
+        broken(all_stacks, "payment-prod", _replication(lambda c: c["depends_on"].pop(1)))
+    )
     assert len(problems) == 1 and "must be versioned" in problems[0] and "replica" in problems[0]
 
 
@@ -317,20 +338,28 @@ def settlement_switch_problems(stacks: Stacks) -> list[str]:
         has_standby = any(t.get("replica") for t in of_type(stack, "aws_dynamodb_table").values())
         for name in (t["name"] for t in stack.get("data", {}).get("aws_dynamodb_table", {}).values()):
             if (name, stack_region(stack)) not in replicated_regions:
-                problems.append(f"{stack_id}: reads the table {name}, which no stack replicates to {stack_region(stack)}")
+                problems.append(
+                    f"{stack_id}: reads the table {name}, which no stack replicates to {stack_region(stack)}"
+                )
         if not (reads_replicas or has_standby):
             continue
-        for rtype, attribute, off, on in (("aws_pipes_pipe", "desired_state", "STOPPED", "RUNNING"),
-                                          ("aws_cloudwatch_event_rule", "state", "DISABLED", "ENABLED")):
+        for rtype, attribute, off, on in (
+            ("aws_pipes_pipe", "desired_state", "STOPPED", "RUNNING"),
+            ("aws_cloudwatch_event_rule", "state", "DISABLED", "ENABLED"),
+        ):
             for lid, body in of_type(stack, rtype).items():
                 where = f"{stack_id}: {rtype}.{lid}"
                 wanted = off if reads_replicas else on
                 if body.get(attribute) != wanted:
-                    problems.append(f"{where}: {attribute} {body.get(attribute)!r}, must be created {wanted!r}"
-                                    + (" (a replica's stream carries the primary's writes)" if reads_replicas else ""))
+                    problems.append(
+                        f"{where}: {attribute} {body.get(attribute)!r}, must be created {wanted!r}"
+                        + (" (a replica's stream carries the primary's writes)" if reads_replicas else "")
+                    )
                 if attribute not in ((body.get("lifecycle") or {}).get("ignore_changes") or []):
-                    problems.append(f"{where}: lifecycle.ignore_changes lacks {attribute!r}: a deploy would undo "
-                                    "an operator's failover")
+                    problems.append(
+                        f"{where}: lifecycle.ignore_changes lacks {attribute!r}: a deploy would undo "
+                        "an operator's failover"
+                    )
     return problems
 
 
@@ -364,8 +393,9 @@ def test_settlement_switch_catches_a_standby_of_an_unreplicated_table(all_stacks
             table.pop("replica", None)
 
     problems = settlement_switch_problems(broken(all_stacks, "payment-prod", drop_replicas))
-    assert any("reads the table payment-transactions-prod, which no stack replicates to ap-northeast-1" in p
-               for p in problems)
+    assert any(
+        "reads the table payment-transactions-prod, which no stack replicates to ap-northeast-1" in p for p in problems
+    )
 
 
 # ---- a pipe follows its stream -------------------------------------------------------------------------------
@@ -379,9 +409,14 @@ def pipe_source_problems(stacks: Stacks) -> list[str]:
     for stack_id, stack in stacks.items():
         for lid, pipe in of_type(stack, "aws_pipes_pipe").items():
             source = str(pipe.get("source"))
-            if not (source.startswith(("${aws_dynamodb_table.", "${data.aws_dynamodb_table.")) and source.endswith(".stream_arn}")):
-                problems.append(f"{stack_id}: aws_pipes_pipe.{lid}: source {pipe.get('source')!r} is not a table's "
-                                "stream_arn reference")
+            if not (
+                source.startswith(("${aws_dynamodb_table.", "${data.aws_dynamodb_table."))
+                and source.endswith(".stream_arn}")
+            ):
+                problems.append(
+                    f"{stack_id}: aws_pipes_pipe.{lid}: source {pipe.get('source')!r} is not a table's "
+                    "stream_arn reference"
+                )
     return problems
 
 
@@ -416,8 +451,10 @@ def api_key_value_problems(stacks: Stacks) -> list[str]:
             conditions = [c.get("condition", "") for c in (key.get("lifecycle") or {}).get("precondition", [])]
             inner = value[2:-1]
             if not any(f"length({inner})" in c and f">= {MIN_API_KEY_LENGTH}" in c for c in conditions):
-                problems.append(f"{where}: a value read from elsewhere needs a precondition length(...) >= "
-                                f"{MIN_API_KEY_LENGTH} (CreateApiKey refuses shorter ones)")
+                problems.append(
+                    f"{where}: a value read from elsewhere needs a precondition length(...) >= "
+                    f"{MIN_API_KEY_LENGTH} (CreateApiKey refuses shorter ones)"
+                )
     return problems
 
 
@@ -461,12 +498,16 @@ def failover_dns_problems(stacks: Stacks) -> list[str]:
                 problems.append(f"{where}: request_interval {check.get('request_interval')!r}, allowed 10 or 30")
             if not 1 <= int(check.get("failure_threshold", 3)) <= 10:
                 problems.append(f"{where}: failure_threshold {check.get('failure_threshold')!r}, allowed 1-10")
-            if check.get("type") == "HTTPS" and (check.get("port") != 443 or not str(check.get("resource_path", "")).startswith("/")):
+            if check.get("type") == "HTTPS" and (
+                check.get("port") != 443 or not str(check.get("resource_path", "")).startswith("/")
+            ):
                 problems.append(f"{where}: an HTTPS check needs port 443 and a resource_path starting with /")
         for lid, record in of_type(stack, "aws_route53_record").items():
             policy = _one(record.get("failover_routing_policy"))
             if policy:
-                records.setdefault((record.get("zone_id"), record.get("name")), []).append((f"{stack_id}: {lid}", record))
+                records.setdefault((record.get("zone_id"), record.get("name")), []).append(
+                    (f"{stack_id}: {lid}", record)
+                )
                 if "alias" not in record and not record.get("ttl"):
                     problems.append(f"{stack_id}: aws_route53_record.{lid}: a non-alias record needs a ttl")
     for (zone, name), found in records.items():
@@ -485,9 +526,15 @@ def failover_dns_problems(stacks: Stacks) -> list[str]:
             if check is None:
                 problems.append(f"{where}: the PRIMARY record carries no health check: Route 53 would never fail over")
                 continue
-            rto = int(check["request_interval"]) * int(check.get("failure_threshold", 3)) + DNS_PROPAGATION_SECONDS + int(record.get("ttl", 0))
+            rto = (
+                int(check["request_interval"]) * int(check.get("failure_threshold", 3))
+                + DNS_PROPAGATION_SECONDS
+                + int(record.get("ttl", 0))
+            )
             if rto > RTO_TARGET_SECONDS:
-                problems.append(f"{where}: detection + propagation + ttl = {rto} s, beyond the RTO of {RTO_TARGET_SECONDS} s")
+                problems.append(
+                    f"{where}: detection + propagation + ttl = {rto} s, beyond the RTO of {RTO_TARGET_SECONDS} s"
+                )
     return problems
 
 
@@ -502,6 +549,7 @@ def _records(mutate):
         for record in of_type(stack, "aws_route53_record").values():
             if record.get("failover_routing_policy"):
                 mutate(record)
+
     return apply
 
 
@@ -563,7 +611,9 @@ def standby_key_problems(stacks: Stacks) -> list[str]:
                     problems.append(f"{where} is {owner_id}'s {target}, whose policy has no Allow for {principal}")
             regional = json.dumps(policy.get("Statement", []))
             if logging_machines and f":logs:{stack_region(stack)}:" not in regional:
-                problems.append(f"{where}: {target}'s log delivery statement names no log group of {stack_region(stack)}")
+                problems.append(
+                    f"{where}: {target}'s log delivery statement names no log group of {stack_region(stack)}"
+                )
     return problems
 
 
@@ -599,4 +649,6 @@ def test_standby_keys_catch_a_missing_replica_alias(all_stacks: Stacks) -> None:
             del aliases[lid]
 
     problems = standby_key_problems(broken(all_stacks, "payment-prod", drop))
-    assert len(problems) == 2 and all("no stack makes alias/payment-data-prod-dr in ap-northeast-1" in p for p in problems)
+    assert len(problems) == 2 and all(
+        "no stack makes alias/payment-data-prod-dr in ap-northeast-1" in p for p in problems
+    )

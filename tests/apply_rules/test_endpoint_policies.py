@@ -46,8 +46,10 @@ def endpoint_policy_problems(stacks: Stacks) -> list[str]:
                 equals = (statement.get("Condition") or {}).get("StringEquals", {})
                 for key in ACCOUNT_KEYS:
                     if not CALLER_ACCOUNT.match(str(equals.get(key, ""))):
-                        problems.append(f"{where} Sid={statement.get('Sid')}: {key} = {equals.get(key)!r}; allowed "
-                                        "only this stack's account (data.aws_caller_identity)")
+                        problems.append(
+                            f"{where} Sid={statement.get('Sid')}: {key} = {equals.get(key)!r}; allowed "
+                            "only this stack's account (data.aws_caller_identity)"
+                        )
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 foreign = [a for a in actions if not a.startswith(f"{service}:")]
                 if foreign:
@@ -65,8 +67,9 @@ def test_endpoint_policies_catch_a_default_policy_and_another_account(all_stacks
         endpoints = iter(of_type(stack, "aws_vpc_endpoint").values())
         del next(endpoints)["policy"]
         other = next(endpoints)
-        other["policy"] = re.sub(r'"aws:ResourceAccount":"[^"]+"', '"aws:ResourceAccount":"999999999999"',
-                                 other["policy"])
+        other["policy"] = re.sub(
+            r'"aws:ResourceAccount":"[^"]+"', '"aws:ResourceAccount":"999999999999"', other["policy"]
+        )
 
     problems = endpoint_policy_problems(broken(all_stacks, "payment-dev", edit))
     assert len(problems) == 2, problems

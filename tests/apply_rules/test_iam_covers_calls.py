@@ -44,12 +44,22 @@ LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # (action, the environment variable naming the resource, path below it with {client} per client, why).
 UNREACHED_CALLS: Mapping[str, tuple[tuple[str, str, str, str], ...]] = {
     "payments.handlers.transactions.handler": (
-        ("dynamodb:GetItem", "IDEMPOTENCY_TABLE", "", "Powertools idempotency reads the record only when a failed "
-         "conditional put returns no old item; DynamoDB (and moto) return it"),
+        (
+            "dynamodb:GetItem",
+            "IDEMPOTENCY_TABLE",
+            "",
+            "Powertools idempotency reads the record only when a failed "
+            "conditional put returns no old item; DynamoDB (and moto) return it",
+        ),
     ),
     "payments.handlers.batch_import.handler": (
-        ("s3:GetObject", "IMPORT_BUCKET", "/imports/{client}/file.csv", "an S3 event without a versionId (an object "
-         "written before the bucket's versioning took effect); the emulator's bucket is versioned from the start"),
+        (
+            "s3:GetObject",
+            "IMPORT_BUCKET",
+            "/imports/{client}/file.csv",
+            "an S3 event without a versionId (an object "
+            "written before the bucket's versioning took effect); the emulator's bucket is versioned from the start",
+        ),
     ),
 }
 # The only wildcards a resource may carry: every resource (actions AWS cannot scope; tests/security holds which),
@@ -120,7 +130,7 @@ def _in_stack(stack: dict, resource: str) -> tuple[str, Elsewhere | None]:
     """``resource`` as ``stack`` names it (a standby's replicas differ), and where it lives if elsewhere."""
     for reference, elsewhere in standby_resources(stack).items():
         if resource.startswith(reference):
-            return elsewhere.resource + resource[len(reference):], elsewhere
+            return elsewhere.resource + resource[len(reference) :], elsewhere
     return resource, None
 
 
@@ -129,8 +139,10 @@ def _kms_needs(stack: dict, action: str, resource: str, why: str, elsewhere: Els
         context = ()
         if elsewhere.rtype in VIA_SERVICE:
             context = (("kms:ViaService", f"{VIA_SERVICE[elsewhere.rtype]}.{_region(stack)}.amazonaws.com"),)
-        return [Need(kms, elsewhere.key, f"{why}: {action} on a resource the key protects", context)
-                for kms in CALLER_KMS_ACTIONS[action]]
+        return [
+            Need(kms, elsewhere.key, f"{why}: {action} on a resource the key protects", context)
+            for kms in CALLER_KMS_ACTIONS[action]
+        ]
     match = _ARN_REF.match(resource)
     if match is None or match["rtype"] == "aws_kms_key":
         return []
@@ -140,8 +152,9 @@ def _kms_needs(stack: dict, action: str, resource: str, why: str, elsewhere: Els
     context: tuple[tuple[str, str], ...] = ()
     if match["rtype"] in VIA_SERVICE:
         context = (("kms:ViaService", f"{VIA_SERVICE[match['rtype']]}.{_region(stack)}.amazonaws.com"),)
-    return [Need(kms, key, f"{why}: {action} on a resource the key protects", context)
-            for kms in CALLER_KMS_ACTIONS[action]]
+    return [
+        Need(kms, key, f"{why}: {action} on a resource the key protects", context) for kms in CALLER_KMS_ACTIONS[action]
+    ]
 
 
 def platform_needs(stack: dict, lid: str, function: dict) -> list[tuple[str, str, str]]:
@@ -150,8 +163,9 @@ def platform_needs(stack: dict, lid: str, function: dict) -> list[tuple[str, str
     group = single_ref(function["logging_config"]["log_group"])
     group_name = of_type(stack, "aws_cloudwatch_log_group")[group[1]]["name"]
     account = next(iter(stack["data"]["aws_caller_identity"]))
-    log_arn = (f"arn:aws:logs:{_region(stack)}:${{data.aws_caller_identity.{account}.account_id}}:"
-               f"log-group:{group_name}:*")
+    log_arn = (
+        f"arn:aws:logs:{_region(stack)}:${{data.aws_caller_identity.{account}.account_id}}:log-group:{group_name}:*"
+    )
     needs += [(a, log_arn, "logging_config") for a in LOG_ACTIONS]
     if (function.get("tracing_config") or {}).get("mode") == "Active":
         needs += [(a, "*", "tracing_config") for a in XRAY_ACTIONS]
@@ -163,7 +177,10 @@ def platform_needs(stack: dict, lid: str, function: dict) -> list[tuple[str, str
     if target:
         needs.append(("sqs:SendMessage", target, "dead_letter_config"))
     for mapping in of_type(stack, "aws_lambda_event_source_mapping").values():
-        if mapping["function_name"] in (f"${{aws_lambda_function.{lid}.arn}}", f"${{aws_lambda_function.{lid}.function_name}}"):
+        if mapping["function_name"] in (
+            f"${{aws_lambda_function.{lid}.arn}}",
+            f"${{aws_lambda_function.{lid}.function_name}}",
+        ):
             needs += [(a, mapping["event_source_arn"], "SQS event source mapping") for a in ESM_SQS_ACTIONS]
     return needs
 
@@ -186,8 +203,9 @@ def function_needs(stack: dict, lid: str, function: dict, calls: Sequence[Mappin
         # the primary's reference (a standby's replica is a data source of the same construct path: _in_stack)
         rtype, resource_lid = _VARIABLE_REF.fullmatch(variables[variable]).group("rtype", "lid")
         paths = [path.format(client=c) for c in clients] if "{client}" in path else [path]
-        pairs += [(action, f"${{{rtype}.{resource_lid}.arn}}{p}", f"a path the workload cannot reach ({why})")
-                  for p in paths]
+        pairs += [
+            (action, f"${{{rtype}.{resource_lid}.arn}}{p}", f"a path the workload cannot reach ({why})") for p in paths
+        ]
     placed = [(action, *_in_stack(stack, resource), why) for action, resource, why in pairs]
     needs = [Need(action, resource, why) for action, resource, _, why in placed]
     for action, resource, elsewhere, why in placed:
@@ -217,13 +235,18 @@ def iam_problems(stacks: Stacks, recorded: Mapping[str, Any]) -> list[str]:
                         problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action}: name each action")
                     for resource in as_list(statement["Resource"]):
                         if ("*" in resource or "?" in resource) and not ALLOWED_WILDCARDS.fullmatch(resource):
-                            problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action} on {resource}, "
-                                            "wider than any one resource or folder")
+                            problems.append(
+                                f"{stack_id} {name}: {statement.get('Sid')} allows {action} on {resource}, "
+                                "wider than any one resource or folder"
+                            )
                         single = {**statement, "Action": [action], "Resource": [resource]}
-                        if not any(statement_matches(single, Request(n.action, n.resource), dict(n.context))
-                                   for n in needs):
-                            problems.append(f"{stack_id} {name}: {statement.get('Sid')} allows {action} on "
-                                            f"{resource}, which nothing it does needs")
+                        if not any(
+                            statement_matches(single, Request(n.action, n.resource), dict(n.context)) for n in needs
+                        ):
+                            problems.append(
+                                f"{stack_id} {name}: {statement.get('Sid')} allows {action} on "
+                                f"{resource}, which nothing it does needs"
+                            )
     return problems
 
 
@@ -247,15 +270,20 @@ def test_no_call_of_the_workload_was_denied(recorded_calls: dict[str, Any]) -> N
 
 # --- the rule catches each kind of mistake on a deliberately broken stack --------------------------------------
 
+
 def _edit_statement(stack: dict, function_name: str, sid: str, edit) -> None:
     """Replace the statement ``sid`` of the role of the function named ``function_name…`` by ``edit(statement)``
     (``None`` drops it)."""
-    function = next(f for f in of_type(stack, "aws_lambda_function").values() if f["function_name"].startswith(function_name))
+    function = next(
+        f for f in of_type(stack, "aws_lambda_function").values() if f["function_name"].startswith(function_name)
+    )
     role = single_ref(function["role"])[1]
     for policy in of_type(stack, "aws_iam_role_policy").values():
         if single_ref(policy["role"])[1] == role:
             document = json.loads(policy["policy"])
-            document["Statement"] = [s for s in (edit(s) if s.get("Sid") == sid else s for s in document["Statement"]) if s]
+            document["Statement"] = [
+                s for s in (edit(s) if s.get("Sid") == sid else s for s in document["Statement"]) if s
+            ]
             policy["policy"] = json.dumps(document)
             return
     raise AssertionError(f"no policy for {function_name}")
@@ -277,8 +305,12 @@ def _with(action: str):
         # an action nothing calls (a table scan) is allowed
         ("payment-status-", "TransactionsTable", _with("dynamodb:Scan"), "allows dynamodb:Scan"),
         # the GSIs opened to a function that never lists
-        ("payment-status-", "TransactionsTable", lambda s: {**s, "Resource": [*s["Resource"], s["Resource"][0] + "/index/*"]},
-         "/index/*, which nothing"),
+        (
+            "payment-status-",
+            "TransactionsTable",
+            lambda s: {**s, "Resource": [*s["Resource"], s["Resource"][0] + "/index/*"]},
+            "/index/*, which nothing",
+        ),
         # Lambda's own use: the event source mapping can no longer receive
         ("payment-settlement-", "ConsumeSettlementQueue", _without("sqs:ReceiveMessage"), "sqs:ReceiveMessage on"),
         # a key permission the documented table does not ask for
@@ -290,13 +322,19 @@ def _with(action: str):
         # an action wildcard that also covers what nothing calls
         ("payment-status-", "TransactionsTable", lambda s: {**s, "Action": ["dynamodb:Query*"]}, "name each action"),
         # a whole bucket instead of the client's folder
-        ("payment-workflow-process-", "ReceiptsBucketPutObject",
-         lambda s: {**s, "Resource": [s["Resource"][0].split("}")[0] + "}/*"]}, "wider than any one resource"),
+        (
+            "payment-workflow-process-",
+            "ReceiptsBucketPutObject",
+            lambda s: {**s, "Resource": [s["Resource"][0].split("}")[0] + "}/*"]},
+            "wider than any one resource",
+        ),
         # the settlement consumer's key permission for StartExecution (through Step Functions only)
         ("payment-settlement-", "StateMachineArnKms", lambda s: None, "kms:GenerateDataKey on"),
     ],
 )
-def test_rule_catches_a_broken_role(all_stacks: Stacks, recorded_calls: dict[str, Any], function, sid, edit, expected) -> None:
+def test_rule_catches_a_broken_role(
+    all_stacks: Stacks, recorded_calls: dict[str, Any], function, sid, edit, expected
+) -> None:
     stacks = _function_stacks(all_stacks)
     assert not iam_problems({"payment-dev": stacks["payment-dev"]}, recorded_calls)
     bad = broken(stacks, "payment-dev", lambda s: _edit_statement(s, function, sid, edit))
@@ -306,8 +344,10 @@ def test_rule_catches_a_broken_role(all_stacks: Stacks, recorded_calls: dict[str
 
 def test_rule_catches_a_function_the_workload_never_ran(all_stacks: Stacks, recorded_calls: dict[str, Any]) -> None:
     """A function nobody invoked has unmeasured calls: the rule refuses to vouch for its role."""
-    recorded = {**recorded_calls, "invocations": {h: n for h, n in recorded_calls["invocations"].items()
-                                                  if "health" not in h}}
+    recorded = {
+        **recorded_calls,
+        "invocations": {h: n for h, n in recorded_calls["invocations"].items() if "health" not in h},
+    }
     problems = iam_problems({"payment-dev": all_stacks["payment-dev"]}, recorded)
     assert any("never invoked payments.handlers.health" in p for p in problems), problems
 
@@ -321,9 +361,12 @@ def test_rule_catches_a_call_no_grant_covers(all_stacks: Stacks, recorded_calls:
     assert any("dynamodb:GetItem on" in p and "its code" in p for p in problems), problems
 
 
-def test_a_standby_role_must_use_the_key_of_the_replica_it_writes(all_stacks: Stacks, recorded_calls: dict[str, Any]) -> None:
+def test_a_standby_role_must_use_the_key_of_the_replica_it_writes(
+    all_stacks: Stacks, recorded_calls: dict[str, Any]
+) -> None:
     """The receipts' replica is encrypted with the data key's replica (S3 replication re-encrypts into it): a standby
     granting its own storage key instead could not write a receipt after a failover."""
+
     def own_storage_key(stack: dict) -> None:
         storage = next(lid for lid in of_type(stack, "aws_kms_key") if lid.startswith("payment_api_kms_storage"))
         for policy in of_type(stack, "aws_iam_role_policy").values():
@@ -335,4 +378,6 @@ def test_a_standby_role_must_use_the_key_of_the_replica_it_writes(all_stacks: St
 
     stacks = {"payment-prod-dr": broken(all_stacks, "payment-prod-dr", own_storage_key)["payment-prod-dr"]}
     problems = iam_problems(stacks, recorded_calls)
-    assert any("kms:GenerateDataKey on ${data.aws_kms_key.payment_api_storage_receipts_key" in p for p in problems), problems
+    assert any("kms:GenerateDataKey on ${data.aws_kms_key.payment_api_storage_receipts_key" in p for p in problems), (
+        problems
+    )

@@ -52,10 +52,20 @@ def _key_uses(stack: dict):
         if (machine.get("logging_configuration") or {}).get("level", "OFF") != "OFF":
             yield f"aws_sfn_state_machine.{lid}", "state_machine_logging", key
         yield f"aws_sfn_state_machine.{lid}", ROOT_DELEGATION, key
-    topic_key = {f"aws_sns_topic.{lid}": _address(t.get("kms_master_key_id")) for lid, t in of_type(stack, "aws_sns_topic").items()}
-    queue_key = {f"aws_sqs_queue.{lid}": _address(q.get("kms_master_key_id")) for lid, q in of_type(stack, "aws_sqs_queue").items()}
+    topic_key = {
+        f"aws_sns_topic.{lid}": _address(t.get("kms_master_key_id"))
+        for lid, t in of_type(stack, "aws_sns_topic").items()
+    }
+    queue_key = {
+        f"aws_sqs_queue.{lid}": _address(q.get("kms_master_key_id"))
+        for lid, q in of_type(stack, "aws_sqs_queue").items()
+    }
     for alarm in of_type(stack, "aws_cloudwatch_metric_alarm").values():
-        for action in [*alarm.get("alarm_actions", []), *alarm.get("ok_actions", []), *alarm.get("insufficient_data_actions", [])]:
+        for action in [
+            *alarm.get("alarm_actions", []),
+            *alarm.get("ok_actions", []),
+            *alarm.get("insufficient_data_actions", []),
+        ]:
             if _address(action) in topic_key:
                 yield _address(action), "topic_alarm_publisher", topic_key[_address(action)]
     for target in of_type(stack, "aws_cloudwatch_event_target").values():
@@ -82,18 +92,27 @@ def _key_uses(stack: dict):
         if target in bucket_key:
             yield target, "bucket_access_log_target", bucket_key[target]
     for lid, table in of_type(stack, "aws_dynamodb_table").items():
-        yield f"aws_dynamodb_table.{lid}", ROOT_DELEGATION, _address((table.get("server_side_encryption") or {}).get("kms_key_arn"))
+        yield (
+            f"aws_dynamodb_table.{lid}",
+            ROOT_DELEGATION,
+            _address((table.get("server_side_encryption") or {}).get("kms_key_arn")),
+        )
     for lid, function in of_type(stack, "aws_lambda_function").items():
         yield f"aws_lambda_function.{lid}", ROOT_DELEGATION, _address(function.get("kms_key_arn"))
     # An EventBridge pipe reads its stream and sends to its queues as its own role: the source table's key and the
     # target's and dead-letter queue's keys are used through IAM (the account root statement).
-    table_key = {f"aws_dynamodb_table.{lid}": _address((t.get("server_side_encryption") or {}).get("kms_key_arn"))
-                 for lid, t in of_type(stack, "aws_dynamodb_table").items()}
+    table_key = {
+        f"aws_dynamodb_table.{lid}": _address((t.get("server_side_encryption") or {}).get("kms_key_arn"))
+        for lid, t in of_type(stack, "aws_dynamodb_table").items()
+    }
     for lid, pipe in of_type(stack, "aws_pipes_pipe").items():
         stream = (pipe.get("source_parameters") or {}).get("dynamodb_stream_parameters") or {}
         dead_letter = (stream.get("dead_letter_config") or {}).get("arn")
-        for used in (table_key.get(_address(pipe.get("source"))), queue_key.get(_address(pipe.get("target"))),
-                     queue_key.get(_address(dead_letter))):
+        for used in (
+            table_key.get(_address(pipe.get("source"))),
+            queue_key.get(_address(pipe.get("target"))),
+            queue_key.get(_address(dead_letter)),
+        ):
             yield f"aws_pipes_pipe.{lid}", ROOT_DELEGATION, used
 
 
@@ -111,10 +130,16 @@ def _allows(policy: dict, principal: str) -> bool:
             continue
         services = principals.get("Service", []) if isinstance(principals, dict) else []
         services = [services] if isinstance(services, str) else services
-        wanted = re.compile(r"^logs\.[a-z0-9-]+\.amazonaws\.com$") if principal == LOGS_REGIONAL else re.compile(re.escape(principal) + "$")
+        wanted = (
+            re.compile(r"^logs\.[a-z0-9-]+\.amazonaws\.com$")
+            if principal == LOGS_REGIONAL
+            else re.compile(re.escape(principal) + "$")
+        )
         actions = statement.get("Action", [])
         actions = [actions] if isinstance(actions, str) else actions
-        data_key = any(a in ("kms:GenerateDataKey", "kms:GenerateDataKey*") for a in actions) or "kms:Decrypt" in actions
+        data_key = (
+            any(a in ("kms:GenerateDataKey", "kms:GenerateDataKey*") for a in actions) or "kms:Decrypt" in actions
+        )
         condition = json.dumps(statement.get("Condition", {}))
         guarded = any(k in condition for k in ("aws:SourceAccount", "aws:SourceArn", "kms:EncryptionContext"))
         if any(wanted.match(s) for s in services) and data_key and guarded:
@@ -132,8 +157,10 @@ def kms_key_user_problems(stacks: Stacks) -> list[str]:
             policy = json.loads(keys[key.split(".", 1)[1]]["policy"])
             principal = PRINCIPALS.get(usage, usage)
             if not _allows(policy, principal):
-                problems.append(f"{stack_id}: {user} ({usage}) uses {key}, whose policy has no Allow for {principal} "
-                                "with data-key actions and a source-account/ARN or encryption-context condition")
+                problems.append(
+                    f"{stack_id}: {user} ({usage}) uses {key}, whose policy has no Allow for {principal} "
+                    "with data-key actions and a source-account/ARN or encryption-context condition"
+                )
     return problems
 
 
@@ -147,11 +174,14 @@ def _drop_statement(sid: str):
             policy = json.loads(key["policy"])
             policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != sid]
             key["policy"] = json.dumps(policy)
+
     return mutate
 
 
 def test_kms_key_users_catch_step_functions_log_delivery_missing(all_stacks: Stacks) -> None:
-    problems = kms_key_user_problems(broken(all_stacks, "payment-dev", _drop_statement("AllowStepFunctionsLogDelivery")))
+    problems = kms_key_user_problems(
+        broken(all_stacks, "payment-dev", _drop_statement("AllowStepFunctionsLogDelivery"))
+    )
     assert len(problems) == 1 and "state_machine_logging" in problems[0] and "delivery.logs" in problems[0]
 
 

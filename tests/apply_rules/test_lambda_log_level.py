@@ -27,11 +27,15 @@ def log_level_problems(stacks: Stacks) -> list[str]:
             level = config.get("application_log_level")
             where = f"{stack_id}: aws_lambda_function.{lid}"
             if level not in LAMBDA_LOG_LEVELS:
-                problems.append(f"{where}: application_log_level = {level!r}; allowed {', '.join(LAMBDA_LOG_LEVELS)} "
-                                f"(unset, Lambda filters at INFO whatever POWERTOOLS_LOG_LEVEL says)")
+                problems.append(
+                    f"{where}: application_log_level = {level!r}; allowed {', '.join(LAMBDA_LOG_LEVELS)} "
+                    f"(unset, Lambda filters at INFO whatever POWERTOOLS_LOG_LEVEL says)"
+                )
             elif LAMBDA_ADVANCED_LOGGING_LEVELS[level] != wanted:
-                problems.append(f"{where}: application_log_level {level} is Powertools' "
-                                f"{LAMBDA_ADVANCED_LOGGING_LEVELS[level]}, POWERTOOLS_LOG_LEVEL is {wanted}")
+                problems.append(
+                    f"{where}: application_log_level {level} is Powertools' "
+                    f"{LAMBDA_ADVANCED_LOGGING_LEVELS[level]}, POWERTOOLS_LOG_LEVEL is {wanted}"
+                )
     return problems
 
 

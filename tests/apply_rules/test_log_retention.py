@@ -18,8 +18,10 @@ def log_retention_problems(stacks: Stacks) -> list[str]:
         for lid, group in sorted(of_type(stack, "aws_cloudwatch_log_group").items()):
             days = group.get("retention_in_days")
             if days not in LOG_RETENTION_DAYS:
-                problems.append(f"{stack_id}: aws_cloudwatch_log_group.{lid} ({group.get('name')}) retention_in_days "
-                                f"= {days!r}: allowed {', '.join(map(str, LOG_RETENTION_DAYS))}")
+                problems.append(
+                    f"{stack_id}: aws_cloudwatch_log_group.{lid} ({group.get('name')}) retention_in_days "
+                    f"= {days!r}: allowed {', '.join(map(str, LOG_RETENTION_DAYS))}"
+                )
     return problems
 
 

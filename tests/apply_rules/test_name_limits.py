@@ -88,14 +88,19 @@ def _rename(rtype: str, field: str, new) -> object:
     def mutate(stack: dict) -> None:
         body = next(iter(stack["resource"][rtype].values()))
         body[field] = new(body[field])
+
     return mutate
 
 
 def test_name_limits_catch_a_long_bucket_name_with_the_account_id(all_stacks: Stacks) -> None:
     # 51 characters as written, 63 + 1 once the account id token is 12 digits
-    problems = name_limit_problems(broken(all_stacks, "payment-dev", _rename(
-        "aws_s3_bucket", "bucket",
-        lambda _: "b" * 51 + "-${data.aws_caller_identity.current.account_id}")))
+    problems = name_limit_problems(
+        broken(
+            all_stacks,
+            "payment-dev",
+            _rename("aws_s3_bucket", "bucket", lambda _: "b" * 51 + "-${data.aws_caller_identity.current.account_id}"),
+        )
+    )
     assert len(problems) == 1 and "64 characters" in problems[0]
 
 
@@ -118,6 +123,7 @@ def test_name_limits_catch_a_fifo_queue_without_the_suffix(all_stacks: Stacks) -
 
 
 def test_name_limits_catch_an_aws_reserved_alias(all_stacks: Stacks) -> None:
-    problems = name_limit_problems(broken(all_stacks, "payment-dev", _rename(
-        "aws_kms_alias", "name", lambda _: "alias/aws/payment")))
+    problems = name_limit_problems(
+        broken(all_stacks, "payment-dev", _rename("aws_kms_alias", "name", lambda _: "alias/aws/payment"))
+    )
     assert len(problems) == 1 and "aws_kms_alias" in problems[0]

@@ -21,8 +21,11 @@ def _nodes(stack: dict):
 def _graph(stack: dict) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for address, body in _nodes(stack):
-        edges = {m["address"] for text in strings({k: v for k, v in body.items() if k != "depends_on"})
-                 for m in REFERENCE.finditer(text)}
+        edges = {
+            m["address"]
+            for text in strings({k: v for k, v in body.items() if k != "depends_on"})
+            for m in REFERENCE.finditer(text)
+        }
         edges |= {dep for dep in body.get("depends_on", []) if dep.startswith(("aws_", "data."))}
         graph[address] = {edge for edge in edges if edge != address}
     return graph
@@ -67,8 +70,9 @@ def reference_cycle_problems(stacks: Stacks) -> list[str]:
     problems = []
     for stack_id, stack in stacks.items():
         for component in _cycles(_graph(stack)):
-            problems.append(f"{stack_id}: reference cycle between {', '.join(component)}; Terraform stops with "
-                            "'Error: Cycle'")
+            problems.append(
+                f"{stack_id}: reference cycle between {', '.join(component)}; Terraform stops with 'Error: Cycle'"
+            )
     return problems
 
 

@@ -73,8 +73,10 @@ def quota_checked_at_plan_time(stacks: Stacks) -> list[str]:
         conditions = [c["condition"] for q in quotas for c in (q.get("lifecycle") or {}).get("postcondition", [])]
         wanted = f"${{self.value >= {total + UNRESERVED_CONCURRENCY_MINIMUM}}}"
         if wanted not in conditions:
-            problems.append(f"{stack_id} reserves concurrency but no aws_servicequotas_service_quota (lambda "
-                            f"L-B99A9384) postcondition {wanted}; found {conditions}")
+            problems.append(
+                f"{stack_id} reserves concurrency but no aws_servicequotas_service_quota (lambda "
+                f"L-B99A9384) postcondition {wanted}; found {conditions}"
+            )
     return problems
 
 

@@ -27,9 +27,11 @@ def resource_policy_action_problems(stacks: Stacks) -> list[str]:
                     for action in [actions] if isinstance(actions, str) else actions:
                         wrong = not action.startswith(f"{service}:") or (service == "sns" and action == "sns:*")
                         if wrong:
-                            problems.append(f"{stack_id}: {rtype}.{lid} statement {statement.get('Sid', '?')} "
-                                            f"names action {action!r}; allowed: {service}:<Action>"
-                                            + (" (not sns:*)" if service == "sns" else ""))
+                            problems.append(
+                                f"{stack_id}: {rtype}.{lid} statement {statement.get('Sid', '?')} "
+                                f"names action {action!r}; allowed: {service}:<Action>"
+                                + (" (not sns:*)" if service == "sns" else "")
+                            )
     return problems
 
 
@@ -43,17 +45,21 @@ def _set_actions(rtype: str, actions):
         policy = json.loads(resource["policy"])
         policy["Statement"][0]["Action"] = actions
         resource["policy"] = json.dumps(policy)
+
     return mutate
 
 
 def test_resource_policy_actions_catch_star_on_a_topic(all_stacks: Stacks) -> None:
-    problems = resource_policy_action_problems(broken(all_stacks, "payment-dev", _set_actions("aws_sns_topic_policy", "*")))
+    problems = resource_policy_action_problems(
+        broken(all_stacks, "payment-dev", _set_actions("aws_sns_topic_policy", "*"))
+    )
     assert len(problems) == 1 and "aws_sns_topic_policy" in problems[0]
 
 
 def test_resource_policy_actions_catch_sns_wildcard(all_stacks: Stacks) -> None:
     problems = resource_policy_action_problems(
-        broken(all_stacks, "payment-dev", _set_actions("aws_sns_topic_policy", ["sns:*"])))
+        broken(all_stacks, "payment-dev", _set_actions("aws_sns_topic_policy", ["sns:*"]))
+    )
     assert len(problems) == 1 and "not sns:*" in problems[0]
 
 
@@ -72,6 +78,12 @@ def test_the_deny_insecure_transport_helper_refuses_a_service_without_an_action_
 
 
 SNS_ACTIONS_EXPECTED = {
-    "sns:AddPermission", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic",
-    "sns:Publish", "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe",
+    "sns:AddPermission",
+    "sns:DeleteTopic",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:Publish",
+    "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
 }

@@ -41,20 +41,29 @@ def service_log_group_problems(stacks: Stacks) -> list[str]:
             wanted = f"API-Gateway-Execution-Logs_${{{api}.id}}/{stage_name}"
             managed = [address for address, g in groups.items() if g.get("name") == wanted]
             if not managed:
-                problems.append(f"{stack_id}: aws_api_gateway_method_settings.{lid} logs at "
-                                f"{settings['settings']['logging_level']} but no log group {wanted} is managed "
-                                f"(stages {stage_names}); API Gateway would create it unencrypted, kept forever")
+                problems.append(
+                    f"{stack_id}: aws_api_gateway_method_settings.{lid} logs at "
+                    f"{settings['settings']['logging_level']} but no log group {wanted} is managed "
+                    f"(stages {stage_names}); API Gateway would create it unencrypted, kept forever"
+                )
                 continue
-            for address, body in [(f"aws_api_gateway_method_settings.{lid}", settings),
-                                  *[(f"aws_api_gateway_stage.{s}", b) for s, b in stages.items()
-                                    if b["stage_name"] == stage_name and _address(b["rest_api_id"]) == api]]:
+            for address, body in [
+                (f"aws_api_gateway_method_settings.{lid}", settings),
+                *[
+                    (f"aws_api_gateway_stage.{s}", b)
+                    for s, b in stages.items()
+                    if b["stage_name"] == stage_name and _address(b["rest_api_id"]) == api
+                ],
+            ]:
                 if managed[0] not in body.get("depends_on", []):
                     problems.append(f"{stack_id}: {address} does not depend on {managed[0]}")
         for lid, account in of_type(stack, "aws_api_gateway_account").items():
             welcome = [address for address, g in groups.items() if g.get("name") == WELCOME_GROUP]
             if not welcome:
-                problems.append(f"{stack_id}: aws_api_gateway_account.{lid} but no log group {WELCOME_GROUP} is "
-                                "managed; API Gateway would create it unencrypted, kept forever")
+                problems.append(
+                    f"{stack_id}: aws_api_gateway_account.{lid} but no log group {WELCOME_GROUP} is "
+                    "managed; API Gateway would create it unencrypted, kept forever"
+                )
             elif welcome[0] not in account.get("depends_on", []):
                 problems.append(f"{stack_id}: aws_api_gateway_account.{lid} does not depend on {welcome[0]}")
     return list(dict.fromkeys(problems))

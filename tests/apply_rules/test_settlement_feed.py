@@ -90,7 +90,9 @@ def _pipe_problems(stack_id: str, lid: str, pipe: dict[str, Any], stack: dict) -
     source_parameters = _one(pipe.get("source_parameters"))
     stream = _one(source_parameters.get("dynamodb_stream_parameters"))
     source = str(pipe.get("source", ""))
-    reads_new_image = "NewImage" in json.dumps([source_parameters.get("filter_criteria"), pipe.get("target_parameters")])
+    reads_new_image = "NewImage" in json.dumps(
+        [source_parameters.get("filter_criteria"), pipe.get("target_parameters")]
+    )
     # A standby's pipe reads its replica's stream: the primary's table configures it (test_disaster_recovery.py).
     if source.endswith(".stream_arn}") and not source.startswith("${data."):
         table = _body(stack, _address(source)) or {}
@@ -103,8 +105,10 @@ def _pipe_problems(stack_id: str, lid: str, pipe: dict[str, Any], stack: dict) -
             problems.append(f"{where}: a DynamoDB stream source needs dynamodb_stream_parameters")
     if stream:
         if stream.get("starting_position") not in STARTING_POSITIONS:
-            problems.append(f"{where}: starting_position {stream.get('starting_position')!r} must be one of "
-                            f"{sorted(STARTING_POSITIONS)}")
+            problems.append(
+                f"{where}: starting_position {stream.get('starting_position')!r} must be one of "
+                f"{sorted(STARTING_POSITIONS)}"
+            )
         for field, low, high in (("batch_size", 1, 10_000), ("maximum_retry_attempts", -1, 10_000)):
             if field in stream and not low <= int(stream[field]) <= high:
                 problems.append(f"{where}: {field} {stream[field]} must be from {low} to {high}")
@@ -135,14 +139,17 @@ def _pipe_problems(stack_id: str, lid: str, pipe: dict[str, Any], stack: dict) -
     return problems
 
 
-def _pipe_role_problems(where: str, pipe: dict[str, Any], stack: dict, target: str | None,
-                        stream: dict[str, Any]) -> list[str]:
+def _pipe_role_problems(
+    where: str, pipe: dict[str, Any], stack: dict, target: str | None, stream: dict[str, Any]
+) -> list[str]:
     role = _address(pipe.get("role_arn"))
     if not role or not role.startswith("aws_iam_role."):
         return [f"{where}: role_arn must name a role of this stack"]
     problems = []
     trust = json.loads((_body(stack, role) or {}).get("assume_role_policy", "{}"))
-    if not any("pipes.amazonaws.com" in as_list((s.get("Principal") or {}).get("Service")) for s in trust.get("Statement", [])):
+    if not any(
+        "pipes.amazonaws.com" in as_list((s.get("Principal") or {}).get("Service")) for s in trust.get("Statement", [])
+    ):
         problems.append(f"{where}: its role {role} cannot be assumed by pipes.amazonaws.com")
     statements = _role_statements(stack, role)
     source = _address(pipe.get("source"))
@@ -166,8 +173,10 @@ def settlement_feed_problems(stacks: Stacks) -> list[str]:
     for stack_id, stack in stacks.items():
         for lid, table in of_type(stack, "aws_dynamodb_table").items():
             if table.get("stream_enabled") and table.get("stream_view_type") not in STREAM_VIEW_TYPES:
-                problems.append(f"{stack_id}: aws_dynamodb_table.{lid}: stream_enabled needs stream_view_type, one of "
-                                f"{sorted(STREAM_VIEW_TYPES)} (got {table.get('stream_view_type')!r})")
+                problems.append(
+                    f"{stack_id}: aws_dynamodb_table.{lid}: stream_enabled needs stream_view_type, one of "
+                    f"{sorted(STREAM_VIEW_TYPES)} (got {table.get('stream_view_type')!r})"
+                )
         for lid, pipe in of_type(stack, "aws_pipes_pipe").items():
             problems += _pipe_problems(stack_id, lid, pipe, stack)
         problems += _rule_problems(stack_id, stack)
@@ -184,8 +193,10 @@ def _rule_problems(stack_id: str, stack: dict) -> list[str]:
         expression = rule.get("schedule_expression")
         if expression is not None:
             if len(expression) > 256 or not (RATE.match(expression) or CRON.match(expression)):
-                problems.append(f"{where}: schedule_expression {expression!r} is not rate(1 minute), rate(N minutes) "
-                                "(N > 1) or cron(6 fields)")
+                problems.append(
+                    f"{where}: schedule_expression {expression!r} is not rate(1 minute), rate(N minutes) "
+                    "(N > 1) or cron(6 fields)"
+                )
             if rule.get("event_bus_name") not in (None, "default"):
                 problems.append(f"{where}: a schedule runs only on the default event bus")
     permissions = list(of_type(stack, "aws_lambda_permission").values())
@@ -195,13 +206,17 @@ def _rule_problems(stack_id: str, stack: dict) -> list[str]:
         if not function or not function.startswith("aws_lambda_function."):
             continue
         allowed = any(
-            p.get("principal") == "events.amazonaws.com" and p.get("action") == "lambda:InvokeFunction"
-            and _address(p.get("source_arn")) == rule and _address(p.get("function_name")) == function
+            p.get("principal") == "events.amazonaws.com"
+            and p.get("action") == "lambda:InvokeFunction"
+            and _address(p.get("source_arn")) == rule
+            and _address(p.get("function_name")) == function
             for p in permissions
         )
         if not allowed:
-            problems.append(f"{stack_id}: aws_cloudwatch_event_target.{lid}: no aws_lambda_permission lets "
-                            f"events.amazonaws.com invoke {function} from {rule}")
+            problems.append(
+                f"{stack_id}: aws_cloudwatch_event_target.{lid}: no aws_lambda_permission lets "
+                f"events.amazonaws.com invoke {function} from {rule}"
+            )
     return problems
 
 
@@ -233,6 +248,7 @@ def _drop_role_action(action: str):
                     statement["Action"] = [a for a in as_list(statement["Action"]) if a != action]
                 document["Statement"] = [s for s in document["Statement"] if s["Action"]]
                 policy["policy"] = json.dumps(document)
+
     return mutate
 
 
@@ -243,6 +259,7 @@ def _set(getter, field: str, value: Any):
             block.pop(field, None)
         else:
             block[field] = value
+
     return mutate
 
 
@@ -257,7 +274,9 @@ def _no_group_id(stack: dict) -> None:
 
 def _no_permission(stack: dict) -> None:
     stack["resource"]["aws_lambda_permission"] = {
-        lid: p for lid, p in of_type(stack, "aws_lambda_permission").items() if p.get("principal") != "events.amazonaws.com"
+        lid: p
+        for lid, p in of_type(stack, "aws_lambda_permission").items()
+        if p.get("principal") != "events.amazonaws.com"
     }
 
 
@@ -275,10 +294,14 @@ def _no_permission(stack: dict) -> None:
         (_set(_streamed_table, "stream_view_type", None), "stream_enabled needs"),
         (_drop_role_action("dynamodb:GetRecords"), "does not allow dynamodb:GetRecords"),
         (_drop_role_action("kms:GenerateDataKey"), "does not allow kms:GenerateDataKey"),
-        (_set(lambda s: _first(s, "aws_cloudwatch_event_rule"), "schedule_expression", "rate(5 minute)"),
-         "is not rate(1 minute)"),
-        (_set(lambda s: _first(s, "aws_cloudwatch_event_rule"), "schedule_expression", "rate(1 minutes)"),
-         "is not rate(1 minute)"),
+        (
+            _set(lambda s: _first(s, "aws_cloudwatch_event_rule"), "schedule_expression", "rate(5 minute)"),
+            "is not rate(1 minute)",
+        ),
+        (
+            _set(lambda s: _first(s, "aws_cloudwatch_event_rule"), "schedule_expression", "rate(1 minutes)"),
+            "is not rate(1 minute)",
+        ),
         (_no_permission, "no aws_lambda_permission lets events.amazonaws.com"),
     ],
 )

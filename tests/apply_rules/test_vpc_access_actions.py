@@ -36,8 +36,10 @@ def vpc_access_problems(stacks: Stacks) -> list[str]:
             }
             missing = sorted(VPC_ACCESS_EXECUTION_ROLE_EC2 - granted)
             if missing:
-                problems.append(f"{stack_id}: aws_lambda_function.{lid} role lacks {missing} "
-                                "(AWSLambdaVPCAccessExecutionRole's EC2 actions, on Resource *)")
+                problems.append(
+                    f"{stack_id}: aws_lambda_function.{lid} role lacks {missing} "
+                    "(AWSLambdaVPCAccessExecutionRole's EC2 actions, on Resource *)"
+                )
     return problems
 
 

@@ -78,7 +78,9 @@ def waf_allows_the_product(stacks: Stacks, max_body_bytes: int) -> list[str]:
                 counted_group = "count" in (rule.get("override_action") or {})
                 if group and not counted_group:
                     counted = {
-                        o["name"] for o in group.get("rule_action_override", []) if "count" in o.get("action_to_use", {})
+                        o["name"]
+                        for o in group.get("rule_action_override", [])
+                        if "count" in o.get("action_to_use", {})
                     }
                     for (group_name, managed_rule), limit in MANAGED_BODY_LIMITS.items():
                         if group.get("name") == group_name and limit < max_body_bytes and managed_rule not in counted:

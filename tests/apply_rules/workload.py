@@ -53,20 +53,35 @@ def run_every_path(info: dict[str, Any]) -> dict[str, Any]:
     assert _expect(post(body, key), 201, "replay")["transaction_id"] == transaction_id
     _expect(http.get(f"{base}/transactions/{transaction_id}", timeout=15), 200, "get")
     _expect(http.get(f"{base}/transactions", params={"customer_id": customer}, timeout=15), 200, "list by customer")
-    _expect(http.get(f"{base}/transactions", params={"date": created["created_at"][:10]}, timeout=15), 200,
-            "list by date")
+    _expect(
+        http.get(f"{base}/transactions", params={"date": created["created_at"][:10]}, timeout=15), 200, "list by date"
+    )
 
     failing = f"cust_{uuid.uuid4().hex[:16]}"
-    _expect(http.post(f"{base}/__local/faults", json={"kind": "write_throttle", "customer_id": failing,
-                                                       "times": None}, timeout=15), 201, "fault")
+    _expect(
+        http.post(
+            f"{base}/__local/faults", json={"kind": "write_throttle", "customer_id": failing, "times": None}, timeout=15
+        ),
+        201,
+        "fault",
+    )
     _expect(post({**body, "customer_id": failing}, uuid.uuid4().hex), 503, "create with the table throttled")
     _expect(http.delete(f"{base}/__local/faults", timeout=15), 200, "clear faults")
 
-    _expect(http.post(f"{base}/__local/faults", json={"kind": "stream_event_lost", "customer_id": customer,
-                                                       "times": 1}, timeout=15), 201, "fault")
+    _expect(
+        http.post(
+            f"{base}/__local/faults",
+            json={"kind": "stream_event_lost", "customer_id": customer, "times": 1},
+            timeout=15,
+        ),
+        201,
+        "fault",
+    )
     lost = _expect(post({**body, "amount": 999}, uuid.uuid4().hex), 201, "create whose event is lost")
-    _wait(lambda: any(r["fired"] for r in http.get(f"{base}/__local/faults", timeout=15).json()["rules"]),
-          "the pipe to skip the lost event")
+    _wait(
+        lambda: any(r["fired"] for r in http.get(f"{base}/__local/faults", timeout=15).json()["rules"]),
+        "the pipe to skip the lost event",
+    )
     _expect(http.delete(f"{base}/__local/faults", timeout=15), 200, "clear faults")
     time.sleep(1.5)  # older than --sweep-older-than
     runs = _expect(http.post(f"{base}/__local/schedules", timeout=60), 200, "sweep")["runs"]
@@ -90,8 +105,10 @@ def run_every_path(info: dict[str, Any]) -> dict[str, Any]:
 
     def all_settled() -> bool:
         items = _expect(http.get(f"{base}/transactions", params={"customer_id": customer}, timeout=15), 200, "list")
-        statuses = [_expect(http.get(f"{base}/status/{item['transaction_id']}", timeout=15), 200, "status")["status"]
-                    for item in items["items"]]
+        statuses = [
+            _expect(http.get(f"{base}/status/{item['transaction_id']}", timeout=15), 200, "status")["status"]
+            for item in items["items"]
+        ]
         return len(statuses) == 3 and all(status == "succeeded" for status in statuses)
 
     _wait(all_settled, "all three transactions to settle")

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from payment_infra import config
+from payment_infra.stack_ids import deployment_stacks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_PY = REPO_ROOT / ".venv" / "bin" / "python"
@@ -106,11 +107,20 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def expected_stacks() -> list[str]:
+    """This checkout's stacks in deploy order with qa's before prod's group (qa, sized like staging, has no standby;
+    prod keeps its standby after it and the account baseline the standbys' baseline)."""
+    here = deployment_stacks({})
+    names = list(here)
+    order = [*names[: names.index(BEFORE)], NEW, *names[names.index(BEFORE) :]]
+    return [stack for name in order for stack in here.get(name, (f"payment-{name}",))]
+
+
 def test_the_new_entry_makes_an_environment_in_promotion_order(copy: Path) -> None:
     probe = "from payment_infra.config import ENVIRONMENT_NAMES as n; from payment_infra.stack_ids import stack_ids"
     out = run(copy, str(VENV_PY), "-c", f"{probe}; print(list(n)); print(list(stack_ids({{}})))").splitlines()
     names = [*config.ENVIRONMENT_NAMES[:-1], NEW, BEFORE]
-    assert out == [str(names), str(["payment-account", *(f"payment-{env}" for env in names)])]
+    assert out == [str(names), str(expected_stacks())]
 
 
 def test_synth_writes_its_stack_as_an_environment(copy: Path) -> None:
@@ -130,8 +140,7 @@ def test_the_cost_script_lists_it_in_promotion_order(copy: Path, synth_dir: Path
     shutil.copytree(copy / "cdktf.out" / "stacks" / f"payment-{NEW}", stacks / f"payment-{NEW}")
     table = run(copy, str(VENV_PY), "scripts/cost.py", "--stacks", str(stacks))
     rows = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
-    names = [*config.ENVIRONMENT_NAMES[:-1], NEW, BEFORE]
-    assert rows == ["payment-account", *(f"payment-{env}" for env in names)]
+    assert rows == expected_stacks()
 
 
 def test_the_emulator_loads_its_stack(copy: Path) -> None:
@@ -168,7 +177,7 @@ def test_the_workflow_generator_deploys_plans_and_offers_it(copy: Path) -> None:
     run(copy, str(VENV_PY), "scripts/workflows.py", "--check")
     jobs = yaml.safe_load((workflows / "deploy.yml").read_text())["jobs"]
     assert jobs[f"deploy-{NEW}"]["needs"] == f"deploy-{LIKE}" and jobs[f"deploy-{BEFORE}"]["needs"] == f"deploy-{NEW}"
-    assert jobs[f"deploy-{NEW}"]["with"] == {"environment": NEW, "smoke": True}
+    assert jobs[f"deploy-{NEW}"]["with"] == {"environment": NEW, "stacks": f"payment-{NEW}", "smoke": True}
     plan = yaml.safe_load((workflows / "ci.yml").read_text())["jobs"]["plan"]["strategy"]["matrix"]["stack"]
     assert plan.index(f"payment-{LIKE}") < plan.index(f"payment-{NEW}") < plan.index(f"payment-{BEFORE}")
     destroy = yaml.safe_load((workflows / "destroy.yml").read_text())

@@ -63,7 +63,8 @@ def test_the_node_floor_loads_exactly_the_provider_modules_the_app_imports(synth
     assert synth_dir.is_dir()  # the session's synth has filled the jsii package cache the floor reads
     command = load_bench().kernel_floor_command(tmp_path)
     script = Path(command[-1]).read_text()
-    assert script.count("require('@cdktf/provider-aws/lib/") == len(accelerate.provider_namespaces(
-        accelerate.door_source()))
+    assert script.count("require('@cdktf/provider-aws/lib/") == len(
+        accelerate.provider_namespaces(accelerate.door_source())
+    )
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]

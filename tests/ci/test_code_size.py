@@ -25,8 +25,12 @@ def tracked_sources(root: Path = REPO_ROOT) -> list[str]:
     return sorted(path for path in paths if not path.startswith("tests/") and (root / path).is_file())
 
 
-def offenders(root: Path, paths: list[str], allowed_files: frozenset[str] = frozenset(),
-              allowed_functions: frozenset[str] = frozenset()) -> list[str]:
+def offenders(
+    root: Path,
+    paths: list[str],
+    allowed_files: frozenset[str] = frozenset(),
+    allowed_functions: frozenset[str] = frozenset(),
+) -> list[str]:
     """One line per file over MAX_FILE_LINES and per function over MAX_FUNCTION_LINES, naming it and its size."""
     found: list[str] = []
     for path in paths:
@@ -67,7 +71,9 @@ def test_the_checker_names_a_long_file_and_a_long_function(tmp_path: Path) -> No
         return "".join(f"{indent}x{n} = {n}\n" for n in range(count))
 
     # A method: its def line and 80 statements = 81 lines; a function of exactly 80 lines passes.
-    (tmp_path / "long.py").write_text("class C:\n    async def grown(self):\n" + statements(MAX_FUNCTION_LINES, " " * 8))
+    (tmp_path / "long.py").write_text(
+        "class C:\n    async def grown(self):\n" + statements(MAX_FUNCTION_LINES, " " * 8)
+    )
     (tmp_path / "fine.py").write_text("def kept():\n" + statements(MAX_FUNCTION_LINES - 1, "    "))
     (tmp_path / "big.py").write_text(statements(MAX_FILE_LINES + 1, ""))
     (tmp_path / "full.py").write_text(statements(MAX_FILE_LINES, ""))

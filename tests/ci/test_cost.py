@@ -63,15 +63,20 @@ def test_the_table_shows_what_disaster_recovery_adds(ordered_stacks: dict[str, d
     prod = cost.fixed_monthly_cost(ordered_stacks["payment-prod"])
     staging = cost.fixed_monthly_cost(ordered_stacks["payment-staging"])
     # prod's tables and their replicas (25 RCU/WCU minimum on the table and each GSI), twice
-    assert prod["DynamoDB minimum"] == pytest.approx(2 * 3 * 25 * 730 * (cost.DYNAMODB_RCU_PER_HOUR + cost.DYNAMODB_WCU_PER_HOUR))
+    assert prod["DynamoDB minimum"] == pytest.approx(
+        2 * 3 * 25 * 730 * (cost.DYNAMODB_RCU_PER_HOUR + cost.DYNAMODB_WCU_PER_HOUR)
+    )
     assert prod["KMS keys"] == 6 * cost.KMS_KEY_PER_MONTH  # 4 + the multi-region data key + its replica
     assert prod["Secrets, Route 53"] == pytest.approx(2 * cost.SECRET_PER_MONTH)  # the keys' secret and its replica
     assert staging["Secrets, Route 53"] == 0
     standby = cost.fixed_monthly_cost(ordered_stacks["payment-prod-dr"])
     assert standby["DynamoDB minimum"] == 0 and standby["WAF"] == prod["WAF"]
     expected = (
-        standby["total"] + cost.fixed_monthly_cost(ordered_stacks["payment-account-dr"])["total"]
-        + prod["DynamoDB minimum"] / 2 + 2 * cost.KMS_KEY_PER_MONTH + 2 * cost.SECRET_PER_MONTH
+        standby["total"]
+        + cost.fixed_monthly_cost(ordered_stacks["payment-account-dr"])["total"]
+        + prod["DynamoDB minimum"] / 2
+        + 2 * cost.KMS_KEY_PER_MONTH
+        + 2 * cost.SECRET_PER_MONTH
     )
     assert cost.disaster_recovery_cost(ordered_stacks) == pytest.approx(expected)
     assert f"Disaster recovery adds {expected:,.2f} USD per month" in cost.cost_table(ordered_stacks)
@@ -110,7 +115,9 @@ def test_each_billed_resource_is_counted() -> None:
     assert costs["KMS keys"] == 2 * cost.KMS_KEY_PER_MONTH
     assert costs["WAF"] == cost.WAF_WEB_ACL_PER_MONTH + 3 * cost.WAF_RULE_PER_MONTH
     assert costs["CloudWatch"] == pytest.approx(cost.CLOUDWATCH_DASHBOARD_PER_MONTH + 3 * 0.10)
-    assert costs["DynamoDB minimum"] == pytest.approx(730 * (11 * cost.DYNAMODB_RCU_PER_HOUR + 3 * cost.DYNAMODB_WCU_PER_HOUR))
+    assert costs["DynamoDB minimum"] == pytest.approx(
+        730 * (11 * cost.DYNAMODB_RCU_PER_HOUR + 3 * cost.DYNAMODB_WCU_PER_HOUR)
+    )
     assert costs["total"] == pytest.approx(sum(v for k, v in costs.items() if k != "total"))
 
 

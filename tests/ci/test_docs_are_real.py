@@ -53,8 +53,9 @@ def test_the_checks_have_claims_to_check() -> None:
     assert "PAYMENT_STATE_BUCKET" in {name for _, name in doc_claims.variables_named(readme)}
     assert "scripts/cost.py" in {path for _, path in doc_claims.paths_named(readme, {"scripts"})}
     operations = (REPO_ROOT / "docs" / "operations.md").read_text()
-    assert {"cloudwatch_dashboard_url", "sfn_state_machine_arn"} <= {name for _, name in doc_claims.outputs_named(
-        operations)}
+    assert {"cloudwatch_dashboard_url", "sfn_state_machine_arn"} <= {
+        name for _, name in doc_claims.outputs_named(operations)
+    }
 
 
 def test_the_readme_names_the_setup_commands_and_what_ci_runs() -> None:
@@ -83,7 +84,9 @@ def test_the_readme_stays_a_front_door() -> None:
 
 def test_a_missing_make_target_is_named(known: Facts) -> None:
     assert doc_claims.make_target_problems("Run `make deploy STACK=payment-dev`, then `make smoke`.", known) == []
-    problems = doc_claims.make_target_problems("Run `make deploi STACK=payment-dev`.\n\n```sh\nmake synth lint-al\n```", known)
+    problems = doc_claims.make_target_problems(
+        "Run `make deploi STACK=payment-dev`.\n\n```sh\nmake synth lint-al\n```", known
+    )
     assert problems == [
         "line 1: `make deploi`: no such target in the Makefile",
         "line 4: `make lint-al`: no such target in the Makefile",
@@ -96,7 +99,9 @@ def test_a_missing_make_target_is_named(known: Facts) -> None:
 def test_a_variable_nothing_reads_is_named(known: Facts) -> None:
     good = "Set `PAYMENT_STATE_BUCKET` (and `PAYMENT_STATE_*`), then `AUTO_APPROVE=1 make deploy`."
     assert doc_claims.variable_problems(good, known) == []
-    wrong = "Set `PAYMENT_STATE_BUCKIT`.\n\n```sh\nSKIP_SYNTHS=1 make deploy\n```\n\n| variable |\n|---|\n| `NOT_READ` |"
+    wrong = (
+        "Set `PAYMENT_STATE_BUCKIT`.\n\n```sh\nSKIP_SYNTHS=1 make deploy\n```\n\n| variable |\n|---|\n| `NOT_READ` |"
+    )
     assert doc_claims.variable_problems(wrong, known) == [
         "line 1: `PAYMENT_STATE_BUCKIT`: no code, Makefile or workflow reads it",
         "line 4: `SKIP_SYNTHS`: no code, Makefile or workflow reads it",
@@ -108,7 +113,9 @@ def test_a_variable_nothing_reads_is_named(known: Facts) -> None:
 
 
 def test_a_missing_path_is_named(known: Facts) -> None:
-    good = "See `payment_infra/config/matrix.py`, `constructs/network.py`, `scripts/tf_standin/` and `cdktf.out/stacks/x`."
+    good = (
+        "See `payment_infra/config/matrix.py`, `constructs/network.py`, `scripts/tf_standin/` and `cdktf.out/stacks/x`."
+    )
     assert doc_claims.path_problems(good, known) == []
     wrong = "See `payment_infra/konfig.py` and `docs/nowhere.md`.\n\n```\ntests/\n  apply_ruels/  rules\n```"
     assert doc_claims.path_problems(wrong, known) == [
@@ -148,14 +155,21 @@ def test_a_broken_link_is_named() -> None:
         "line 3: link to docs/operations.md#no-such-heading: no heading with the anchor #no-such-heading",
     ]
     # From docs/, a link climbs to the README.
-    assert doc_claims.link_problems("[r](../README.md#quick-start-from-clone-to-a-deployed-smoke-tested-dev)",
-                                    "docs/testing.md") == []
+    assert (
+        doc_claims.link_problems(
+            "[r](../README.md#quick-start-from-clone-to-a-deployed-smoke-tested-dev)", "docs/testing.md"
+        )
+        == []
+    )
 
 
 def test_anchors_follow_github() -> None:
     text = "## Account baseline (`payment-account`)\n## Engines: cdktf and CDK Terrain\n## CI/CD\n## CI/CD\n"
     assert doc_claims.anchors(text) == {
-        "account-baseline-payment-account", "engines-cdktf-and-cdk-terrain", "cicd", "cicd-1"
+        "account-baseline-payment-account",
+        "engines-cdktf-and-cdk-terrain",
+        "cicd",
+        "cicd-1",
     }
     assert doc_claims.anchors("```sh\n# a shell comment\n```\n") == set()
 

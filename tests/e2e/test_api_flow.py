@@ -32,14 +32,26 @@ def test_health_needs_no_api_key(emulator: Emulator) -> None:
 
 
 @pytest.mark.parametrize("key", [None, "wrong-key"], ids=["missing", "wrong"])
-@pytest.mark.parametrize(("method", "path"), [("GET", "/transactions?customer_id=c1"), ("POST", "/transactions"),
-                                              ("GET", "/status/txn_0"), ("GET", "/transactions/txn_0")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/transactions?customer_id=c1"),
+        ("POST", "/transactions"),
+        ("GET", "/status/txn_0"),
+        ("GET", "/transactions/txn_0"),
+    ],
+)
 def test_missing_or_wrong_api_key_is_403(emulator: Emulator, key: str | None, method: str, path: str) -> None:
     import requests
 
     headers = {"Idempotency-Key": "k1"} | ({"x-api-key": key} if key else {})
-    response = requests.request(method, f"{emulator.base_url}{path}", headers=headers,
-                                json={"customer_id": "c", "amount": 1, "currency": "USD"}, timeout=5)
+    response = requests.request(
+        method,
+        f"{emulator.base_url}{path}",
+        headers=headers,
+        json={"customer_id": "c", "amount": 1, "currency": "USD"},
+        timeout=5,
+    )
     error = _assert_envelope(response, 403)
     assert error["code"] == "invalid_api_key"
 
@@ -51,8 +63,11 @@ def test_403_body_conforms_to_documented_error_schema(emulator: Emulator) -> Non
 
 
 def test_request_validation_like_api_gateway(emulator: Emulator, customer_id: str) -> None:
-    missing_key = emulator.http.post(f"{emulator.base_url}/transactions", timeout=5,
-                                     json={"customer_id": customer_id, "amount": 1, "currency": "USD"})
+    missing_key = emulator.http.post(
+        f"{emulator.base_url}/transactions",
+        timeout=5,
+        json={"customer_id": customer_id, "amount": 1, "currency": "USD"},
+    )
     assert _assert_envelope(missing_key, 400)["code"] == "invalid_parameters"
     assert "Idempotency-Key" in missing_key.json()["error"]["message"]
     for body in (
@@ -62,8 +77,12 @@ def test_request_validation_like_api_gateway(emulator: Emulator, customer_id: st
         {"customer_id": customer_id, "currency": "USD"},
     ):
         assert _assert_envelope(emulator.post(body), 400)["code"] == "invalid_body", body
-    not_json = emulator.http.post(f"{emulator.base_url}/transactions", data=b"{", timeout=5,
-                                  headers={"Idempotency-Key": "k", "Content-Type": "application/json"})
+    not_json = emulator.http.post(
+        f"{emulator.base_url}/transactions",
+        data=b"{",
+        timeout=5,
+        headers={"Idempotency-Key": "k", "Content-Type": "application/json"},
+    )
     assert _assert_envelope(not_json, 400)["code"] == "invalid_body"
     # Domain rules beyond the schema come from the handler, with its request id.
     unsupported = emulator.post({"customer_id": customer_id, "amount": 1, "currency": "AAA"})
@@ -90,8 +109,9 @@ def test_create_get_settle_receipt_and_lists(emulator: Emulator, customer_id: st
     assert emulator.wait_settled(transaction_id) == "succeeded"
     versions = emulator.receipt_versions(transaction_id)
     assert len(versions) == 1
-    receipt = json.loads(emulator.client("s3").get_object(
-        Bucket=emulator.info["receipts_bucket"], Key=versions[0]["Key"])["Body"].read())
+    receipt = json.loads(
+        emulator.client("s3").get_object(Bucket=emulator.info["receipts_bucket"], Key=versions[0]["Key"])["Body"].read()
+    )
     assert receipt["transaction_id"] == transaction_id
 
     by_customer = emulator.get("/transactions", params={"customer_id": customer_id}).json()
@@ -127,8 +147,11 @@ def test_csv_import_with_good_and_bad_rows(emulator: Emulator, customer_id: str)
         ",100,USD,no customer",
     ]
     s3 = emulator.client("s3")
-    s3.put_object(Bucket=emulator.info["import_bucket"], Key=f"imports/{emulator.client_name}/{name}",
-                  Body="\n".join(rows).encode())
+    s3.put_object(
+        Bucket=emulator.info["import_bucket"],
+        Key=f"imports/{emulator.client_name}/{name}",
+        Body="\n".join(rows).encode(),
+    )
     report_key = f"reports/{emulator.client_name}/{name}.report.json"
 
     def report() -> dict | None:

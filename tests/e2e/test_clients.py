@@ -72,7 +72,9 @@ def test_date_list_holds_only_the_callers_transactions(
     assert theirs in b_ids and theirs not in a_ids
 
 
-def test_a_cursor_of_one_client_is_400_for_the_other(emulator: Emulator, other_client: Emulator, customer_id: str) -> None:
+def test_a_cursor_of_one_client_is_400_for_the_other(
+    emulator: Emulator, other_client: Emulator, customer_id: str
+) -> None:
     for amount in (1, 2, 3):
         _created(emulator, customer_id, amount=amount)
     page = emulator.get("/transactions", params={"customer_id": customer_id, "limit": "1"}).json()

@@ -42,13 +42,21 @@ class Site:
 
     def aws(self, service: str) -> Any:
         endpoint = self.info["sfn_endpoint_url"] if service == "stepfunctions" else self.endpoint
-        return boto3.client(service, region_name=self.region, endpoint_url=endpoint,
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(
+            service,
+            region_name=self.region,
+            endpoint_url=endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
     def create(self, customer_id: str, key: str | None = None) -> requests.Response:
-        return self.http.post(f"{self.info['base_url']}/transactions", json={
-            "customer_id": customer_id, "amount": 4200, "currency": "EUR"},
-            headers={"Idempotency-Key": key or uuid.uuid4().hex}, timeout=15)
+        return self.http.post(
+            f"{self.info['base_url']}/transactions",
+            json={"customer_id": customer_id, "amount": 4200, "currency": "EUR"},
+            headers={"Idempotency-Key": key or uuid.uuid4().hex},
+            timeout=15,
+        )
 
     def transaction(self, transaction_id: str) -> dict[str, Any] | None:
         response = self.http.get(f"{self.info['base_url']}/transactions/{transaction_id}", timeout=15)
@@ -85,11 +93,30 @@ class World:
 def world(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     workdir = tmp_path_factory.mktemp("two-regions")
     ready_file = workdir / "ready.json"
-    command = [sys.executable, "-m", "payment_local.two_regions", "--stacks-dir", str(synth_dir), "--workdir",
-               str(workdir), "--ready-file", str(ready_file), "--api-key", API_KEY, "--replication-lag", "0.3",
-               "--no-throttle", "--log-level", "WARNING", "--sweep-interval", "3600"]
+    command = [
+        sys.executable,
+        "-m",
+        "payment_local.two_regions",
+        "--stacks-dir",
+        str(synth_dir),
+        "--workdir",
+        str(workdir),
+        "--ready-file",
+        str(ready_file),
+        "--api-key",
+        API_KEY,
+        "--replication-lag",
+        "0.3",
+        "--no-throttle",
+        "--log-level",
+        "WARNING",
+        "--sweep-interval",
+        "3600",
+    ]
     with (workdir / "host.log").open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=child_environment(), stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=child_environment(), stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.monotonic() + 240
             while not ready_file.exists():
@@ -105,7 +132,8 @@ def world(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def test_the_standby_starts_with_its_settlement_path_off_and_serves_what_the_primary_wrote(world: World) -> None:
     standby = world.standby.info["outputs"]
     assert world.standby.aws("pipes").describe_pipe(Name=standby["pipes_settlement_pipe_name"])["DesiredState"] == (
-        "STOPPED")
+        "STOPPED"
+    )
     assert world.standby.aws("events").describe_rule(Name=standby["events_sweep_rule_name"])["State"] == "DISABLED"
     key = uuid.uuid4().hex
     created = world.primary.create("cust_dr_read", key)
@@ -124,8 +152,12 @@ def test_the_standby_starts_with_its_settlement_path_off_and_serves_what_the_pri
         time.sleep(0.1)
     assert len(keys) == 1
     # the standby's pipe saw the replicated INSERT on its own stream, and being STOPPED carried nothing
-    assert world.standby.aws("stepfunctions").list_executions(
-        stateMachineArn=world.standby.info["state_machine_arn"])["executions"] == []
+    assert (
+        world.standby.aws("stepfunctions").list_executions(stateMachineArn=world.standby.info["state_machine_arn"])[
+            "executions"
+        ]
+        == []
+    )
 
 
 def test_a_settlement_replicated_from_one_region_is_refused_in_the_other(world: World) -> None:
@@ -148,8 +180,11 @@ def test_a_settlement_replicated_from_one_region_is_refused_in_the_other(world: 
         standby_repository.save_transition(stale, stale.transition(Status.PROCESSING, datetime.now(UTC)))
     # 2. the standby's own workflow for the same transaction: Validate refuses a final transaction
     sfn = world.standby.aws("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=world.standby.info["state_machine_arn"], name=transaction_id,
-                              input=json.dumps({"transaction_id": transaction_id}))["executionArn"]
+    arn = sfn.start_execution(
+        stateMachineArn=world.standby.info["state_machine_arn"],
+        name=transaction_id,
+        input=json.dumps({"transaction_id": transaction_id}),
+    )["executionArn"]
     deadline = time.monotonic() + 30
     while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
         assert time.monotonic() < deadline, "the standby's execution did not end"
@@ -158,8 +193,13 @@ def test_a_settlement_replicated_from_one_region_is_refused_in_the_other(world: 
     time.sleep(1)  # anything the standby wrote would have replicated back by now
     assert world.primary.transaction(transaction_id) == settled  # unchanged in both regions
     assert world.standby.transaction(transaction_id) == settled
-    moves = [w for w in world.local_writes(table) if transaction_id in w["key"] and (w["old"] or {}).get(
-        "status", {}).get("S") == "pending" and (w["new"] or {}).get("status", {}).get("S") == "processing"]
+    moves = [
+        w
+        for w in world.local_writes(table)
+        if transaction_id in w["key"]
+        and (w["old"] or {}).get("status", {}).get("S") == "pending"
+        and (w["new"] or {}).get("status", {}).get("S") == "processing"
+    ]
     assert [w["region"] for w in moves] == [world.primary.region]  # settled in one region only
 
 
@@ -180,13 +220,20 @@ def test_with_both_pipes_on_a_payment_is_settled_only_by_the_region_that_created
         time.sleep(1.5)  # a pipe carrying the replica's INSERT would have started an execution by now
         for region, transaction_id in ids.items():
             site = other[region]
-            names = [e["name"] for e in site.aws("stepfunctions").list_executions(
-                stateMachineArn=site.info["state_machine_arn"])["executions"]]
+            names = [
+                e["name"]
+                for e in site.aws("stepfunctions").list_executions(stateMachineArn=site.info["state_machine_arn"])[
+                    "executions"
+                ]
+            ]
             assert transaction_id not in names, f"{site.region} started settling {region}'s payment"
         table = world.primary.info["transactions_table"]
         for region, transaction_id in ids.items():
-            changed_by = {w["region"] for w in world.local_writes(table) if transaction_id in w["key"] and (
-                w["old"] or {}).get("status") != (w["new"] or {}).get("status")}
+            changed_by = {
+                w["region"]
+                for w in world.local_writes(table)
+                if transaction_id in w["key"] and (w["old"] or {}).get("status") != (w["new"] or {}).get("status")
+            }
             assert changed_by == {region}
     finally:
         world.standby.switch(on=False)

@@ -14,8 +14,19 @@ import requests
 
 from tests.e2e.conftest import Emulator
 
-INTERNAL_NAMES = ("dynamodb", "DynamoDB", "PutItem", "Query", "botocore", "ClientError", "Exception", "Traceback",
-                  "sqs", "lambda", "is not of type")
+INTERNAL_NAMES = (
+    "dynamodb",
+    "DynamoDB",
+    "PutItem",
+    "Query",
+    "botocore",
+    "ClientError",
+    "Exception",
+    "Traceback",
+    "sqs",
+    "lambda",
+    "is not of type",
+)
 
 
 def _error(response: requests.Response, status: int) -> dict:
@@ -27,8 +38,12 @@ def _error(response: requests.Response, status: int) -> dict:
 
 
 def _post_raw(emulator: Emulator, body: bytes | str) -> requests.Response:
-    return emulator.http.post(f"{emulator.base_url}/transactions", data=body, timeout=15, headers={
-        "Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"})
+    return emulator.http.post(
+        f"{emulator.base_url}/transactions",
+        data=body,
+        timeout=15,
+        headers={"Idempotency-Key": uuid.uuid4().hex, "Content-Type": "application/json"},
+    )
 
 
 @pytest.mark.parametrize("field", ["description", "customer_id", "currency"])
@@ -77,10 +92,17 @@ def test_a_schema_failure_says_invalid_request_body_like_api_gateway(emulator: E
     assert (error["code"], error["message"]) == ("invalid_body", "Invalid request body")
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("DELETE", "/transactions"), ("PUT", "/transactions"), ("PATCH", f"/transactions/txn_{'0' * 32}"),
-    ("DELETE", f"/transactions/txn_{'0' * 32}"), ("POST", f"/status/txn_{'0' * 32}"), ("POST", "/health"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/transactions"),
+        ("PUT", "/transactions"),
+        ("PATCH", f"/transactions/txn_{'0' * 32}"),
+        ("DELETE", f"/transactions/txn_{'0' * 32}"),
+        ("POST", f"/status/txn_{'0' * 32}"),
+        ("POST", "/health"),
+    ],
+)
 def test_a_wrong_method_is_api_gateways_403(emulator: Emulator, method: str, path: str) -> None:
     response = emulator.http.request(method, f"{emulator.base_url}{path}", timeout=15)
     error = _error(response, 403)

@@ -29,25 +29,47 @@ SEED = os.environ.get("E2E_FUZZ_SEED", "20261125")
 MAX_SECONDS = int(os.environ.get("E2E_FUZZ_MAX_SECONDS", "120"))
 EXCLUDED_CHECKS = "positive_data_acceptance,unsupported_method"
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    emulator: Emulator, tmp_path: Path
-) -> None:
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(emulator: Emulator, tmp_path: Path) -> None:
     document = REPO_ROOT / "lambdas" / "openapi.json"
     started = time.monotonic()
     argv = [
-        sys.executable, "-m", "schemathesis.cli", "run", str(document),
-        "--url", emulator.base_url, "--header", f"x-api-key: {emulator.api_key}",
-        "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
-        "--max-examples", str(EXAMPLES), "--phases", "examples,coverage,fuzzing",
-        "--request-timeout", "15", "--no-color",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        str(document),
+        "--url",
+        emulator.base_url,
+        "--header",
+        f"x-api-key: {emulator.api_key}",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        EXCLUDED_CHECKS,
+        "--max-examples",
+        str(EXAMPLES),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--request-timeout",
+        "15",
+        "--no-color",
         # One worker: concurrent ast.parse in hypothesis trips a CPython 3.11 bug ("AST constructor
         # recursion depth mismatch", gh-106905).
-        "--workers", "1",
+        "--workers",
+        "1",
     ]
     if SEED != "random":
         argv += ["--seed", SEED]
-    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=MAX_SECONDS,
-                            check=False, env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
+    result = subprocess.run(
+        argv,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=MAX_SECONDS,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     generated = re.search(r"(\d+) generated", output)

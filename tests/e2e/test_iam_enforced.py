@@ -25,8 +25,9 @@ def test_a_missing_grant_is_an_access_denied_like_on_aws(synth_dir: Path, tmp_pa
             http = requests.Session()
             http.headers["x-api-key"] = info["api_key"]
             body = {"customer_id": f"cust_{uuid.uuid4().hex[:12]}", "amount": 100, "currency": "EUR"}
-            created = http.post(f"{info['base_url']}/transactions", json=body,
-                                headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=30)
+            created = http.post(
+                f"{info['base_url']}/transactions", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=30
+            )
             assert created.status_code == 503, created.text
             assert requests.get(f"{info['base_url']}/health", timeout=15).status_code == 200
             calls = http.get(f"{info['base_url']}/__local/calls", timeout=15).json()["calls"]

@@ -19,9 +19,13 @@ from tests.e2e.conftest import Emulator
 def _items_of(emulator: Emulator, customer_id: str) -> list[dict]:
     import boto3
 
-    table = boto3.session.Session(
-        aws_access_key_id="local", aws_secret_access_key="local", region_name=emulator.info["region"]
-    ).resource("dynamodb", endpoint_url=emulator.info["aws_endpoint_url"]).Table(emulator.info["transactions_table"])
+    table = (
+        boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=emulator.info["region"]
+        )
+        .resource("dynamodb", endpoint_url=emulator.info["aws_endpoint_url"])
+        .Table(emulator.info["transactions_table"])
+    )
     return table.query(
         IndexName="client_customer-index",
         KeyConditionExpression=Key("client_customer").eq(f"{emulator.client_name}#{customer_id}"),
@@ -146,9 +150,7 @@ def test_dynamodb_throttle_during_settlement_is_retried(emulator: Emulator, cust
         assert len(notified) == 1
 
 
-def test_s3_failure_writing_the_receipt_is_retried_without_double_receipt(
-    emulator: Emulator, customer_id: str
-) -> None:
+def test_s3_failure_writing_the_receipt_is_retried_without_double_receipt(emulator: Emulator, customer_id: str) -> None:
     emulator.fault("s3_error", customer_id, times=4)
     transaction_id = emulator.post({"customer_id": customer_id, "amount": 999, "currency": "KWD"}).json()[
         "transaction_id"

@@ -90,11 +90,13 @@ def test_duplicate_events_settle_once(emulator: Emulator, customer_id: str) -> N
     queue = emulator.info["settlement_queue_url"]
     # The same event again within 5 minutes (a pipe retry, a replayed batch): SQS drops it, although the first
     # message was received and deleted long ago.
-    sqs.send_message(QueueUrl=queue, MessageBody=body, MessageGroupId=customer_id,
-                     MessageDeduplicationId=transaction_id)
+    sqs.send_message(
+        QueueUrl=queue, MessageBody=body, MessageGroupId=customer_id, MessageDeduplicationId=transaction_id
+    )
     # A re-drive that SQS does not deduplicate (another id, or after 5 minutes): delivered, and still a no-op.
-    sqs.send_message(QueueUrl=queue, MessageBody=body, MessageGroupId=customer_id,
-                     MessageDeduplicationId=f"{transaction_id}-redrive")
+    sqs.send_message(
+        QueueUrl=queue, MessageBody=body, MessageGroupId=customer_id, MessageDeduplicationId=f"{transaction_id}-redrive"
+    )
     emulator.wait_for(lambda: len(emulator.deliveries(transaction_id)) == 2, 20, "the re-drive to be consumed")
     time.sleep(1)
     assert len(emulator.deliveries(transaction_id)) == 2
@@ -131,8 +133,10 @@ def test_a_lost_response_of_the_receipt_write_rewrites_the_same_receipt(emulator
     s3 = emulator.client("s3")
     (key,) = emulator.receipt_keys(transaction_id)
     versions = emulator.receipt_versions(transaction_id)
-    bodies = {s3.get_object(Bucket=emulator.info["receipts_bucket"], Key=key, VersionId=v["VersionId"])["Body"].read()
-              for v in versions}
+    bodies = {
+        s3.get_object(Bucket=emulator.info["receipts_bucket"], Key=key, VersionId=v["VersionId"])["Body"].read()
+        for v in versions
+    }
     assert len(bodies) == 1
 
 

@@ -36,8 +36,13 @@ def test_created_transaction_succeeds_through_the_workflow(emulator: Emulator, c
     assert len(emulator.receipt_versions(transaction_id)) == 1
     [notification] = emulator.wait_for(lambda: emulator.notifications(transaction_id), 10, "the notification")
     assert notification == {
-        "event": "transaction.settled", "transaction_id": transaction_id, "status": "succeeded", "amount": 1250,
-        "currency": "EUR", "settled_at": notification["settled_at"], "receipt_key": notification["receipt_key"],
+        "event": "transaction.settled",
+        "transaction_id": transaction_id,
+        "status": "succeeded",
+        "amount": 1250,
+        "currency": "EUR",
+        "settled_at": notification["settled_at"],
+        "receipt_key": notification["receipt_key"],
     }
     assert notification["receipt_key"].endswith(f"/{transaction_id}.json")
     assert len(emulator.executions(transaction_id)) == 1
@@ -86,10 +91,14 @@ def test_duplicate_queue_message_starts_one_execution(emulator: Emulator, custom
     transaction_id = _create(emulator, customer_id)
     emulator.wait_execution(transaction_id)
     sqs = emulator.client("sqs")
-    body = json.dumps({"customer_id": customer_id, "transaction_id": transaction_id}, separators=(",", ":"), sort_keys=True)
+    body = json.dumps(
+        {"customer_id": customer_id, "transaction_id": transaction_id}, separators=(",", ":"), sort_keys=True
+    )
     for copy in ("a", "b"):  # distinct deduplication ids: the queue delivers both
         sqs.send_message(
-            QueueUrl=emulator.info["settlement_queue_url"], MessageBody=body, MessageGroupId=customer_id,
+            QueueUrl=emulator.info["settlement_queue_url"],
+            MessageBody=body,
+            MessageGroupId=customer_id,
             MessageDeduplicationId=f"{transaction_id}-duplicate-{copy}",
         )
 

@@ -26,7 +26,12 @@ KNOWN = {
     ("version",): "manifest.json: the framework version",
     ("//", "metadata", "version"): "the framework version stamped into every stack",
     ("terraform", "required_providers", "aws", "version"): "the AWS provider the binding pins (6.25.0 vs 6.69.1)",
-    ("terraform", "required_providers", "aws", "source"): "cdktf writes `aws`, cdktn `hashicorp/aws` (same registry address)",
+    (
+        "terraform",
+        "required_providers",
+        "aws",
+        "source",
+    ): "cdktf writes `aws`, cdktn `hashicorp/aws` (same registry address)",
 }
 SYNTH = (
     "import sys; from payment_infra import accelerate; accelerate.enable(); "
@@ -44,7 +49,11 @@ def cdktn_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_")}
     env.update({"PAYMENT_ENGINE": "cdktn", "CI": "true"})
     result = subprocess.run(
-        [str(CDKTN_PY), "-OO", "-c", SYNTH, str(outdir)], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        [str(CDKTN_PY), "-OO", "-c", SYNTH, str(outdir)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -54,7 +63,9 @@ def cdktn_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _differences(left: object, right: object, path: tuple = ()) -> list[tuple]:
     if isinstance(left, dict) and isinstance(right, dict):
         found = [(*path, key) for key in left.keys() ^ right.keys()]
-        return found + [d for key in left.keys() & right.keys() for d in _differences(left[key], right[key], (*path, key))]
+        return found + [
+            d for key in left.keys() & right.keys() for d in _differences(left[key], right[key], (*path, key))
+        ]
     if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
         return [d for i, (a, b) in enumerate(zip(left, right, strict=True)) for d in _differences(a, b, (*path, i))]
     return [] if left == right else [path]

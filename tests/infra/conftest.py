@@ -54,7 +54,12 @@ def _naive(root: Path) -> None:
     result = subprocess.run(
         # 6 stacks since prod's standby and its region's baseline (docs/disaster-recovery.md); a loaded 2-core
         # machine running the whole suite took over 600 s for them
-        [sys.executable, "-OO", "main.py"], cwd=repo, env=env, capture_output=True, text=True, timeout=1200
+        [sys.executable, "-OO", "main.py"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     (root / "result.json").write_text(json.dumps({"returncode": result.returncode, "stderr": result.stderr[-3000:]}))
 
@@ -67,6 +72,9 @@ def naive_synth(tmp_path_factory: pytest.TempPathFactory) -> NaiveSynth:
     probe = root / "probe.jsonl"
     processes = [json.loads(line) for line in probe.read_text().splitlines()] if probe.exists() else []
     return NaiveSynth(
-        repo=root / "repo", outdir=root / "repo" / "cdktf.out", returncode=result["returncode"],
-        stderr=result["stderr"], node_processes=processes,
+        repo=root / "repo",
+        outdir=root / "repo" / "cdktf.out",
+        returncode=result["returncode"],
+        stderr=result["stderr"],
+        node_processes=processes,
     )

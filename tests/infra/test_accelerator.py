@@ -91,7 +91,9 @@ def test_node_children_of_this_process_do_not_inherit_the_preloads(synth_dir: Pa
     assert str(accelerate.HERE) not in os.environ.get("NODE_OPTIONS", "")
     assert accelerate.NAMESPACES_VARIABLE not in os.environ
     script = "console.log(JSON.stringify([process.env.NODE_OPTIONS || '', Object.keys(require.cache)]))"
-    options, loaded = json.loads(subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True).stdout)
+    options, loaded = json.loads(
+        subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True).stdout
+    )
     assert str(accelerate.HERE) not in options
     assert [file for file in loaded if file.startswith(str(accelerate.HERE))] == []
 
@@ -111,9 +113,11 @@ def _probed_synth(outdir: Path, **extra: str) -> dict:
 @pytest.fixture(scope="module")
 def probed_synth(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One accelerated synth with the probe, shared by the tests of its output, its stderr and its processes."""
-    root = built_once(tmp_path_factory, f"probed-synth-{ENGINE.name}", lambda out: (out / "result.json").write_text(
-        json.dumps(_probed_synth(out))
-    ))
+    root = built_once(
+        tmp_path_factory,
+        f"probed-synth-{ENGINE.name}",
+        lambda out: (out / "result.json").write_text(json.dumps(_probed_synth(out))),
+    )
     return json.loads((root / "result.json").read_text())
 
 
@@ -143,8 +147,7 @@ def test_without_the_preloads_the_kernel_loads_every_namespace_in_two_processes(
 
 def test_enable_after_the_kernel_started_warns_and_is_an_error_under_ci() -> None:
     code = (
-        f"import {ENGINE.framework_module}; from payment_infra import accelerate; "
-        "print(accelerate.enable().preloads)"
+        f"import {ENGINE.framework_module}; from payment_infra import accelerate; print(accelerate.enable().preloads)"
     )
     warned = _python(code, env=_clean_env(CI=""))
     assert warned.returncode == 0 and warned.stdout.strip() == "[]"

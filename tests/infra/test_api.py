@@ -43,7 +43,9 @@ def test_request_validation_and_api_keys(stack: dict) -> None:
         if (method, path) != ("GET", "/health"):
             assert body["paths"][path][method.lower()]["security"] == [{"api_key": []}], (method, path)
     post = body["paths"]["/transactions"]["post"]
-    assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CreateTransactionRequest"}
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CreateTransactionRequest"
+    }
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post["parameters"])
     assert body["components"]["schemas"]["CreateTransactionRequest"]["additionalProperties"] is False
 
@@ -129,10 +131,13 @@ def test_account_cloudwatch_role_is_in_the_account_stack_only(stack: dict, accou
 def test_lambda_permissions_are_scoped_to_each_route(stack: dict, env: str) -> None:
     api_key = next(iter(resources(stack, "aws_api_gateway_rest_api")))
     execution_arn = ref("aws_api_gateway_rest_api", api_key, "execution_arn")
-    permissions = [p for p in resources(stack, "aws_lambda_permission").values() if p["principal"] == "apigateway.amazonaws.com"]
+    permissions = [
+        p for p in resources(stack, "aws_lambda_permission").values() if p["principal"] == "apigateway.amazonaws.com"
+    ]
     arns = sorted(p["source_arn"] for p in permissions)
     assert arns == sorted(
-        f"{execution_arn}/{env}/{method}{path.replace('{transaction_id}', '*')}" for method, path in functions_module().ROUTES
+        f"{execution_arn}/{env}/{method}{path.replace('{transaction_id}', '*')}"
+        for method, path in functions_module().ROUTES
     )
 
 

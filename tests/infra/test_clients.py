@@ -59,7 +59,8 @@ def test_each_client_has_its_usage_plan_tier_and_each_key_version_its_key(two_cl
     for plan in (default_plan, partner_plan):
         assert plan["api_stages"][0]["stage"].startswith("${aws_api_gateway_stage.")
     attached = {
-        (assoc["usage_plan_id"], assoc["key_id"]) for assoc in resources(two_clients, "aws_api_gateway_usage_plan_key").values()
+        (assoc["usage_plan_id"], assoc["key_id"])
+        for assoc in resources(two_clients, "aws_api_gateway_usage_plan_key").values()
     }
     plan_ref = lambda name: ref("aws_api_gateway_usage_plan", plans[name][0])  # noqa: E731
     key_ref = lambda name: ref("aws_api_gateway_api_key", keys[name])  # noqa: E731
@@ -73,8 +74,10 @@ def test_each_client_has_its_usage_plan_tier_and_each_key_version_its_key(two_cl
 def test_the_functions_map_every_key_id_to_its_client(two_clients: dict) -> None:
     keys = _keys(two_clients)
     expected = {
-        "default": [ref("aws_api_gateway_api_key", keys["payment-api-key-dev"]),
-                    ref("aws_api_gateway_api_key", keys["payment-api-key-default-v2-dev"])],
+        "default": [
+            ref("aws_api_gateway_api_key", keys["payment-api-key-dev"]),
+            ref("aws_api_gateway_api_key", keys["payment-api-key-default-v2-dev"]),
+        ],
         "partner": [ref("aws_api_gateway_api_key", keys["payment-api-key-partner-v1-dev"])],
     }
     readers = {}
@@ -83,7 +86,10 @@ def test_the_functions_map_every_key_id_to_its_client(two_clients: dict) -> None
         if "API_CLIENTS" in variables:
             readers[function["function_name"]] = json.loads(variables["API_CLIENTS"])
     assert set(readers) == {
-        "payment-transactions-dev", "payment-status-dev", "payment-batch-import-dev", "payment-sweep-dev"
+        "payment-transactions-dev",
+        "payment-status-dev",
+        "payment-batch-import-dev",
+        "payment-sweep-dev",
     }
     assert all(directory == expected for directory in readers.values())
     output = two_clients["output"]["apigateway_client_api_key_ids"]
@@ -93,21 +99,35 @@ def test_the_functions_map_every_key_id_to_its_client(two_clients: dict) -> None
 
 def test_each_client_has_its_import_folder_and_nothing_else(two_clients: dict) -> None:
     imports_key, _ = bucket_named(two_clients, "imports")
-    (notification,) = [n for n in resources(two_clients, "aws_s3_bucket_notification").values()
-                       if n["bucket"] == ref("aws_s3_bucket", imports_key)]
+    (notification,) = [
+        n
+        for n in resources(two_clients, "aws_s3_bucket_notification").values()
+        if n["bucket"] == ref("aws_s3_bucket", imports_key)
+    ]
     assert sorted((t["filter_prefix"], t["filter_suffix"]) for t in notification["lambda_function"]) == [
-        ("imports/default/", ".csv"), ("imports/partner/", ".csv")]
-    role_policies = [json.loads(p["policy"]) for lid, p in resources(two_clients, "aws_iam_role_policy").items()
-                     if "batch_import" in lid]
+        ("imports/default/", ".csv"),
+        ("imports/partner/", ".csv"),
+    ]
+    role_policies = [
+        json.loads(p["policy"])
+        for lid, p in resources(two_clients, "aws_iam_role_policy").items()
+        if "batch_import" in lid
+    ]
     statements = [s for policy in role_policies for s in policy["Statement"] if str(s["Action"]).count("s3:")]
     assert statements
-    object_arns = {(action, arn.split("}", 1)[1]) for s in statements for action in
-                   ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-                   for arn in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
+    object_arns = {
+        (action, arn.split("}", 1)[1])
+        for s in statements
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        for arn in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+    }
     assert object_arns == {
-        ("s3:GetObject", "/imports/default/*"), ("s3:GetObject", "/imports/partner/*"),
-        ("s3:GetObjectVersion", "/imports/default/*"), ("s3:GetObjectVersion", "/imports/partner/*"),
-        ("s3:PutObject", "/reports/default/*"), ("s3:PutObject", "/reports/partner/*"),
+        ("s3:GetObject", "/imports/default/*"),
+        ("s3:GetObject", "/imports/partner/*"),
+        ("s3:GetObjectVersion", "/imports/default/*"),
+        ("s3:GetObjectVersion", "/imports/partner/*"),
+        ("s3:PutObject", "/reports/default/*"),
+        ("s3:PutObject", "/reports/partner/*"),
     }
 
 

@@ -42,8 +42,10 @@ def test_function_settings(stack: dict, env: str, name: str) -> None:
     assert fn["reserved_concurrent_executions"] == expected_concurrency
     assert fn["tracing_config"] == {"mode": "Active"}
     assert len(fn["vpc_config"]["subnet_ids"]) >= 2 and len(fn["vpc_config"]["security_group_ids"]) == 1
-    assert fn["kms_key_arn"].startswith("${aws_kms_key.") and fn["dead_letter_config"]["target_arn"].startswith("${aws_sqs_queue.")
-    (parameter_id, parameter), = stack["data"]["aws_ssm_parameter"].items()  # one per stack, for every function
+    assert fn["kms_key_arn"].startswith("${aws_kms_key.") and fn["dead_letter_config"]["target_arn"].startswith(
+        "${aws_sqs_queue."
+    )
+    ((parameter_id, parameter),) = stack["data"]["aws_ssm_parameter"].items()  # one per stack, for every function
     assert parameter["name"] == "/aws/service/powertools/python/arm64/python3.12/3.37.0"
     assert fn["layers"] == [f"${{data.aws_ssm_parameter.{parameter_id}.insecure_value}}"]
     variables = fn["environment"]["variables"]
@@ -80,7 +82,9 @@ def test_settlement_consumes_the_fifo_queue_with_partial_batch_failures(stack: d
     key, _ = _functions(stack)[f"payment-settlement-{env}"]
     assert mapping["function_name"] == ref("aws_lambda_function", key, "arn")
     assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
-    queue = next(k for k, q in resources(stack, "aws_sqs_queue").items() if q["name"] == f"transaction-queue-{env}.fifo")
+    queue = next(
+        k for k, q in resources(stack, "aws_sqs_queue").items() if q["name"] == f"transaction-queue-{env}.fifo"
+    )
     assert mapping["event_source_arn"] == ref("aws_sqs_queue", queue, "arn")
 
 

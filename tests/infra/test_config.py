@@ -247,8 +247,10 @@ def test_one_default_client_with_the_environments_tier_unless_configured(name: s
 
 
 def test_a_clients_own_tier_overrides_the_environments() -> None:
-    config = with_overrides(load_config("dev", environ={}), clients=(
-        ClientSettings("default"), ClientSettings("partner", throttle_rate_limit=5, quota_per_day=50)))
+    config = with_overrides(
+        load_config("dev", environ={}),
+        clients=(ClientSettings("default"), ClientSettings("partner", throttle_rate_limit=5, quota_per_day=50)),
+    )
     tier = config.tier(config.clients[1])
     assert (tier.throttle_rate_limit, tier.throttle_burst_limit, tier.quota_per_day) == (5, 200, 50)
     assert describe(config)["clients[1].name"] == "partner"
@@ -414,5 +416,7 @@ def test_a_stage_rate_above_what_the_functions_serve_is_refused() -> None:
         replace(prod, api=replace(prod.api, throttle_rate_limit=10_000))
     message = str(raised.value)
     assert "api.throttle_rate_limit = 10000: allowed at most 400/s" in message
-    assert "lambda_.reserved_concurrency (200 per function)" in message and "api.p99_latency_alarm_ms (500 ms)" in message
+    assert (
+        "lambda_.reserved_concurrency (200 per function)" in message and "api.p99_latency_alarm_ms (500 ms)" in message
+    )
     assert "raise lambda_.reserved_concurrency to 5000" in message

@@ -76,9 +76,15 @@ def test_each_settings_class_checks_its_own_fields(settings, fields: list[str]) 
 
 def test_a_client_checks_its_name_keys_and_tier_against_the_ceilings_it_is_given() -> None:
     client = ClientSettings("Partner", throttle_rate_limit=11, quota_per_day=0, api_key_versions=(1, 1))
-    problems = client.problems("c.", other_names=["Partner"], ceilings={"throttle_rate_limit": 10, "quota_per_day": None})
+    problems = client.problems(
+        "c.", other_names=["Partner"], ceilings={"throttle_rate_limit": 10, "quota_per_day": None}
+    )
     assert [name for name, _, _ in problems] == [
-        "c.name", "c.name", "c.throttle_rate_limit", "c.quota_per_day", "c.api_key_versions"
+        "c.name",
+        "c.name",
+        "c.throttle_rate_limit",
+        "c.quota_per_day",
+        "c.api_key_versions",
     ]
     assert "up to the stage's api.throttle_rate_limit (10)" in problems[2][2]
 
@@ -89,8 +95,10 @@ def test_the_environment_reports_each_groups_problems_under_the_groups_name() ->
     with pytest.raises(ConfigError) as raised:
         with_overrides(config, messaging=bad)
     assert raised.value.problems == bad.problems("messaging.")
-    assert [name for name, _, _ in raised.value.problems] == ["messaging.pipe_batch_size",
-                                                             "messaging.sweep_interval_minutes"]
+    assert [name for name, _, _ in raised.value.problems] == [
+        "messaging.pipe_batch_size",
+        "messaging.sweep_interval_minutes",
+    ]
 
 
 def test_a_rule_across_two_groups_belongs_to_the_environment_that_holds_both() -> None:

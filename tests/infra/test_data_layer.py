@@ -149,7 +149,9 @@ def test_transactions_table_keys_indexes_and_protection(stack: dict, env: str) -
     }
     keys = resources(stack, "aws_kms_key")
     replicated = load_config(env, {}).dr.enabled  # the data key is then the multi-region one
-    data_key = next(k for k, v in keys.items() if "DynamoDB" in v["description"] and v.get("multi_region") == (replicated or None))
+    data_key = next(
+        k for k, v in keys.items() if "DynamoDB" in v["description"] and v.get("multi_region") == (replicated or None)
+    )
     assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": ref("aws_kms_key", data_key, "arn")}
     assert table["point_in_time_recovery"] == {"enabled": True}
     assert "ttl" not in table  # nothing expires payment records

@@ -147,7 +147,9 @@ def test_previews_share_the_accounts_preview_network_outside_the_environments() 
     assert {load_config(f"pr-{n}", {}).vpc_cidr for n in range(5)} == {account.preview_network_cidr}
     assert account.preview_network_cidr == PREVIEW_NETWORK_CIDR
     for env in ENVIRONMENT_NAMES:
-        assert not ipaddress.ip_network(PREVIEW_NETWORK_CIDR).overlaps(ipaddress.ip_network(load_config(env, {}).vpc_cidr))
+        assert not ipaddress.ip_network(PREVIEW_NETWORK_CIDR).overlaps(
+            ipaddress.ip_network(load_config(env, {}).vpc_cidr)
+        )
 
 
 def test_any_number_of_previews_fits_the_account() -> None:
@@ -160,7 +162,9 @@ def test_an_environment_overlapping_the_preview_network_is_refused() -> None:
     from dataclasses import replace
 
     clash = replace(load_config("dev", {}), vpc_cidr=PREVIEW_NETWORK_CIDR)
-    with pytest.raises(ConfigError, match=r"dev\.vpc_cidr = '10\.128\.0\.0/16': allowed a range not overlapping the shared"):
+    with pytest.raises(
+        ConfigError, match=r"dev\.vpc_cidr = '10\.128\.0\.0/16': allowed a range not overlapping the shared"
+    ):
         check_deployments([clash], load_account_config({}))
 
 
@@ -168,7 +172,9 @@ def test_a_preview_outside_the_preview_network_is_refused() -> None:
     from dataclasses import replace
 
     stray = replace(load_config("pr-2", {}), vpc_cidr="10.129.0.0/16")
-    with pytest.raises(ConfigError, match=r"pr-2\.vpc_cidr = '10\.129\.0\.0/16': allowed the account's preview network"):
+    with pytest.raises(
+        ConfigError, match=r"pr-2\.vpc_cidr = '10\.129\.0\.0/16': allowed the account's preview network"
+    ):
         check_deployments([stray], load_account_config({}))
 
 
@@ -231,7 +237,12 @@ def test_no_preview_name_makes_a_resource_name_equal_to_an_environments(
             for name in names:
                 for prefix, suffix in templates:
                     middle = name[len(prefix) : len(name) - len(suffix)] if suffix else name[len(prefix) :]
-                    if name.startswith(prefix) and name.endswith(suffix) and middle and prefix + middle + suffix == name:
+                    if (
+                        name.startswith(prefix)
+                        and name.endswith(suffix)
+                        and middle
+                        and prefix + middle + suffix == name
+                    ):
                         colliding.add(middle)
     candidates = {n for n in colliding if re.fullmatch(r"[a-z][a-z0-9-]*", n) and n not in ENVIRONMENT_NAMES}
     assert {"dlq-dev", "dlq-prod", "dev-role"} <= candidates, sorted(candidates)

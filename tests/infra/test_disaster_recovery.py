@@ -36,7 +36,9 @@ def _no_dr(stack: dict) -> None:
     for table in resources(stack, "aws_dynamodb_table").values():
         assert "replica" not in table
         assert table.get("stream_view_type") in (None, "NEW_IMAGE")  # unchanged: no stream replaced
-    assert len(resources(stack, "aws_kms_key")) == 4 and not any(k.get("multi_region") for k in resources(stack, "aws_kms_key").values())
+    assert len(resources(stack, "aws_kms_key")) == 4 and not any(
+        k.get("multi_region") for k in resources(stack, "aws_kms_key").values()
+    )
     pipe = _only(stack, "aws_pipes_pipe")
     assert "desired_state" not in pipe and "lifecycle" not in pipe
 
@@ -92,10 +94,14 @@ def test_tables_replicate_to_the_fallback_region_with_pitr_and_the_replica_key(s
 def test_the_data_key_is_a_new_multi_region_key_beside_the_single_region_one(stacks: dict) -> None:
     prod = stacks["prod"]
     keys = resources(prod, "aws_kms_key")
-    (single,) = [lid for lid, k in keys.items() if lid.startswith("payment_api_kms_data_") and not k.get("multi_region")]
+    (single,) = [
+        lid for lid, k in keys.items() if lid.startswith("payment_api_kms_data_") and not k.get("multi_region")
+    ]
     (multi,) = [lid for lid, k in keys.items() if k.get("multi_region")]
     # the single-region key keeps the address it has in every existing state: nothing replaces it
-    assert single == next(lid for lid in resources(stacks["dev"], "aws_kms_key") if lid.startswith("payment_api_kms_data_"))
+    assert single == next(
+        lid for lid in resources(stacks["dev"], "aws_kms_key") if lid.startswith("payment_api_kms_data_")
+    )
     assert keys[multi]["enable_key_rotation"] is True
     aliases = {a["name"]: a["target_key_id"] for a in resources(prod, "aws_kms_alias").values() if "provider" not in a}
     assert aliases["alias/payment-data-prod"] == "${aws_kms_key." + multi + ".key_id}"
@@ -118,15 +124,26 @@ def test_the_replica_key_policy_delegates_to_iam_and_allows_the_standbys_log_del
 
 def test_receipts_replicate_into_a_versioned_bucket_of_the_fallback_region(stacks: dict) -> None:
     prod = stacks["prod"]
-    (replica_id, replica), = in_fallback_region(prod, "aws_s3_bucket").items()
+    ((replica_id, replica),) = in_fallback_region(prod, "aws_s3_bucket").items()
     assert replica["bucket"] == f"payment-receipts-prod-dr-{ACCOUNT}"
-    for rtype in ("aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
-                  "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration"):
-        parts = [r for r in in_fallback_region(prod, rtype).values() if r["bucket"] == "${aws_s3_bucket." + replica_id + ".id}"]
+    for rtype in (
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_policy",
+        "aws_s3_bucket_lifecycle_configuration",
+    ):
+        parts = [
+            r
+            for r in in_fallback_region(prod, rtype).values()
+            if r["bucket"] == "${aws_s3_bucket." + replica_id + ".id}"
+        ]
         assert len(parts) == 1, rtype  # every control of SecureBucket, in the replica's region
     (rule,) = _only(prod, "aws_s3_bucket_replication_configuration")["rule"]
     (replica_key,) = resources(prod, "aws_kms_replica_key")
-    assert rule["destination"]["encryption_configuration"] == {"replica_kms_key_id": "${aws_kms_replica_key." + replica_key + ".arn}"}
+    assert rule["destination"]["encryption_configuration"] == {
+        "replica_kms_key_id": "${aws_kms_replica_key." + replica_key + ".arn}"
+    }
     assert rule["destination"]["bucket"] == "${aws_s3_bucket." + replica_id + ".arn}"
     imports = [b for b in resources(prod, "aws_s3_bucket").values() if b["bucket"].startswith("payment-imports-")]
     assert len(imports) == 1  # batch uploads are not replicated (re-sent after a failover)
@@ -134,15 +151,26 @@ def test_receipts_replicate_into_a_versioned_bucket_of_the_fallback_region(stack
 
 def test_the_replication_role_is_least_privilege(stacks: dict) -> None:
     prod = stacks["prod"]
-    (role_id,) = [lid for lid, r in resources(prod, "aws_iam_role").items() if r["name"] == "payment-receipts-replication-prod-role"]
+    (role_id,) = [
+        lid
+        for lid, r in resources(prod, "aws_iam_role").items()
+        if r["name"] == "payment-receipts-replication-prod-role"
+    ]
     trust = json.loads(resources(prod, "aws_iam_role")[role_id]["assume_role_policy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "s3.amazonaws.com"}
     assert set(trust["Condition"]) == {"StringEquals", "ArnLike"}  # this account, this bucket only
     (document,) = [policy(p) for p in resources(prod, "aws_iam_role_policy").values() if role_id in p["role"]]
     grants = {s["Sid"]: (s["Action"], s.get("Condition", {})) for s in document["Statement"]}
-    assert set(grants) == {"ReadReplicationConfiguration", "ReadSourceVersions", "ReplicateIntoDestination",
-                           "DecryptSource", "EncryptReplica"}
-    assert all("*" not in a for actions, _ in grants.values() for a in actions if not a.startswith("kms:GenerateDataKey"))
+    assert set(grants) == {
+        "ReadReplicationConfiguration",
+        "ReadSourceVersions",
+        "ReplicateIntoDestination",
+        "DecryptSource",
+        "EncryptReplica",
+    }
+    assert all(
+        "*" not in a for actions, _ in grants.values() for a in actions if not a.startswith("kms:GenerateDataKey")
+    )
     assert grants["DecryptSource"][1]["StringEquals"] == {"kms:ViaService": "s3.ap-northeast-2.amazonaws.com"}
     assert grants["EncryptReplica"][1]["StringEquals"] == {"kms:ViaService": "s3.ap-northeast-1.amazonaws.com"}
 
@@ -151,7 +179,9 @@ def test_api_key_values_replicate_in_a_secret_with_a_replica(stacks: dict, dr_st
     prod = stacks["prod"]
     secret = _only(prod, "aws_secretsmanager_secret")
     (replica_key,) = resources(prod, "aws_kms_replica_key")
-    assert secret["replica"] == [{"region": "ap-northeast-1", "kms_key_id": "${aws_kms_replica_key." + replica_key + ".arn}"}]
+    assert secret["replica"] == [
+        {"region": "ap-northeast-1", "kms_key_id": "${aws_kms_replica_key." + replica_key + ".arn}"}
+    ]
     (key_id,) = resources(prod, "aws_api_gateway_api_key")
     stored = json.loads(_only(prod, "aws_secretsmanager_secret_version")["secret_string"])
     assert stored == {"default/v1": "${aws_api_gateway_api_key." + key_id + ".value}"}
@@ -225,15 +255,29 @@ def test_both_stacks_output_the_switches_make_failover_needs(dr_stacks: dict, st
     assert set(dr_stacks["payment-prod-dr"]["output"]) == set(stacks["prod"]["output"])
 
 
-def test_the_standby_has_the_same_clients_api_queue_workflow_alarms_and_dashboard(dr_stacks: dict, stacks: dict) -> None:
+def test_the_standby_has_the_same_clients_api_queue_workflow_alarms_and_dashboard(
+    dr_stacks: dict, stacks: dict
+) -> None:
     standby, prod = dr_stacks["payment-prod-dr"], stacks["prod"]
-    for rtype in ("aws_lambda_function", "aws_api_gateway_api_key", "aws_api_gateway_usage_plan", "aws_sqs_queue",
-                  "aws_sfn_state_machine", "aws_cloudwatch_dashboard", "aws_vpc", "aws_wafv2_web_acl"):
+    for rtype in (
+        "aws_lambda_function",
+        "aws_api_gateway_api_key",
+        "aws_api_gateway_usage_plan",
+        "aws_sqs_queue",
+        "aws_sfn_state_machine",
+        "aws_cloudwatch_dashboard",
+        "aws_vpc",
+        "aws_wafv2_web_acl",
+    ):
         assert len(resources(standby, rtype)) == len(resources(prod, rtype)), rtype
     # the primary's alarms plus the reverse replication latency (writes made here after a failover)
     assert len(resources(standby, "aws_cloudwatch_metric_alarm")) == len(resources(prod, "aws_cloudwatch_metric_alarm"))
     assert _only(standby, "aws_vpc")["cidr_block"] == "10.52.0.0/16"
-    latency = [a for a in resources(prod, "aws_cloudwatch_metric_alarm").values() if a.get("metric_name") == "ReplicationLatency"]
+    latency = [
+        a
+        for a in resources(prod, "aws_cloudwatch_metric_alarm").values()
+        if a.get("metric_name") == "ReplicationLatency"
+    ]
     assert sorted(a["dimensions"]["ReceivingRegion"] for a in latency) == ["ap-northeast-1", "ap-northeast-1"]
     assert {a["threshold"] for a in latency} == {60_000}
 
@@ -269,14 +313,19 @@ def test_dns_failover_gives_each_region_a_custom_domain_and_a_failover_record(dn
     primary, standby = dns_stacks["payment-prod"], dns_stacks["payment-prod-dr"]
     for stack, kind in ((primary, "PRIMARY"), (standby, "SECONDARY")):
         domain = _only(stack, "aws_api_gateway_domain_name")
-        assert domain["domain_name"] == "api.payments.example.org" and domain["endpoint_configuration"] == {"types": ["REGIONAL"]}
+        assert domain["domain_name"] == "api.payments.example.org" and domain["endpoint_configuration"] == {
+            "types": ["REGIONAL"]
+        }
         assert domain["security_policy"] == "TLS_1_2"
         (record,) = [r for r in resources(stack, "aws_route53_record").values() if r.get("failover_routing_policy")]
         assert record["failover_routing_policy"] == {"type": kind} and record["ttl"] == 60
         assert stack["output"]["apigateway_custom_domain_url"]["value"] == "https://api.payments.example.org/"
     check = _only(primary, "aws_route53_health_check")
     assert (check["type"], check["resource_path"], check["request_interval"], check["failure_threshold"]) == (
-        "HTTPS", "/prod/health", 10, 3,
+        "HTTPS",
+        "/prod/health",
+        10,
+        3,
     )
     assert check["fqdn"].endswith(".execute-api.ap-northeast-2.amazonaws.com")
     # the certificate validation record belongs to the primary only (shared by both certificates)
@@ -339,9 +388,14 @@ def test_standbys_share_one_region_and_fit_its_quota() -> None:
     with pytest.raises(ConfigError, match="one region for every standby"):
         check_deployments([prod, moved], account)
     overlapping = with_overrides(staging, dr=DrSettings(enabled=True, standby_vpc_cidr="10.52.0.0/16"))
-    with pytest.raises(ConfigError, match=r"staging.dr.standby_vpc_cidr = '10.52.0.0/16': allowed a range not overlapping prod's standby"):
+    with pytest.raises(
+        ConfigError,
+        match=r"staging.dr.standby_vpc_cidr = '10.52.0.0/16': allowed a range not overlapping prod's standby",
+    ):
         check_deployments([prod, overlapping], account)
-    big = with_overrides(staging, dr=DrSettings(enabled=True, standby_vpc_cidr="10.51.0.0/16", standby_reserved_concurrency=300))
+    big = with_overrides(
+        staging, dr=DrSettings(enabled=True, standby_vpc_cidr="10.51.0.0/16", standby_reserved_concurrency=300)
+    )
     with pytest.raises(ConfigError, match=r"reserved concurrency of the standbys .* at most 900 in ap-northeast-1"):
         check_deployments([prod, big], account)
 

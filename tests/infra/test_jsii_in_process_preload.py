@@ -108,7 +108,9 @@ def test_an_unexpected_kernel_falls_back_to_the_wrapper_and_says_so_once(tmp_pat
 
 
 def test_an_unexpected_kernel_is_an_error_under_ci(tmp_path: Path) -> None:
-    result = _run(_fake_runtime(tmp_path, PROGRAM.replace("readFD:3,writeFD:3}", "readFD:4,writeFD:4}")), ci="true", check=False)
+    result = _run(
+        _fake_runtime(tmp_path, PROGRAM.replace("readFD:3,writeFD:3}", "readFD:4,writeFD:4}")), ci="true", check=False
+    )
     assert result.returncode != 0
     assert "an error because CI=true" in result.stderr and "wrapper ran" not in result.stdout
 

@@ -252,5 +252,3 @@ def test_eager_synth_output_is_byte_identical(synth_dir: Path, naive_synth: Naiv
     assert max(len(process["providerFiles"]) for process in naive_synth.node_processes) > 2000
     comparison = filecmp.dircmp(synth_dir, naive_synth.outdir)
     assert tree_differences(comparison) == []
-
-

@@ -22,7 +22,10 @@ def test_fifo_queue_with_dlq_after_three_receives(stack: dict, env: str) -> None
         assert q["fifo_queue"] is True and q["content_based_deduplication"] is True
         assert q["message_retention_seconds"] == 14 * 24 * 3600
         assert q["kms_master_key_id"].startswith("${aws_kms_key.")
-    assert json.loads(queue["redrive_policy"]) == {"deadLetterTargetArn": ref("aws_sqs_queue", dlq_key, "arn"), "maxReceiveCount": 3}
+    assert json.loads(queue["redrive_policy"]) == {
+        "deadLetterTargetArn": ref("aws_sqs_queue", dlq_key, "arn"),
+        "maxReceiveCount": 3,
+    }
     assert queue["visibility_timeout_seconds"] >= 6 * 60
 
 
@@ -43,7 +46,10 @@ def test_every_queue_and_topic_is_tls_only(stack: dict) -> None:
     for rtype, field in (("aws_sqs_queue_policy", "policy"), ("aws_sns_topic_policy", "policy")):
         for resource in resources(stack, rtype).values():
             statements = policy(resource, field)["Statement"]
-            assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+            assert any(
+                s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+                for s in statements
+            )
     assert len(resources(stack, "aws_sqs_queue_policy")) == len(resources(stack, "aws_sqs_queue")) == 4
 
 
@@ -70,17 +76,26 @@ def test_workflow_definition_logging_and_tracing(stack: dict, env: str) -> None:
     assert any(s.get("Resource") == "arn:aws:states:::sns:publish" for s in tasks)
     role_key = machine["role_arn"].split(".")[1]
     trust = json.loads(resources(stack, "aws_iam_role")[role_key]["assume_role_policy"])["Statement"][0]
-    assert trust["Principal"] == {"Service": "states.amazonaws.com"} and "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    assert (
+        trust["Principal"] == {"Service": "states.amazonaws.com"}
+        and "aws:SourceAccount" in trust["Condition"]["StringEquals"]
+    )
 
 
 def test_csv_upload_triggers_the_import_function(stack: dict, env: str) -> None:
     imports_key, _ = bucket_named(stack, "imports")
-    (notification,) = [n for n in resources(stack, "aws_s3_bucket_notification").values() if n["bucket"] == ref("aws_s3_bucket", imports_key)]
+    (notification,) = [
+        n
+        for n in resources(stack, "aws_s3_bucket_notification").values()
+        if n["bucket"] == ref("aws_s3_bucket", imports_key)
+    ]
     (target,) = notification["lambda_function"]
     assert target["events"] == ["s3:ObjectCreated:*"]
     # One rule per client folder; the default configuration has the one client "default".
     assert (target["filter_prefix"], target["filter_suffix"]) == ("imports/default/", ".csv")
-    permission = next(p for p in resources(stack, "aws_lambda_permission").values() if p["principal"] == "s3.amazonaws.com")
+    permission = next(
+        p for p in resources(stack, "aws_lambda_permission").values() if p["principal"] == "s3.amazonaws.com"
+    )
     assert permission["source_arn"] == ref("aws_s3_bucket", imports_key, "arn") and "source_account" in permission
 
 
@@ -111,7 +126,9 @@ def test_alarm_thresholds(stack: dict, env: str) -> None:
     )  # fmt: skip
     age = alarms[f"payment-queue-age-{env}"]
     assert (age["metric_name"], age["threshold"]) == ("ApproximateAgeOfOldestMessage", 300)
-    table = next(k for k, t in resources(stack, "aws_dynamodb_table").items() if t["name"] == f"payment-transactions-{env}")
+    table = next(
+        k for k, t in resources(stack, "aws_dynamodb_table").items() if t["name"] == f"payment-transactions-{env}"
+    )
     for kind in ("read", "write"):
         dimensions = alarms[f"payment-dynamodb-{kind}-throttles-{env}"]["dimensions"]
         assert dimensions == {"TableName": ref("aws_dynamodb_table", table, "name")}
@@ -143,7 +160,9 @@ def _machine(stack: dict) -> tuple[str, dict]:
 
 
 def _function_key(stack: dict, env: str, short: str) -> str:
-    return next(k for k, f in resources(stack, "aws_lambda_function").items() if f["function_name"] == f"payment-{short}-{env}")
+    return next(
+        k for k, f in resources(stack, "aws_lambda_function").items() if f["function_name"] == f"payment-{short}-{env}"
+    )
 
 
 def test_consumer_starts_the_state_machine_and_nothing_else(stack: dict, env: str) -> None:
@@ -151,7 +170,9 @@ def test_consumer_starts_the_state_machine_and_nothing_else(stack: dict, env: st
     consumer = resources(stack, "aws_lambda_function")[_function_key(stack, env, "settlement")]
     assert consumer["environment"]["variables"]["STATE_MACHINE_ARN"] == ref("aws_sfn_state_machine", machine_key, "arn")
     role_key = consumer["role"].split(".")[1]
-    (attached,) = [p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key)]
+    (attached,) = [
+        p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key)
+    ]
     statements = policy(attached)["Statement"]
     named = [s for s in statements if any("aws_sfn_state_machine" in r for r in _as_list(s["Resource"]))]
     assert [(s["Action"], s["Resource"]) for s in named] == [
@@ -159,10 +180,16 @@ def test_consumer_starts_the_state_machine_and_nothing_else(stack: dict, env: st
     ]
     actions = {a for s in statements for a in _as_list(s["Action"])}
     assert not {a for a in actions if a.split(":")[0] in ("dynamodb", "s3", "sns", "lambda")}
-    assert "states:StartExecution" in actions and not {a for a in actions if a.startswith("states:") and a != "states:StartExecution"}
+    assert "states:StartExecution" in actions and not {
+        a for a in actions if a.startswith("states:") and a != "states:StartExecution"
+    }
     kms = next(s for s in statements if s.get("Sid") == "StateMachineArnKms")
-    assert kms["Action"] == ["kms:GenerateDataKey"] and kms["Resource"] == [_machine(stack)[1]["encryption_configuration"]["kms_key_id"]]
-    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": f"states.{stack['provider']['aws'][0]['region']}.amazonaws.com"}}
+    assert kms["Action"] == ["kms:GenerateDataKey"] and kms["Resource"] == [
+        _machine(stack)[1]["encryption_configuration"]["kms_key_id"]
+    ]
+    assert kms["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"states.{stack['provider']['aws'][0]['region']}.amazonaws.com"}
+    }
 
 
 def _as_list(value) -> list:
@@ -172,7 +199,9 @@ def _as_list(value) -> list:
 def test_state_machine_role_invokes_its_two_functions_and_publishes_to_its_topic_only(stack: dict, env: str) -> None:
     _, machine = _machine(stack)
     role_key = machine["role_arn"].split(".")[1]
-    (attached,) = [p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key)]
+    (attached,) = [
+        p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key)
+    ]
     statements = {s["Sid"]: s for s in policy(attached)["Statement"]}
     validate, process = (_function_key(stack, env, n) for n in ("workflow-validate", "workflow-process"))
     invoke = statements["InvokeStepFunctions"]
@@ -182,12 +211,22 @@ def test_state_machine_role_invokes_its_two_functions_and_publishes_to_its_topic
     }
     topic = next(k for k, t in resources(stack, "aws_sns_topic").items() if t["name"] == f"payment-notifications-{env}")
     assert statements["PublishOutcome"]["Resource"] == [ref("aws_sns_topic", topic, "arn")]
-    lambda_or_sns = [s for s in statements.values() if any(a.startswith(("lambda:", "sns:")) for a in _as_list(s["Action"]))]
+    lambda_or_sns = [
+        s for s in statements.values() if any(a.startswith(("lambda:", "sns:")) for a in _as_list(s["Action"]))
+    ]
     assert len(lambda_or_sns) == 2
     definition = json.loads(machine["definition"])
-    used = {s["Parameters"].get("FunctionName") for s in definition["States"].values() if s.get("Resource", "").endswith("lambda:invoke")}
+    used = {
+        s["Parameters"].get("FunctionName")
+        for s in definition["States"].values()
+        if s.get("Resource", "").endswith("lambda:invoke")
+    }
     assert used == {ref("aws_lambda_function", validate, "arn"), ref("aws_lambda_function", process, "arn")}
-    topics = {s["Parameters"]["TopicArn"] for s in definition["States"].values() if s.get("Resource", "").endswith("sns:publish")}
+    topics = {
+        s["Parameters"]["TopicArn"]
+        for s in definition["States"].values()
+        if s.get("Resource", "").endswith("sns:publish")
+    }
     assert topics == {ref("aws_sns_topic", topic, "arn")}
 
 
@@ -212,7 +251,9 @@ def test_consumer_state_machine_and_workflow_functions_form_no_reference_cycle(s
     # The whole-graph cycle rule lives in tests/apply_rules; this pins the edges this wiring added.
     machine = f"aws_sfn_state_machine.{_machine(stack)[0]}"
     consumer = f"aws_lambda_function.{_function_key(stack, env, 'settlement')}"
-    workflow = {f"aws_lambda_function.{_function_key(stack, env, n)}" for n in ("workflow-validate", "workflow-process")}
+    workflow = {
+        f"aws_lambda_function.{_function_key(stack, env, n)}" for n in ("workflow-validate", "workflow-process")
+    }
     assert machine in _reachable(stack, consumer)
     assert workflow <= _reachable(stack, machine)
     for node in (machine, consumer, *workflow):
@@ -228,7 +269,12 @@ def test_failed_and_timed_out_executions_alarm(stack: dict, env: str) -> None:
     alarms = _alarms(stack)
     for metric, name in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed-out")):
         alarm = alarms[f"payment-workflow-executions-{name}-{env}"]
-        assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"], alarm["threshold"]) == ("AWS/States", metric, "Sum", 1)
+        assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"], alarm["threshold"]) == (
+            "AWS/States",
+            metric,
+            "Sum",
+            1,
+        )
         assert alarm["dimensions"] == {"StateMachineArn": ref("aws_sfn_state_machine", machine_key, "arn")}
         assert alarm["comparison_operator"] == "GreaterThanOrEqualToThreshold"
         assert "docs/operations.md" in alarm["alarm_description"]
@@ -246,7 +292,11 @@ def test_dashboard_shows_workflow_executions(stack: dict) -> None:
 def test_consumer_reaches_step_functions_through_the_vpc_interface_endpoint(stack: dict, env: str) -> None:
     region = stack["provider"]["aws"][0]["region"]
     consumer = resources(stack, "aws_lambda_function")[_function_key(stack, env, "settlement")]
-    (endpoint,) = [e for e in resources(stack, "aws_vpc_endpoint").values() if e["service_name"] == f"com.amazonaws.{region}.states"]
+    (endpoint,) = [
+        e
+        for e in resources(stack, "aws_vpc_endpoint").values()
+        if e["service_name"] == f"com.amazonaws.{region}.states"
+    ]
     assert endpoint["vpc_endpoint_type"] == "Interface" and endpoint["private_dns_enabled"] is True
     # in the first endpoint_az_count of the consumer's subnets (reached across AZs from the others)
     assert set(endpoint["subnet_ids"]) <= set(consumer["vpc_config"]["subnet_ids"])

@@ -259,9 +259,7 @@ def test_interface_endpoints_follow_what_the_functions_call(monkeypatch: pytest.
 
     app = functions_module()
     changed = tuple(
-        dataclasses.replace(spec, aws_services=(*spec.aws_services, "sns", "s3"))
-        if spec.name == "settlement"
-        else spec
+        dataclasses.replace(spec, aws_services=(*spec.aws_services, "sns", "s3")) if spec.name == "settlement" else spec
         for spec in app.FUNCTIONS
     )
     monkeypatch.setattr(app, "FUNCTIONS", changed)

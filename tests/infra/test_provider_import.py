@@ -65,7 +65,12 @@ def test_only_framework_py_imports_the_framework() -> None:
 
 def test_scanner_detects_an_import(tmp_path: Path) -> None:
     for package in (*PROVIDERS, *FRAMEWORKS):
-        for line in (f"import {package}", f"from {package}.s3_bucket import S3Bucket", f"__import__('{package}')", f"importlib.import_module('{package}.x')"):
+        for line in (
+            f"import {package}",
+            f"from {package}.s3_bucket import S3Bucket",
+            f"__import__('{package}')",
+            f"importlib.import_module('{package}.x')",
+        ):
             sample = tmp_path / "sample.py"
             sample.write_text(line + "\n")
             assert _imports(sample, {package}), line

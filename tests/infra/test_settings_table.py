@@ -79,7 +79,9 @@ def test_descriptions_are_read_from_comments_and_docstrings() -> None:
     descriptions = settings_table.field_descriptions()
     assert descriptions[("LambdaSettings", "log_level")] == "POWERTOOLS_LOG_LEVEL of every function"  # trailing
     assert descriptions[("LambdaSettings", "memory_mb")].startswith("Memory of every function")  # docstring
-    assert descriptions[("LambdaSettings", "powertools_version")].startswith("Powertools release every function")  # above
+    assert descriptions[("LambdaSettings", "powertools_version")].startswith(
+        "Powertools release every function"
+    )  # above
 
 
 def test_script_check_fails_on_a_stale_table(tmp_path: Path) -> None:

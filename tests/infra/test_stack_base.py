@@ -107,7 +107,12 @@ def test_account_baseline_stack_is_synthesized_beside_the_environments(synth_dir
     assert provider["region"] == "ap-northeast-2"
     assert set(provider["default_tags"][0]["tags"]) >= REQUIRED_TAGS
     assert account_stack["terraform"]["backend"] == {"local": {"path": "terraform.payment-account.tfstate"}}
-    singletons = {"aws_api_gateway_account", "aws_iam_role", "aws_iam_role_policy_attachment", "aws_cloudwatch_log_group"}
+    singletons = {
+        "aws_api_gateway_account",
+        "aws_iam_role",
+        "aws_iam_role_policy_attachment",
+        "aws_cloudwatch_log_group",
+    }
     logs_key = {"aws_kms_key", "aws_kms_alias"}
     preview_network = {
         "aws_vpc", "aws_default_security_group", "aws_subnet", "aws_route_table", "aws_route_table_association",

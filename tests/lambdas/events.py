@@ -54,7 +54,7 @@ def route_for(method: str, path: str) -> tuple[str, str, dict[str, str]] | None:
 
 def resource_for(path: str) -> tuple[str, dict[str, str]]:
     """The route template matching ``path`` regardless of method (the path itself if none)."""
-    for (_, template) in sorted(ROUTES, key=lambda item: "{" in item[1]):
+    for _, template in sorted(ROUTES, key=lambda item: "{" in item[1]):
         match = _template_regex(template).match(path)
         if match:
             return template, match.groupdict()
@@ -157,7 +157,11 @@ def sqs_event(messages: list[tuple[str, str]], queue_arn: str | None = None) -> 
 
 
 def s3_event(
-    bucket: str, key: str, *, version_id: str | None = None, event_time: str = "2026-11-25T07:58:00.123Z",
+    bucket: str,
+    key: str,
+    *,
+    version_id: str | None = None,
+    event_time: str = "2026-11-25T07:58:00.123Z",
     sequencer: str = "0065F1E2D3C4B5A697",
 ) -> dict[str, Any]:
     """An S3 ``ObjectCreated:Put`` notification (the key URL-encoded as S3 does)."""

@@ -129,8 +129,10 @@ def test_a_rotated_key_of_the_same_client_replays_and_reads_the_same_transaction
 def test_a_key_of_no_configured_client_is_403_and_creates_nothing(function_env: Aws, queue_url: str, customer_id: str):
     response = post(create_body(customer_id), new_key(), api_key_id="key-id-nobody")
     assert_error(response, 403, "client_unknown")
-    for event in (api_event("GET", "/transactions", query={"customer_id": customer_id}, api_key_id="key-id-nobody"),
-                  api_event("GET", f"/transactions/txn_{'0' * 32}", api_key_id="key-id-nobody")):
+    for event in (
+        api_event("GET", "/transactions", query={"customer_id": customer_id}, api_key_id="key-id-nobody"),
+        api_event("GET", f"/transactions/txn_{'0' * 32}", api_key_id="key-id-nobody"),
+    ):
         assert_error(call(transactions, event), 403, "client_unknown")
     assert_error(call(status, api_event("GET", f"/status/txn_{'0' * 32}", api_key_id="key-id-nobody")), 403)
     assert function_env.receive_all(queue_url) == []
@@ -226,9 +228,21 @@ def test_concurrent_duplicates_create_exactly_one_transaction(function_env: Aws,
         ({"customer_id": "c1", "amount": 100, "currency": 840}, "parameter_invalid_type", "currency"),
         ({"customer_id": 42, "amount": 100, "currency": "USD"}, "parameter_invalid_type", "customer_id"),
         ({"customer_id": "a b", "amount": 100, "currency": "USD"}, "parameter_invalid", "customer_id"),
-        ({"customer_id": "c1", "amount": 100, "currency": "USD", "description": 5}, "parameter_invalid_type", "description"),
-        ({"customer_id": "c1", "amount": 100, "currency": "USD", "description": None}, "parameter_invalid_type", "description"),
-        ({"customer_id": "c1", "amount": 100, "currency": "USD", "description": "x" * 201}, "parameter_invalid", "description"),
+        (
+            {"customer_id": "c1", "amount": 100, "currency": "USD", "description": 5},
+            "parameter_invalid_type",
+            "description",
+        ),
+        (
+            {"customer_id": "c1", "amount": 100, "currency": "USD", "description": None},
+            "parameter_invalid_type",
+            "description",
+        ),
+        (
+            {"customer_id": "c1", "amount": 100, "currency": "USD", "description": "x" * 201},
+            "parameter_invalid",
+            "description",
+        ),
     ],
 )
 def test_bad_bodies_are_400_with_the_envelope(function_env: Aws, queue_url: str, body, code, param):
@@ -269,7 +283,10 @@ def test_get_transaction_and_status(function_env: Aws, customer_id: str):
     state = call(status, api_event("GET", f"/status/{tid}"))
     assert state["statusCode"] == 200
     assert response_json(state) == {
-        "transaction_id": tid, "status": "pending", "updated_at": created["updated_at"], "settled_at": None
+        "transaction_id": tid,
+        "status": "pending",
+        "updated_at": created["updated_at"],
+        "settled_at": None,
     }
 
 
@@ -359,13 +376,17 @@ def test_cursor_is_bound_to_its_query(function_env: Aws, customer_id: str):
         call(transactions, api_event("GET", "/transactions", query={"customer_id": customer_id, "limit": "1"}))
     )
     cursor = page["next_cursor"]
-    other = call(transactions, api_event("GET", "/transactions", query={"customer_id": "someone-else", "cursor": cursor}))
+    other = call(
+        transactions, api_event("GET", "/transactions", query={"customer_id": "someone-else", "cursor": cursor})
+    )
     assert_error(other, 400, "cursor_invalid", "cursor")
 
     payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     payload["k"]["client_customer"] = f"{DEFAULT_CLIENT}#someone-else"
     tampered = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-    response = call(transactions, api_event("GET", "/transactions", query={"customer_id": customer_id, "cursor": tampered}))
+    response = call(
+        transactions, api_event("GET", "/transactions", query={"customer_id": customer_id, "cursor": tampered})
+    )
     assert_error(response, 400, "cursor_invalid")
 
 
@@ -403,10 +424,16 @@ def test_lists_hold_only_the_callers_transactions(function_env: Aws, customer_id
 def test_a_cursor_of_one_client_is_400_for_another(function_env: Aws, customer_id: str):
     for index in range(3):
         post(create_body(customer_id, amount=index + 1), new_key(), api_key_id="key-id-a")
-    page = response_json(call(transactions, api_event(
-        "GET", "/transactions", query={"customer_id": customer_id, "limit": "1"}, api_key_id="key-id-a")))
+    page = response_json(
+        call(
+            transactions,
+            api_event("GET", "/transactions", query={"customer_id": customer_id, "limit": "1"}, api_key_id="key-id-a"),
+        )
+    )
     query = {"customer_id": customer_id, "cursor": page["next_cursor"]}
-    assert call(transactions, api_event("GET", "/transactions", query=query, api_key_id="key-id-a"))["statusCode"] == 200
+    assert (
+        call(transactions, api_event("GET", "/transactions", query=query, api_key_id="key-id-a"))["statusCode"] == 200
+    )
     foreign = call(transactions, api_event("GET", "/transactions", query=query, api_key_id="key-id-b"))
     assert_error(foreign, 400, "cursor_invalid", "cursor")
 
@@ -446,7 +473,9 @@ def test_unexpected_error_is_a_500_envelope_without_internals(
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(api.service, "list", explode)
-    response = call(transactions, api_event("GET", "/transactions", query={"customer_id": customer_id}, request_id="req-123"))
+    response = call(
+        transactions, api_event("GET", "/transactions", query={"customer_id": customer_id}, request_id="req-123")
+    )
     error = assert_error(response, 500, "internal_error")
     assert error["request_id"] == "req-123"
     assert "secret" not in response["body"]
@@ -486,8 +515,10 @@ def test_logs_carry_the_correlation_id_and_no_personal_data(function_env: Aws, c
 def test_minimal_hand_written_events_work(function_env: Aws, customer_id: str):
     """Callers that build events by hand (emulators, acceptance tests) need only the basics."""
     body = json.dumps(create_body(customer_id))
-    created = call(transactions, {"httpMethod": "POST", "path": "/transactions",
-                                  "headers": {"idempotency-key": new_key()}, "body": body})
+    created = call(
+        transactions,
+        {"httpMethod": "POST", "path": "/transactions", "headers": {"idempotency-key": new_key()}, "body": body},
+    )
     assert created["statusCode"] == 201
     tid = response_json(created)["transaction_id"]
     got = call(transactions, {"httpMethod": "GET", "path": f"/transactions/{tid}", "headers": None, "body": None})

@@ -23,8 +23,20 @@ from tests.lambdas.moto_resources import REGION, Aws
 from tests.lambdas.test_api import assert_error, call, create_body, new_key, post
 
 # Names an error message must never show a client: services, operations, AWS error codes, exception classes.
-INTERNAL_NAMES = ("dynamodb", "DynamoDB", "PutItem", "Query", "ProvisionedThroughputExceeded", "ReadTimeout",
-                  "ClientError", "BotoCore", "Exception", "botocore", "sqs", "SendMessage")
+INTERNAL_NAMES = (
+    "dynamodb",
+    "DynamoDB",
+    "PutItem",
+    "Query",
+    "ProvisionedThroughputExceeded",
+    "ReadTimeout",
+    "ClientError",
+    "BotoCore",
+    "Exception",
+    "botocore",
+    "sqs",
+    "SendMessage",
+)
 
 
 # --- 1. text that is not valid Unicode is a 400 naming the field ------------------------
@@ -65,8 +77,11 @@ def test_valid_astral_text_is_still_accepted(function_env: Aws, customer_id: str
 
 @pytest.mark.parametrize(
     ("query", "param"),
-    [({"customer_id": "c\ud800"}, "customer_id"), ({"date": "\udfff"}, "date"),
-     ({"customer_id": "c1", "limit": "\ud800"}, "limit")],
+    [
+        ({"customer_id": "c\ud800"}, "customer_id"),
+        ({"date": "\udfff"}, "date"),
+        ({"customer_id": "c1", "limit": "\ud800"}, "limit"),
+    ],
 )
 def test_lone_surrogate_in_a_query_parameter_is_400(function_env: Aws, query: dict[str, str], param: str):
     assert_error(call(transactions, api_event("GET", "/transactions", query=query)), 400, "parameter_invalid", param)
@@ -75,11 +90,17 @@ def test_lone_surrogate_in_a_query_parameter_is_400(function_env: Aws, query: di
 def test_cursor_holding_a_lone_surrogate_is_400_not_a_dependency_error(function_env: Aws, customer_id: str):
     import base64
 
-    payload = json.dumps({"v": 1, "p": ["customer_id", customer_id],
-                          "k": {"customer_id": customer_id, "timestamp": "\ud800", "transaction_id": "x"}})
+    payload = json.dumps(
+        {
+            "v": 1,
+            "p": ["customer_id", customer_id],
+            "k": {"customer_id": customer_id, "timestamp": "\ud800", "transaction_id": "x"},
+        }
+    )
     cursor = base64.urlsafe_b64encode(payload.encode("ascii")).decode().rstrip("=")
-    response = call(transactions, api_event("GET", "/transactions", query={"customer_id": customer_id,
-                                                                          "cursor": cursor}))
+    response = call(
+        transactions, api_event("GET", "/transactions", query={"customer_id": customer_id, "cursor": cursor})
+    )
     assert_error(response, 400, "cursor_invalid", "cursor")
 
 
@@ -149,8 +170,13 @@ def test_throttled_write_is_a_generic_503_with_the_detail_in_the_log(
 ):
     dynamodb = _failing_client(function_env, "PutItem", ("ProvisionedThroughputExceededException", 400))
     api = transactions.build_api(TransactionsApiSettings.from_env(), dynamodb=dynamodb)
-    event = api_event("POST", "/transactions", body=create_body(customer_id), headers={"Idempotency-Key": new_key()},
-                      request_id="req-throttle-1")
+    event = api_event(
+        "POST",
+        "/transactions",
+        body=create_body(customer_id),
+        headers={"Idempotency-Key": new_key()},
+        request_id="req-throttle-1",
+    )
     _assert_generic(api.handle(event, LambdaContext()), "req-throttle-1")
     logged = [line for line in _log_lines(captured_logs) if line.get("aws_error_code")]
     assert logged, captured_logs.getvalue()
@@ -197,18 +223,23 @@ def test_location_includes_the_stage_of_the_stage_url(function_env: Aws, custome
     ("event", "expected"),
     [
         # execute-api stage URL: path lacks the stage, requestContext.path has it.
-        ({"path": "/transactions", "requestContext": {"path": "/dev/transactions", "stage": "dev"}},
-         "/dev/transactions/txn_1"),
+        (
+            {"path": "/transactions", "requestContext": {"path": "/dev/transactions", "stage": "dev"}},
+            "/dev/transactions/txn_1",
+        ),
         # Custom domain with base path "payments" mapped to the stage: both carry the base path.
-        ({"path": "/payments/transactions", "requestContext": {"path": "/payments/transactions", "stage": "dev"}},
-         "/payments/transactions/txn_1"),
+        (
+            {"path": "/payments/transactions", "requestContext": {"path": "/payments/transactions", "stage": "dev"}},
+            "/payments/transactions/txn_1",
+        ),
         # Custom domain mapped at the root.
-        ({"path": "/transactions", "requestContext": {"path": "/transactions", "stage": "dev"}},
-         "/transactions/txn_1"),
+        ({"path": "/transactions", "requestContext": {"path": "/transactions", "stage": "dev"}}, "/transactions/txn_1"),
         # Trailing slash, and a path that would otherwise start a network-path reference (//host).
         ({"path": "/transactions/", "requestContext": {"path": "/dev/transactions/"}}, "/dev/transactions/txn_1"),
-        ({"path": "//evil.example/transactions", "requestContext": {"path": "//evil.example/transactions"}},
-         "/evil.example/transactions/txn_1"),
+        (
+            {"path": "//evil.example/transactions", "requestContext": {"path": "//evil.example/transactions"}},
+            "/evil.example/transactions/txn_1",
+        ),
         # A direct invocation without a request context.
         ({"path": "/transactions"}, "/transactions/txn_1"),
     ],
@@ -261,4 +292,3 @@ def test_get_by_id_and_status_read_strongly_consistent_and_lists_use_the_gsi(fun
     on_index = [q for q in recording.table_queries(function_env.transactions_table) if "IndexName" in q]
     # DynamoDB rejects ConsistentRead=True on a GSI: lists must not ask for it.
     assert on_index and not any(q.get("ConsistentRead") for q in on_index)
-

@@ -83,7 +83,11 @@ def test_reprocessing_the_same_object_creates_no_duplicates(function_env: Aws, c
 
     assert first["imports"][0]["created"] == 2
     assert second["imports"][0] == {
-        "key": name, "client_id": DEFAULT_CLIENT, "created": 0, "duplicates": 2, "rejected": 0
+        "key": name,
+        "client_id": DEFAULT_CLIENT,
+        "created": 0,
+        "duplicates": 2,
+        "rejected": 0,
     }
     assert len(customer_items(function_env, customer_id)) == 2
     doc = report(function_env, name.replace("imports/", "reports/") + ".report.json")
@@ -94,8 +98,14 @@ def test_a_new_version_of_the_object_is_a_new_import(function_env: Aws, customer
     name = f"imports/{DEFAULT_CLIENT}/v-{uuid.uuid4().hex[:8]}.csv"
     text = f"customer_id,amount,currency\n{customer_id},100,EUR\n"
     run(s3_event(function_env.import_bucket, name, version_id=upload(function_env, name, text)))
-    run(s3_event(function_env.import_bucket, name, version_id=upload(function_env, name, text),
-                 event_time="2026-11-25T08:00:00.000Z"))
+    run(
+        s3_event(
+            function_env.import_bucket,
+            name,
+            version_id=upload(function_env, name, text),
+            event_time="2026-11-25T08:00:00.000Z",
+        )
+    )
     assert len(customer_items(function_env, customer_id)) == 2
 
 
@@ -140,8 +150,10 @@ def test_rows_belong_to_the_client_of_the_folder(function_env: Aws, customer_id:
     assert report(function_env, name.replace("imports/", "reports/") + ".report.json")["created_count"] == 1
 
 
-@pytest.mark.parametrize("key", ["imports/top-level.csv", "imports/nobody/x.csv", "imports/Client-A/x.csv",
-                                 "imports//x.csv", "imports/client-a/"])
+@pytest.mark.parametrize(
+    "key",
+    ["imports/top-level.csv", "imports/nobody/x.csv", "imports/Client-A/x.csv", "imports//x.csv", "imports/client-a/"],
+)
 def test_a_file_outside_every_clients_folder_is_not_imported(function_env: Aws, customer_id: str, key: str):
     upload(function_env, key, f"customer_id,amount,currency\n{customer_id},100,USD\n")
     assert run(s3_event(function_env.import_bucket, key)) == {"imports": []}
@@ -152,8 +164,10 @@ def test_rows_with_bytes_that_are_not_utf8_are_rejected_alone(function_env: Aws,
     content = (
         b"customer_id,amount,currency,description\n"
         + f"{customer_id},100,USD,fine\n".encode()
-        + f"{customer_id},200,USD,caf".encode() + b"\xe9 in Latin-1\n"
-        + f"{customer_id},300,USD,".encode() + b"\xed\xa0\x80 an encoded surrogate\n"
+        + f"{customer_id},200,USD,caf".encode()
+        + b"\xe9 in Latin-1\n"
+        + f"{customer_id},300,USD,".encode()
+        + b"\xed\xa0\x80 an encoded surrogate\n"
         + f"{customer_id},400,EUR,also fine\n".encode()
     )
     run(s3_event(function_env.import_bucket, name, version_id=upload(function_env, name, content)))

@@ -25,8 +25,14 @@ COMMON = {
     "payments.domain.text", "payments.domain.transaction",
 }  # fmt: skip
 HTTP = COMMON | {"payments.handlers.http", "payments.domain.requests"}
-REPOSITORY = {"payments.adapters", "payments.adapters.aws", "payments.adapters.dynamodb", "payments.domain.cursor",
-              "payments.domain.ports", "payments.domain.requests"}
+REPOSITORY = {
+    "payments.adapters",
+    "payments.adapters.aws",
+    "payments.adapters.dynamodb",
+    "payments.domain.cursor",
+    "payments.domain.ports",
+    "payments.domain.requests",
+}
 
 #: handler module -> (third-party top-level packages, payments modules) it may import.
 DECLARED: dict[str, tuple[set[str], set[str]]] = {
@@ -38,8 +44,13 @@ DECLARED: dict[str, tuple[set[str], set[str]]] = {
     ),
     "payments.handlers.settlement": (
         POWERTOOLS | AWS_SDK,
-        COMMON | {"payments.adapters", "payments.adapters.aws", "payments.adapters.stepfunctions",
-                  "payments.handlers.settlement"},
+        COMMON
+        | {
+            "payments.adapters",
+            "payments.adapters.aws",
+            "payments.adapters.stepfunctions",
+            "payments.handlers.settlement",
+        },
     ),
     "payments.handlers.workflow": (
         POWERTOOLS | AWS_SDK,
@@ -47,8 +58,15 @@ DECLARED: dict[str, tuple[set[str], set[str]]] = {
     ),
     "payments.handlers.batch_import": (
         POWERTOOLS | AWS_SDK,
-        COMMON | REPOSITORY | {"payments.adapters.s3", "payments.domain.services", "payments.domain.imports",
-                               "payments.domain.csv_import", "payments.handlers.batch_import"},
+        COMMON
+        | REPOSITORY
+        | {
+            "payments.adapters.s3",
+            "payments.domain.services",
+            "payments.domain.imports",
+            "payments.domain.csv_import",
+            "payments.handlers.batch_import",
+        },
     ),
     "payments.handlers.sweep": (
         POWERTOOLS | AWS_SDK,

@@ -77,9 +77,10 @@ def test_every_route_is_served_by_its_handler_and_nothing_else():
         assert len(served) == len(expected), name
         for method, path in expected:
             concrete = path.replace("{transaction_id}", "txn_" + "0" * 32)
-            assert any(
-                route.method == method and route.rule.match(concrete) for route in _registered_routes(name)
-            ), (method, path)
+            assert any(route.method == method and route.rule.match(concrete) for route in _registered_routes(name)), (
+                method,
+                path,
+            )
             assert route_for(method, concrete)[:2] == (name, path)
             assert api_event(method, concrete)["resource"] == path
 
@@ -146,7 +147,9 @@ def test_request_schema_matches_the_domain_limits():
     schemas = SPEC["components"]["schemas"]
     body = schemas["CreateTransactionRequest"]
     assert set(body["required"]) == set(CreateTransactionRequest.FIELDS_REQUIRED)
-    assert set(body["properties"]) == set(CreateTransactionRequest.FIELDS_REQUIRED + CreateTransactionRequest.FIELDS_OPTIONAL)
+    assert set(body["properties"]) == set(
+        CreateTransactionRequest.FIELDS_REQUIRED + CreateTransactionRequest.FIELDS_OPTIONAL
+    )
     assert schemas["Amount"]["maximum"] == MAX_AMOUNT_MINOR and schemas["Amount"]["minimum"] == 1
     assert body["properties"]["description"]["maxLength"] == DESCRIPTION_MAX_LENGTH
     assert SPEC["components"]["parameters"]["Limit"]["schema"]["maximum"] == MAX_PAGE_SIZE
@@ -199,9 +202,15 @@ def test_domain_does_not_import_aws_libraries():
 
 
 def test_package_holds_only_runtime_code():
-    files = {p.relative_to(LAMBDAS).as_posix() for p in LAMBDAS.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    files = {
+        p.relative_to(LAMBDAS).as_posix() for p in LAMBDAS.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     assert {"openapi.json", "README.md", "payments/domain/currencies.json"} <= files
-    others = {f for f in files if not f.endswith(".py")} - {"openapi.json", "README.md", "payments/domain/currencies.json"}
+    others = {f for f in files if not f.endswith(".py")} - {
+        "openapi.json",
+        "README.md",
+        "payments/domain/currencies.json",
+    }
     assert others == set()
     assert not any(part.startswith("test") for f in files for part in f.split("/"))
     assert not (LAMBDAS / "boto3").exists() and not (LAMBDAS / "aws_lambda_powertools").exists()

@@ -46,8 +46,14 @@ def test_every_positive_integer_in_range_is_an_amount(value):
 
 @pytest.mark.parametrize(
     ("amount", "code", "text"),
-    [(1, "JPY", "1 JPY"), (1, "USD", "0.01 USD"), (100, "USD", "1.00 USD"), (1, "KWD", "0.001 KWD"),
-     (123456, "BHD", "123.456 BHD"), (10000, "CLF", "1.0000 CLF")],
+    [
+        (1, "JPY", "1 JPY"),
+        (1, "USD", "0.01 USD"),
+        (100, "USD", "1.00 USD"),
+        (1, "KWD", "0.001 KWD"),
+        (123456, "BHD", "123.456 BHD"),
+        (10000, "CLF", "1.0000 CLF"),
+    ],
 )
 def test_format_is_exact(amount, code, text):
     assert Money.of(amount, code).format() == text
@@ -80,8 +86,15 @@ def test_transitions_only_move_forward_once(current, target):
 
 def test_transition_stamps_and_keeps_identity():
     created = datetime(2026, 3, 1, 12, 0, 0, 5, tzinfo=UTC)
-    tx = new_pending(transaction_id=derived_transaction_id("t"), customer_id="c", money=Money.of(5, "USD"),
-                     description=None, created_at=created, source="api", client_id="checkout")
+    tx = new_pending(
+        transaction_id=derived_transaction_id("t"),
+        customer_id="c",
+        money=Money.of(5, "USD"),
+        description=None,
+        created_at=created,
+        source="api",
+        client_id="checkout",
+    )
     assert tx.timestamp == "2026-03-01T12:00:00.000005Z" and tx.transaction_date == "2026-03-01"
     done = tx.transition(Status.PROCESSING, created).transition(Status.FAILED, created, failure_reason="declined")
     assert done.key == tx.key and done.settled_at == tx.timestamp and done.failure_reason == "declined"
@@ -109,9 +122,17 @@ def test_cursor_round_trip():
 
 @pytest.mark.parametrize(
     "payload",
-    [[], {"v": 2, "p": ["customer_id", "c1"], "k": {}}, {"v": 1, "p": ["customer_id", "c1"], "k": {"customer_id": 1}},
-     {"v": 1, "p": ["customer_id", "c1"], "k": {"customer_id": "c1", "timestamp": "t", "transaction_id": "x", "z": "1"}},
-     {"v": 1, "p": ["customer_id", "c1"], "k": {"customer_id": "c9", "timestamp": "t", "transaction_id": "x"}}],
+    [
+        [],
+        {"v": 2, "p": ["customer_id", "c1"], "k": {}},
+        {"v": 1, "p": ["customer_id", "c1"], "k": {"customer_id": 1}},
+        {
+            "v": 1,
+            "p": ["customer_id", "c1"],
+            "k": {"customer_id": "c1", "timestamp": "t", "transaction_id": "x", "z": "1"},
+        },
+        {"v": 1, "p": ["customer_id", "c1"], "k": {"customer_id": "c9", "timestamp": "t", "transaction_id": "x"}},
+    ],
 )
 def test_cursor_payload_is_validated(payload):
     cursor = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
@@ -128,9 +149,13 @@ def test_any_garbage_cursor_is_a_validation_error(text):
 # --- requests -----------------------------------------------------------------
 
 
-@given(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                    max_leaves=10))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=10,
+    )
+)
 def test_arbitrary_json_is_either_a_request_or_a_validation_error(value):
     with contextlib.suppress(ValidationError):
         CreateTransactionRequest.from_json(parse_json_object(json.dumps(value)))
@@ -171,8 +196,9 @@ def test_quoted_newlines_keep_physical_line_numbers():
     assert rows[0].line == 3 and isinstance(rows[1], RejectedRow) and rows[1].line == 4
 
 
-@pytest.mark.parametrize("text", ["", "amount,currency\n", "customer_id,amount,currency,extra\n",
-                                  "customer_id,amount,amount,currency\n"])
+@pytest.mark.parametrize(
+    "text", ["", "amount,currency\n", "customer_id,amount,currency,extra\n", "customer_id,amount,amount,currency\n"]
+)
 def test_bad_headers_reject_the_file(text):
     with pytest.raises(ImportFileError):
         parse_rows(text)

@@ -27,8 +27,15 @@ NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
 def _transaction(client_id: str | None, customer_id: str = "cust_1") -> Transaction:
-    tx = new_pending(transaction_id=new_transaction_id(), customer_id=customer_id, money=Money.of(100, "USD"),
-                     description=None, created_at=NOW, source="api", client_id=client_id or "x")
+    tx = new_pending(
+        transaction_id=new_transaction_id(),
+        customer_id=customer_id,
+        money=Money.of(100, "USD"),
+        description=None,
+        created_at=NOW,
+        source="api",
+        client_id=client_id or "x",
+    )
     return tx if client_id else Transaction(**{**tx.__dict__, "client_id": None})
 
 
@@ -47,9 +54,11 @@ class MemoryRepository:
     def list(self, query: ListTransactionsQuery) -> Page:
         attribute, value = query.partition
         matching = [
-            tx for tx in self.items.values()
-            if tx.client_id and owned_key(tx.client_id, tx.customer_id if attribute == "client_customer"
-                                          else tx.transaction_date) == value
+            tx
+            for tx in self.items.values()
+            if tx.client_id
+            and owned_key(tx.client_id, tx.customer_id if attribute == "client_customer" else tx.transaction_date)
+            == value
         ]
         return Page(sorted(matching, key=lambda tx: tx.timestamp, reverse=True), None)
 
@@ -76,8 +85,20 @@ def test_the_client_comes_from_the_request_context_key_id():
     assert DIRECTORY.client_of_event({"requestContext": None}) == NO_API_KEY_CLIENT
 
 
-@pytest.mark.parametrize("text", ["", "not json", "[]", "{}", '{"Bad Name": ["k"]}', '{"a": []}', '{"a": "k"}',
-                                  '{"a": [""]}', '{"a": ["k"], "b": ["k"]}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not json",
+        "[]",
+        "{}",
+        '{"Bad Name": ["k"]}',
+        '{"a": []}',
+        '{"a": "k"}',
+        '{"a": [""]}',
+        '{"a": ["k"], "b": ["k"]}',
+    ],
+)
 def test_a_malformed_directory_fails_loudly(text: str):
     with pytest.raises(ClientDirectoryError):
         ClientDirectory.parse(text)
@@ -94,7 +115,10 @@ def test_only_the_creating_client_owns_a_transaction():
     with pytest.raises(NotFoundError) as unknown:
         require_owned(None, "partner")
     assert (foreign.value.code, foreign.value.message, foreign.value.param) == (
-        unknown.value.code, unknown.value.message, unknown.value.param)
+        unknown.value.code,
+        unknown.value.message,
+        unknown.value.param,
+    )
 
 
 def test_a_record_from_before_clients_belongs_to_nobody():
@@ -139,15 +163,18 @@ def test_a_cursor_issued_to_one_client_is_invalid_for_another():
 # --- batch import files ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("key", "owner"), [
-    ("imports/checkout/day.csv", "checkout"),
-    ("imports/checkout/2026/12/day.csv", "checkout"),
-    ("imports/day.csv", None),
-    ("imports//day.csv", None),
-    ("imports/Checkout/day.csv", None),
-    ("imports/checkout/", None),
-    ("reports/checkout/day.csv", None),
-])
+@pytest.mark.parametrize(
+    ("key", "owner"),
+    [
+        ("imports/checkout/day.csv", "checkout"),
+        ("imports/checkout/2026/12/day.csv", "checkout"),
+        ("imports/day.csv", None),
+        ("imports//day.csv", None),
+        ("imports/Checkout/day.csv", None),
+        ("imports/checkout/", None),
+        ("reports/checkout/day.csv", None),
+    ],
+)
 def test_an_import_file_belongs_to_the_client_of_its_folder(key: str, owner: str | None):
     assert import_owner(key) == owner
 

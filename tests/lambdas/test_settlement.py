@@ -128,8 +128,11 @@ def _stubbed(arn: str = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:paym
 
 
 def _expected(transaction_id: str, arn: str) -> dict[str, str]:
-    return {"stateMachineArn": arn, "name": transaction_id, "input": json.dumps({"transaction_id": transaction_id},
-                                                                                 separators=(",", ":"))}
+    return {
+        "stateMachineArn": arn,
+        "name": transaction_id,
+        "input": json.dumps({"transaction_id": transaction_id}, separators=(",", ":")),
+    }
 
 
 def test_running_execution_with_the_same_input_is_returned_and_counts_as_started_once():

@@ -24,8 +24,13 @@ NOW = datetime(2026, 12, 3, 0, 5, tzinfo=UTC)  # just after midnight: the window
 def _write(aws: Aws, customer: str, created: datetime, status: Status = Status.PENDING, client: str = DEFAULT_CLIENT):
     repository = DynamoDBTransactionRepository(aws.dynamodb, aws.transactions_table)
     transaction = new_pending(
-        transaction_id=f"txn_{uuid.uuid4().hex}", customer_id=customer, money=Money(100, parse_currency("USD")),
-        description=None, created_at=created, source="api", client_id=client,
+        transaction_id=f"txn_{uuid.uuid4().hex}",
+        customer_id=customer,
+        money=Money(100, parse_currency("USD")),
+        description=None,
+        created_at=created,
+        source="api",
+        client_id=client,
     )
     repository.put_new(transaction)
     if status is not Status.PENDING:

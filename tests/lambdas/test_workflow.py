@@ -59,10 +59,15 @@ def test_permanent_failure_marks_failed_then_notifies(definition: dict[str, Any]
     states = definition["States"]
     mark = states["MarkFailed"]
     assert mark["Parameters"]["FunctionName"] == PROCESS
-    assert mark["Parameters"]["Payload"] == {"transaction_id.$": "$.transaction_id", "abandon": {"error.$": "$.error.Error"}}
+    assert mark["Parameters"]["Payload"] == {
+        "transaction_id.$": "$.transaction_id",
+        "abandon": {"error.$": "$.error.Error"},
+    }
     assert mark["ResultPath"] == "$.marked" and mark["Catch"][0]["Next"] == "Incomplete"
     assert states["CheckMarkedFailed"]["Choices"][0] == {
-        "Variable": "$.marked.status", "StringEquals": "failed", "Next": "NotifyFailure"
+        "Variable": "$.marked.status",
+        "StringEquals": "failed",
+        "Next": "NotifyFailure",
     }
     assert states["CheckMarkedFailed"]["Default"] == "Incomplete" and states["Incomplete"]["Type"] == "Fail"
 
@@ -101,7 +106,10 @@ def test_validate_then_process_settles_without_publishing(function_env: Aws, cus
 
     validated = workflow.validate_handler({"transaction_id": transaction_id}, LambdaContext())
     assert validated == {
-        "transaction_id": transaction_id, "customer_id": customer_id, "amount": 999, "currency": "JPY",
+        "transaction_id": transaction_id,
+        "customer_id": customer_id,
+        "amount": 999,
+        "currency": "JPY",
         "status": "pending",
     }
     processed = workflow.process_handler(validated, LambdaContext())
@@ -120,12 +128,21 @@ def test_validate_rejects_bad_input(function_env: Aws, event: dict[str, Any]):
 
 def test_dependency_failures_are_retryable(function_env: Aws, customer_id: str):
     steps = workflow.build_steps(
-        dynamodb=function_env.dynamodb, transactions_table="missing", s3=function_env.s3,
+        dynamodb=function_env.dynamodb,
+        transactions_table="missing",
+        s3=function_env.s3,
         receipts_bucket=function_env.receipts_bucket,
     )
     with pytest.raises(RetryableProcessingError):
-        steps.process({"transaction_id": "txn_" + "0" * 32, "customer_id": customer_id, "amount": 1,
-                       "currency": "USD", "status": "pending"})
+        steps.process(
+            {
+                "transaction_id": "txn_" + "0" * 32,
+                "customer_id": customer_id,
+                "amount": 1,
+                "currency": "USD",
+                "status": "pending",
+            }
+        )
     assert RetryableProcessingError.__name__ == RETRYABLE_ERROR
 
 
@@ -158,12 +175,19 @@ def test_process_writes_the_receipt_without_the_description(function_env: Aws, c
     processed = workflow.process_handler({"transaction_id": transaction_id}, LambdaContext())
     settled = _stored(function_env, transaction_id)
     assert processed == {
-        "transaction_id": transaction_id, "status": "succeeded", "amount": 999, "currency": "JPY",
-        "settled_at": settled.settled_at, "failure_reason": None, "receipt_key": settled.receipt_key,
+        "transaction_id": transaction_id,
+        "status": "succeeded",
+        "amount": 999,
+        "currency": "JPY",
+        "settled_at": settled.settled_at,
+        "failure_reason": None,
+        "receipt_key": settled.receipt_key,
     }
     day = settled.settled_at[:10].replace("-", "/")
     assert settled.receipt_key == f"receipts/{day}/{transaction_id}.json"
-    receipt = json.loads(function_env.s3.get_object(Bucket=function_env.receipts_bucket, Key=settled.receipt_key)["Body"].read())
+    receipt = json.loads(
+        function_env.s3.get_object(Bucket=function_env.receipts_bucket, Key=settled.receipt_key)["Body"].read()
+    )
     assert receipt["status"] == "succeeded" and receipt["amount"] == 999 and receipt["amount_display"] == "999 JPY"
     assert "description" not in receipt and "secret" not in json.dumps(processed)
     assert len(_receipt_versions(function_env, settled.receipt_key)) == 1
@@ -176,8 +200,11 @@ class Decline:
 
 def test_declined_transaction_ends_failed_with_receipt(function_env: Aws, customer_id: str):
     steps = workflow.build_steps(
-        dynamodb=function_env.dynamodb, transactions_table=function_env.transactions_table, s3=function_env.s3,
-        receipts_bucket=function_env.receipts_bucket, policy=Decline(),
+        dynamodb=function_env.dynamodb,
+        transactions_table=function_env.transactions_table,
+        s3=function_env.s3,
+        receipts_bucket=function_env.receipts_bucket,
+        policy=Decline(),
     )
     transaction_id = _pending(function_env, customer_id)
     assert steps.process({"transaction_id": transaction_id})["status"] == "failed"
@@ -234,7 +261,8 @@ def test_abandon_marks_an_unsettled_transaction_failed_without_receipt(function_
         repository.save_transition(transaction, transaction.transition(Status.PROCESSING, datetime.now(UTC)))
 
     result = workflow.process_handler(
-        {"transaction_id": transaction.transaction_id, "abandon": {"error": "RetryableProcessingError"}}, LambdaContext()
+        {"transaction_id": transaction.transaction_id, "abandon": {"error": "RetryableProcessingError"}},
+        LambdaContext(),
     )
 
     assert result["status"] == "failed" and result["receipt_key"] is None
@@ -247,7 +275,9 @@ def test_abandon_marks_an_unsettled_transaction_failed_without_receipt(function_
 
 def test_unavailable_bucket_is_retryable_and_resumes_at_the_receipt(function_env: Aws, customer_id: str):
     steps = workflow.build_steps(
-        dynamodb=function_env.dynamodb, transactions_table=function_env.transactions_table, s3=function_env.s3,
+        dynamodb=function_env.dynamodb,
+        transactions_table=function_env.transactions_table,
+        s3=function_env.s3,
         receipts_bucket="no-such-bucket",
     )
     transaction_id = _pending(function_env, customer_id)
@@ -264,8 +294,11 @@ def test_a_new_transaction_names_the_region_that_created_it(aws: Aws, customer_i
     from payments.functions import ORIGIN_REGION_ATTRIBUTE
 
     transaction_id = _pending(aws, customer_id)
-    (item,) = aws.dynamodb.query(TableName=aws.transactions_table, KeyConditionExpression="transaction_id = :id",
-                                 ExpressionAttributeValues={":id": {"S": transaction_id}})["Items"]
+    (item,) = aws.dynamodb.query(
+        TableName=aws.transactions_table,
+        KeyConditionExpression="transaction_id = :id",
+        ExpressionAttributeValues={":id": {"S": transaction_id}},
+    )["Items"]
     assert item[ORIGIN_REGION_ATTRIBUTE] == {"S": aws.dynamodb.meta.region_name}
     stored = _repository(aws).get(transaction_id)
     assert stored is not None and stored.transaction_id == transaction_id  # the attribute is not part of the model

@@ -51,16 +51,28 @@ def run(definition: dict[str, Any], document: Any, task: Recorder | None = None,
 
 
 def test_input_parameters_result_selector_result_path_output_path():
-    definition = machine({"A": {
-        "Type": "Task", "Resource": TASK, "InputPath": "$.order",
-        "Parameters": {"id.$": "$.id", "fixed": {"nested.$": "$.amount"}, "literal": [1, "x"]},
-        "ResultSelector": {"echo.$": "$.Payload"}, "ResultPath": "$.order.result", "OutputPath": "$.order",
-        "End": True,
-    }})
+    definition = machine(
+        {
+            "A": {
+                "Type": "Task",
+                "Resource": TASK,
+                "InputPath": "$.order",
+                "Parameters": {"id.$": "$.id", "fixed": {"nested.$": "$.amount"}, "literal": [1, "x"]},
+                "ResultSelector": {"echo.$": "$.Payload"},
+                "ResultPath": "$.order.result",
+                "OutputPath": "$.order",
+                "End": True,
+            }
+        }
+    )
     task = Recorder()
     output, _, _ = run(definition, {"order": {"id": "o1", "amount": 5}, "other": True}, task)
     assert task.calls == [{"id": "o1", "fixed": {"nested": 5}, "literal": [1, "x"]}]
-    assert output == {"id": "o1", "amount": 5, "result": {"echo": {"id": "o1", "fixed": {"nested": 5}, "literal": [1, "x"]}}}
+    assert output == {
+        "id": "o1",
+        "amount": 5,
+        "result": {"echo": {"id": "o1", "fixed": {"nested": 5}, "literal": [1, "x"]}},
+    }
 
 
 def test_result_path_null_keeps_the_input_and_dollar_replaces_it():
@@ -82,27 +94,50 @@ def test_a_path_that_matches_nothing_fails_the_execution():
 # --- choice, pass, succeed, fail -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("document", "expected"), [
-    ({"s": "ok"}, "Yes"), ({"s": "no"}, "No"), ({"n": 3, "s": "x"}, "Three"), ({"s": "x", "b": True}, "Bool"),
-    ({"s": "x", "z": None}, "Null"), ({"s": "other"}, "NotNo"),
-])
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"s": "ok"}, "Yes"),
+        ({"s": "no"}, "No"),
+        ({"n": 3, "s": "x"}, "Three"),
+        ({"s": "x", "b": True}, "Bool"),
+        ({"s": "x", "z": None}, "Null"),
+        ({"s": "other"}, "NotNo"),
+    ],
+)
 def test_choice_rules(document: dict, expected: str):
-    definition = machine({
-        "A": {"Type": "Choice", "Choices": [
-            {"Variable": "$.s", "StringEquals": "ok", "Next": "Yes"},
-            {"And": [{"Variable": "$.n", "IsPresent": True}, {"Variable": "$.n", "NumericEquals": 3}], "Next": "Three"},
-            {"Or": [{"Variable": "$.b", "BooleanEquals": True}], "Next": "Bool"},
-            {"Variable": "$.z", "IsNull": True, "Next": "Null"},
-            {"Not": {"Variable": "$.s", "StringEquals": "no"}, "Next": "NotNo"},
-        ], "Default": "No"},
-        **{name: {"Type": "Pass", "Result": name, "End": True} for name in ("Yes", "No", "Three", "Bool", "Null", "NotNo")},
-    })
+    definition = machine(
+        {
+            "A": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.s", "StringEquals": "ok", "Next": "Yes"},
+                    {
+                        "And": [{"Variable": "$.n", "IsPresent": True}, {"Variable": "$.n", "NumericEquals": 3}],
+                        "Next": "Three",
+                    },
+                    {"Or": [{"Variable": "$.b", "BooleanEquals": True}], "Next": "Bool"},
+                    {"Variable": "$.z", "IsNull": True, "Next": "Null"},
+                    {"Not": {"Variable": "$.s", "StringEquals": "no"}, "Next": "NotNo"},
+                ],
+                "Default": "No",
+            },
+            **{
+                name: {"Type": "Pass", "Result": name, "End": True}
+                for name in ("Yes", "No", "Three", "Bool", "Null", "NotNo")
+            },
+        }
+    )
     assert run(definition, document)[0] == expected
 
 
 def test_choice_without_match_or_default_fails():
-    definition = machine({"A": {"Type": "Choice", "Choices": [{"Variable": "$.s", "StringEquals": "x", "Next": "B"}]},
-                          "B": {"Type": "Succeed"}})
+    definition = machine(
+        {
+            "A": {"Type": "Choice", "Choices": [{"Variable": "$.s", "StringEquals": "x", "Next": "B"}]},
+            "B": {"Type": "Succeed"},
+        }
+    )
     with pytest.raises(ExecutionFailedError, match=r"States\.NoChoiceMatched"):
         run(definition, {"s": "y"})
 
@@ -118,10 +153,18 @@ def test_fail_state_ends_the_execution_with_its_error():
 
 
 def retrying(**retrier: Any) -> dict[str, Any]:
-    return machine({"A": {"Type": "Task", "Resource": TASK, "Retry": [{"ErrorEquals": ["Transient"], **retrier}],
-                          "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
-                          "End": True},
-                    "Caught": {"Type": "Pass", "End": True}})
+    return machine(
+        {
+            "A": {
+                "Type": "Task",
+                "Resource": TASK,
+                "Retry": [{"ErrorEquals": ["Transient"], **retrier}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        }
+    )
 
 
 def test_retry_backs_off_exponentially_up_to_max_attempts_then_catches():
@@ -154,8 +197,17 @@ def test_errors_not_listed_are_not_retried_and_uncaught_errors_fail():
 
 
 def test_task_failed_matches_everything_but_timeouts():
-    definition = machine({"A": {"Type": "Task", "Resource": TASK, "TimeoutSeconds": 1,
-                                "Retry": [{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2}], "End": True}})
+    definition = machine(
+        {
+            "A": {
+                "Type": "Task",
+                "Resource": TASK,
+                "TimeoutSeconds": 1,
+                "Retry": [{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2}],
+                "End": True,
+            }
+        }
+    )
     ticks = iter([0.0, 5.0])
     with pytest.raises(ExecutionFailedError, match=r"States\.Timeout"):
         run(definition, {}, Recorder(), clock=lambda: next(ticks))
@@ -174,20 +226,38 @@ def test_lambda_errors_are_named_after_the_exception_class():
 # --- refusing what is not implemented ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("states", "message"), [
-    ({"A": {"Type": "Map", "End": True}}, "state 'A': Type 'Map'"),
-    ({"A": {"Type": "Wait", "Seconds": 1, "End": True}}, "state 'A': Type 'Wait'"),
-    ({"A": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True}}, "Resource"),
-    ({"A": {"Type": "Task", "Resource": TASK, "HeartbeatSeconds": 5, "End": True}}, "['HeartbeatSeconds']"),
-    ({"A": {"Type": "Pass", "Parameters": {"x.$": "States.Format('{}', $.a)"}, "End": True}}, "intrinsic"),
-    ({"A": {"Type": "Pass", "InputPath": "$.items[0]", "End": True}}, "InputPath"),
-    ({"A": {"Type": "Task", "Resource": TASK, "Retry": [{"ErrorEquals": ["X"], "MaxDelay": 3}], "End": True}}, "Retry"),
-    ({"A": {"Type": "Task", "Resource": TASK, "End": True,
-            "Retry": [{"ErrorEquals": ["X"], "JitterStrategy": "DECORRELATED"}]}}, "JitterStrategy"),
-    ({"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "StringMatches": "x*", "Next": "A"}]}}, "choice rule"),
-    ({"A": {"Type": "Pass", "Next": "Nowhere"}}, "unknown state 'Nowhere'"),
-    ({"A": {"Type": "Pass"}}, "exactly one of Next and End"),
-])
+@pytest.mark.parametrize(
+    ("states", "message"),
+    [
+        ({"A": {"Type": "Map", "End": True}}, "state 'A': Type 'Map'"),
+        ({"A": {"Type": "Wait", "Seconds": 1, "End": True}}, "state 'A': Type 'Wait'"),
+        ({"A": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True}}, "Resource"),
+        ({"A": {"Type": "Task", "Resource": TASK, "HeartbeatSeconds": 5, "End": True}}, "['HeartbeatSeconds']"),
+        ({"A": {"Type": "Pass", "Parameters": {"x.$": "States.Format('{}', $.a)"}, "End": True}}, "intrinsic"),
+        ({"A": {"Type": "Pass", "InputPath": "$.items[0]", "End": True}}, "InputPath"),
+        (
+            {"A": {"Type": "Task", "Resource": TASK, "Retry": [{"ErrorEquals": ["X"], "MaxDelay": 3}], "End": True}},
+            "Retry",
+        ),
+        (
+            {
+                "A": {
+                    "Type": "Task",
+                    "Resource": TASK,
+                    "End": True,
+                    "Retry": [{"ErrorEquals": ["X"], "JitterStrategy": "DECORRELATED"}],
+                }
+            },
+            "JitterStrategy",
+        ),
+        (
+            {"A": {"Type": "Choice", "Choices": [{"Variable": "$.a", "StringMatches": "x*", "Next": "A"}]}},
+            "choice rule",
+        ),
+        ({"A": {"Type": "Pass", "Next": "Nowhere"}}, "unknown state 'Nowhere'"),
+        ({"A": {"Type": "Pass"}}, "exactly one of Next and End"),
+    ],
+)
 def test_unsupported_constructs_are_refused_naming_state_and_field(states: dict, message: str):
     with pytest.raises(UnsupportedDefinitionError, match=r"local interpreter|unknown state|exactly one") as raised:
         check_definition(machine(states), {TASK})
@@ -225,8 +295,16 @@ class FakeAws:
             return {"Payload": {"transaction_id": payload["transaction_id"], "status": "failed"}}
         if self.process_errors:
             raise TaskError(self.process_errors.pop(0), "{}")
-        return {"Payload": {"transaction_id": payload["transaction_id"], "status": self.status, "amount": 5,
-                            "currency": "EUR", "settled_at": "t", "receipt_key": "k"}}
+        return {
+            "Payload": {
+                "transaction_id": payload["transaction_id"],
+                "status": self.status,
+                "amount": 5,
+                "currency": "EUR",
+                "settled_at": "t",
+                "receipt_key": "k",
+            }
+        }
 
     def publish(self, parameters: dict[str, Any]) -> dict[str, Any]:
         self.published.append(parameters)
@@ -248,8 +326,15 @@ def test_workflow_success_publishes_one_settled_notification(workflow):
     assert not isinstance(output, ExecutionFailedError)
     [published] = fake.published
     assert published["TopicArn"] == "topic-arn"
-    assert published["Message"] == {"event": "transaction.settled", "transaction_id": "txn_1", "status": "succeeded",
-                                    "amount": 5, "currency": "EUR", "settled_at": "t", "receipt_key": "k"}
+    assert published["Message"] == {
+        "event": "transaction.settled",
+        "transaction_id": "txn_1",
+        "status": "succeeded",
+        "amount": 5,
+        "currency": "EUR",
+        "settled_at": "t",
+        "receipt_key": "k",
+    }
 
 
 def test_workflow_retries_transient_process_errors_with_backoff(workflow):
@@ -264,7 +349,10 @@ def test_workflow_marks_failed_after_a_permanent_error_and_announces_it(workflow
     fake = FakeAws(["SomethingPermanent"])
     failed, _ = run_workflow(workflow, fake)
     assert isinstance(failed, ExecutionFailedError) and failed.error == "PaymentFailed"
-    assert fake.invocations[-1] == ("process-arn", {"transaction_id": "txn_1", "abandon": {"error": "SomethingPermanent"}})
+    assert fake.invocations[-1] == (
+        "process-arn",
+        {"transaction_id": "txn_1", "abandon": {"error": "SomethingPermanent"}},
+    )
     assert [p["Message"] for p in fake.published] == [
         {"event": "transaction.workflow_failed", "transaction_id": "txn_1", "error": "SomethingPermanent"}
     ]

@@ -48,8 +48,14 @@ class Script:
             return False, {"transaction_id": event["transaction_id"], "status": "failed"}
         if self.process_errors:
             return True, {"errorType": self.process_errors.pop(0), "errorMessage": "scripted"}
-        return False, {**event, "status": "succeeded", "amount": 1999, "currency": "USD",
-                       "settled_at": "2026-12-03T00:00:00.000000Z", "receipt_key": "receipts/x.json"}
+        return False, {
+            **event,
+            "status": "succeeded",
+            "amount": 1999,
+            "currency": "USD",
+            "settled_at": "2026-12-03T00:00:00.000000Z",
+            "receipt_key": "receipts/x.json",
+        }
 
 
 def _kind(function_name_or_arn: str) -> str:
@@ -125,8 +131,13 @@ def moto_scripted(monkeypatch: pytest.MonkeyPatch):
             archive.writestr("noop.py", "def handler(event, context):\n    return event\n")
         lam = session.client("lambda")
         arns = {
-            kind: lam.create_function(FunctionName=f"payment-workflow-{kind}", Runtime="python3.12", Role=role,
-                                      Handler="noop.handler", Code={"ZipFile": code.getvalue()})["FunctionArn"]
+            kind: lam.create_function(
+                FunctionName=f"payment-workflow-{kind}",
+                Runtime="python3.12",
+                Role=role,
+                Handler="noop.handler",
+                Code={"ZipFile": code.getvalue()},
+            )["FunctionArn"]
             for kind in ("validate", "process")
         }
         sns, sqs = session.client("sns"), session.client("sqs")
@@ -136,8 +147,9 @@ def moto_scripted(monkeypatch: pytest.MonkeyPatch):
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=tap_arn, Attributes={"RawMessageDelivery": "true"})
         definition = workflow_module().build_state_machine_definition(arns["validate"], arns["process"], topic)
         sfn = session.client("stepfunctions")
-        machine = sfn.create_state_machine(name="payment-processing", definition=json.dumps(definition),
-                                           roleArn=role)["stateMachineArn"]
+        machine = sfn.create_state_machine(name="payment-processing", definition=json.dumps(definition), roleArn=role)[
+            "stateMachineArn"
+        ]
 
         def run(script: Script, starts: int = 1) -> tuple[dict[str, Any], list[str]]:
             current["script"] = script
@@ -155,7 +167,9 @@ def moto_scripted(monkeypatch: pytest.MonkeyPatch):
                 except sfn.exceptions.ExecutionAlreadyExists:
                     refusals.append("ExecutionAlreadyExists")
             events = sfn.get_execution_history(executionArn=execution)["events"]
-            published = [m["Body"] for m in sqs.receive_message(QueueUrl=tap, MaxNumberOfMessages=10).get("Messages", [])]
+            published = [
+                m["Body"] for m in sqs.receive_message(QueueUrl=tap, MaxNumberOfMessages=10).get("Messages", [])
+            ]
             return _outcome(description, events, script, published), refusals
 
         yield run
@@ -165,8 +179,11 @@ def moto_scripted(monkeypatch: pytest.MonkeyPatch):
     ("scenario", "script", "expected_status"),
     [
         ("success", lambda: Script(), "SUCCEEDED"),
-        ("transient failure, then success", lambda: Script(process_errors=["RetryableProcessingError"] * 2),
-         "SUCCEEDED"),
+        (
+            "transient failure, then success",
+            lambda: Script(process_errors=["RetryableProcessingError"] * 2),
+            "SUCCEEDED",
+        ),
         ("permanent failure", lambda: Script(validate_error="TransactionNotProcessableError"), "FAILED"),
     ],
 )

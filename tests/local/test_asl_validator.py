@@ -27,7 +27,9 @@ def _definitions(synth_dir: Path) -> dict[str, dict]:
         for machine in stack.get("resource", {}).get("aws_sfn_state_machine", {}).values():
             text = machine["definition"]
             # Lambda and SNS references become ARNs of their kind (the validator checks ARN shapes).
-            text = re.sub(r"\$\{aws_lambda_function\.[^}]+\}", "arn:aws:lambda:ap-northeast-2:123456789012:function:f", text)
+            text = re.sub(
+                r"\$\{aws_lambda_function\.[^}]+\}", "arn:aws:lambda:ap-northeast-2:123456789012:function:f", text
+            )
             text = re.sub(r"\$\{aws_sns_topic\.[^}]+\}", "arn:aws:sns:ap-northeast-2:123456789012:t", text)
             assert not _REFERENCE.search(text), f"unexpected reference in the definition: {_REFERENCE.search(text)}"
             found[stack_file.parent.name] = json.loads(text)

@@ -12,13 +12,21 @@ KEY = json.dumps({"transaction_id": {"S": "txn_1"}, "timestamp": {"S": "2026-12-
 
 
 def write(region: str, old: str | None, new: str | None, key: str = KEY) -> dict:
-    return {"region": region, "key": key, "old": {"status": {"S": old}} if old else None,
-            "new": {"status": {"S": new}} if new else None}
+    return {
+        "region": region,
+        "key": key,
+        "old": {"status": {"S": old}} if old else None,
+        "new": {"status": {"S": new}} if new else None,
+    }
 
 
 def test_one_region_settling_is_one_settlement() -> None:
-    writes = [write("a", None, "pending"), write("a", "pending", "processing"), write("a", "processing", "succeeded"),
-              write("a", "succeeded", "succeeded")]  # the receipt marker: no status change
+    writes = [
+        write("a", None, "pending"),
+        write("a", "pending", "processing"),
+        write("a", "processing", "succeeded"),
+        write("a", "succeeded", "succeeded"),
+    ]  # the receipt marker: no status change
     assert settling_regions(writes) == {"txn_1": ["a pending->processing", "a processing->succeeded"]}
     assert settled_twice(writes) == {}
 
@@ -36,7 +44,10 @@ def test_lag_summary() -> None:
 
 
 def test_same_transactions_names_missing_and_changed_ones() -> None:
-    expected = {"t1": {"status": "succeeded", "amount": 1}, "t2": {"status": "succeeded", "amount": 2},
-                "t3": {"status": "succeeded", "amount": 3}}
+    expected = {
+        "t1": {"status": "succeeded", "amount": 1},
+        "t2": {"status": "succeeded", "amount": 2},
+        "t3": {"status": "succeeded", "amount": 3},
+    }
     read = {"t1": {"status": "succeeded", "amount": 1}, "t2": {"status": "pending", "amount": 2}, "t3": None}
     assert same_transactions(expected, read, ("status", "amount")) == ["t2", "t3"]

@@ -41,8 +41,11 @@ def client(gateway: Gateway) -> Client:
 
 
 def _post(client: Client, body: bytes | str) -> Any:
-    return client.post("/dev/transactions", data=body, headers={
-        "x-api-key": API_KEY, "Idempotency-Key": "k1", "Content-Type": "application/json"})
+    return client.post(
+        "/dev/transactions",
+        data=body,
+        headers={"x-api-key": API_KEY, "Idempotency-Key": "k1", "Content-Type": "application/json"},
+    )
 
 
 def test_the_api_is_served_under_the_stage_and_the_event_says_so(
@@ -51,7 +54,7 @@ def test_the_api_is_served_under_the_stage_and_the_event_says_so(
     invoked.clear()
     response = client.get("/dev/transactions?customer_id=c1", headers={"x-api-key": API_KEY})
     assert response.status_code == 200
-    (_, event), = invoked
+    ((_, event),) = invoked
     assert event["path"] == "/transactions"  # as API Gateway: the stage is not part of path ...
     assert event["requestContext"]["path"] == "/dev/transactions"  # ... but of the request's own path
     assert event["requestContext"]["stage"] == "dev"
@@ -65,10 +68,16 @@ def test_a_path_outside_the_stage_is_403(client: Client, path: str) -> None:
     assert response.json == {"message": "Forbidden"}
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("DELETE", "/dev/transactions"), ("PUT", "/dev/transactions"), ("PATCH", f"/dev/transactions/txn_{'0' * 32}"),
-    ("POST", f"/dev/status/txn_{'0' * 32}"), ("DELETE", "/dev/health"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/dev/transactions"),
+        ("PUT", "/dev/transactions"),
+        ("PATCH", f"/dev/transactions/txn_{'0' * 32}"),
+        ("POST", f"/dev/status/txn_{'0' * 32}"),
+        ("DELETE", "/dev/health"),
+    ],
+)
 def test_a_wrong_method_is_api_gateways_403_not_a_405(client: Client, method: str, path: str) -> None:
     for headers in ({"x-api-key": API_KEY}, {}):
         response = client.open(path, method=method, headers=headers)
@@ -78,8 +87,9 @@ def test_a_wrong_method_is_api_gateways_403_not_a_405(client: Client, method: st
 
 
 @pytest.mark.parametrize("depth", [3_000, 10_000])
-@pytest.mark.parametrize("template", ['{{"customer_id": {open}{close}, "amount": 1, "currency": "USD"}}',
-                                      "{open}{close}"])
+@pytest.mark.parametrize(
+    "template", ['{{"customer_id": {open}{close}, "amount": 1, "currency": "USD"}}', "{open}{close}"]
+)
 def test_a_deeply_nested_body_is_a_400_invalid_body(client: Client, depth: int, template: str) -> None:
     body = template.format(open="[" * depth, close="]" * depth)
     response = _post(client, body)
@@ -89,11 +99,14 @@ def test_a_deeply_nested_body_is_a_400_invalid_body(client: Client, depth: int, 
     assert error["message"] == "Invalid request body"
 
 
-@pytest.mark.parametrize("body", [
-    {"customer_id": "c1", "amount": True, "currency": "USD"},
-    {"customer_id": "c1", "currency": "USD"},
-    {"customer_id": "c1", "amount": 1, "currency": "USD", "extra": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"customer_id": "c1", "amount": True, "currency": "USD"},
+        {"customer_id": "c1", "currency": "USD"},
+        {"customer_id": "c1", "amount": 1, "currency": "USD", "extra": 1},
+    ],
+)
 def test_a_schema_failure_renders_api_gateways_message_not_a_python_repr(client: Client, body: dict) -> None:
     response = _post(client, json.dumps(body))
     assert response.status_code == 400
@@ -106,19 +119,32 @@ def _validator(gateway: Gateway) -> Any:
     return operation.body_validator
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ({"customer_id": "c1", "amount": True, "currency": "USD"},
-     '[instance type (boolean) does not match any allowed primitive type (allowed: ["integer"])]'),
-    ({"customer_id": "c1", "amount": 1.5, "currency": "USD"},
-     '[instance type (number) does not match any allowed primitive type (allowed: ["integer"])]'),
-    ({"customer_id": "c1"}, '[object has missing required properties (["amount","currency"])]'),
-    ({"customer_id": "c1", "amount": 1, "currency": "USD", "b": 1, "a": 2},
-     '[object instance has properties which are not allowed by the schema: ["a","b"]]'),
-    ({"customer_id": "c1", "amount": 0, "currency": "USD"},
-     "[numeric instance is lower than the required minimum (minimum: 1, found: 0)]"),
-    ({"customer_id": "c1", "amount": 1, "currency": "USD", "description": "x" * 201},
-     f'[string "{"x" * 201}" is too long (length: 201, maximum allowed: 200)]'),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {"customer_id": "c1", "amount": True, "currency": "USD"},
+            '[instance type (boolean) does not match any allowed primitive type (allowed: ["integer"])]',
+        ),
+        (
+            {"customer_id": "c1", "amount": 1.5, "currency": "USD"},
+            '[instance type (number) does not match any allowed primitive type (allowed: ["integer"])]',
+        ),
+        ({"customer_id": "c1"}, '[object has missing required properties (["amount","currency"])]'),
+        (
+            {"customer_id": "c1", "amount": 1, "currency": "USD", "b": 1, "a": 2},
+            '[object instance has properties which are not allowed by the schema: ["a","b"]]',
+        ),
+        (
+            {"customer_id": "c1", "amount": 0, "currency": "USD"},
+            "[numeric instance is lower than the required minimum (minimum: 1, found: 0)]",
+        ),
+        (
+            {"customer_id": "c1", "amount": 1, "currency": "USD", "description": "x" * 201},
+            f'[string "{"x" * 201}" is too long (length: 201, maximum allowed: 200)]',
+        ),
+    ],
+)
 def test_validation_error_string_reads_like_api_gateways(gateway: Gateway, body: dict, expected: str) -> None:
     assert check_body(_validator(gateway), json.dumps(body).encode()) == expected
 

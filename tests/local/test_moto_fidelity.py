@@ -31,9 +31,15 @@ def test_a_consumed_message_sent_again_within_the_window_is_not_delivered_twice(
     moto_fidelity.install()
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
-        url = sqs.create_queue(QueueName="q.fifo", Attributes={
-            "FifoQueue": "true", "ContentBasedDeduplication": "true", "DeduplicationScope": "messageGroup",
-            "FifoThroughputLimit": "perMessageGroupId"})["QueueUrl"]
+        url = sqs.create_queue(
+            QueueName="q.fifo",
+            Attributes={
+                "FifoQueue": "true",
+                "ContentBasedDeduplication": "true",
+                "DeduplicationScope": "messageGroup",
+                "FifoThroughputLimit": "perMessageGroupId",
+            },
+        )["QueueUrl"]
         send = {"QueueUrl": url, "MessageBody": "{}", "MessageGroupId": "c1", "MessageDeduplicationId": "txn_dedup"}
         sqs.send_message(**send)
         (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]

@@ -22,8 +22,13 @@ def test_it_serves_moto() -> None:
     server = MotoServer()
     endpoint = server.start()
     try:
-        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="ap-northeast-2",
-                           aws_access_key_id="local", aws_secret_access_key="local")
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=endpoint,
+            region_name="ap-northeast-2",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         url = sqs.create_queue(QueueName="served")["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody="hello")
         assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["hello"]

@@ -38,9 +38,14 @@ def regions() -> Iterator[Regions]:
 
 
 def client(regions: Regions, service: str, region: str) -> Any:
-    return boto3.client(service, region_name=region, endpoint_url=regions.endpoints[region],
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=5))
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=regions.endpoints[region],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=5),
+    )
 
 
 @pytest.fixture
@@ -48,7 +53,8 @@ def world(regions: Regions) -> Iterator[tuple[GlobalTables, Replicator, Clock, s
     """A table in PRIMARY with a replica in STANDBY; the replicator is driven by hand on a fake clock."""
     name = f"gt-{uuid.uuid4().hex[:8]}"
     client(regions, "dynamodb", PRIMARY).create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
@@ -63,8 +69,11 @@ def world(regions: Regions) -> Iterator[tuple[GlobalTables, Replicator, Clock, s
 
 
 def get(regions: Regions, region: str, table: str, key: str) -> dict[str, Any] | None:
-    return client(regions, "dynamodb", region).get_item(TableName=table, Key={"id": {"S": key}},
-                                                        ConsistentRead=True).get("Item")
+    return (
+        client(regions, "dynamodb", region)
+        .get_item(TableName=table, Key={"id": {"S": key}}, ConsistentRead=True)
+        .get("Item")
+    )
 
 
 def stream_records(regions: Regions, region: str, table: str) -> list[dict[str, Any]]:
@@ -72,8 +81,9 @@ def stream_records(regions: Regions, region: str, table: str) -> list[dict[str, 
     arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     records = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
         records += streams.get_records(ShardIterator=iterator)["Records"]
     return records
 
@@ -96,8 +106,9 @@ def test_a_failed_region_refuses_connections_and_listens_again_on_the_same_port(
     assert sqs.get_queue_url(QueueName="before")["QueueUrl"] == url  # same data: the region was only unreachable
 
 
-def test_a_write_reaches_the_replica_after_the_lag_as_the_replicas_own_stream_record(world: Any,
-                                                                                     regions: Regions) -> None:
+def test_a_write_reaches_the_replica_after_the_lag_as_the_replicas_own_stream_record(
+    world: Any, regions: Regions
+) -> None:
     _, replicator, clock, table = world
     put(regions, PRIMARY, table, "a", "1")
     assert replicator.ship_due() == 0 and get(regions, STANDBY, table, "a") is None  # asynchronous
@@ -136,8 +147,10 @@ def test_concurrent_writes_in_two_regions_converge_on_the_last_writer(world: Any
     assert get(regions, PRIMARY, table, "a")["v"] == {"S": "standby"}
     assert get(regions, STANDBY, table, "a")["v"] == {"S": "standby"}
     assert tables.superseded == 1
-    assert [(w.region, w.new["v"]["S"]) for w in tables.local_writes(table)] == [(PRIMARY, "primary"),
-                                                                                (STANDBY, "standby")]
+    assert [(w.region, w.new["v"]["S"]) for w in tables.local_writes(table)] == [
+        (PRIMARY, "primary"),
+        (STANDBY, "standby"),
+    ]
 
 
 def test_changes_wait_in_a_failed_region_and_arrive_when_it_is_back(world: Any, regions: Regions) -> None:
@@ -160,10 +173,20 @@ def test_changes_wait_in_a_failed_region_and_arrive_when_it_is_back(world: Any, 
 
 def test_replica_blocks_need_the_stream_aws_requires() -> None:
     def stack(view_type: str) -> Stack:
-        table = {"name": "t", "hash_key": "id", "attribute": [{"name": "id", "type": "S"}], "stream_enabled": True,
-                 "stream_view_type": view_type, "replica": [{"region_name": STANDBY}]}
-        return Stack(env="prod", path=None, document={"resource": {"aws_dynamodb_table": {"t": table}}},  # type: ignore[arg-type]
-                     region=PRIMARY)
+        table = {
+            "name": "t",
+            "hash_key": "id",
+            "attribute": [{"name": "id", "type": "S"}],
+            "stream_enabled": True,
+            "stream_view_type": view_type,
+            "replica": [{"region_name": STANDBY}],
+        }
+        return Stack(
+            env="prod",
+            path=None,
+            document={"resource": {"aws_dynamodb_table": {"t": table}}},  # type: ignore[arg-type]
+            region=PRIMARY,
+        )
 
     assert global_tables_of(stack("NEW_AND_OLD_IMAGES")) == [GlobalTable("t", PRIMARY, (STANDBY,))]
     with pytest.raises(StackError, match="NEW_AND_OLD_IMAGES"):
@@ -183,12 +206,22 @@ def test_s3_replication_copies_matching_new_objects_with_their_metadata(regions:
         for s3, bucket, region in ((s3_primary, source, PRIMARY), (s3_standby, replica, STANDBY)):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-        s3_primary.put_bucket_replication(Bucket=source, ReplicationConfiguration={
-            "Role": "arn:aws:iam::123456789012:role/replication",
-            "Rules": [{"ID": "receipts", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "receipts/"},
-                       "DeleteMarkerReplication": {"Status": "Disabled"},
-                       "Destination": {"Bucket": f"arn:aws:s3:::{replica}"}}],
-        })
+        s3_primary.put_bucket_replication(
+            Bucket=source,
+            ReplicationConfiguration={
+                "Role": "arn:aws:iam::123456789012:role/replication",
+                "Rules": [
+                    {
+                        "ID": "receipts",
+                        "Priority": 1,
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": "receipts/"},
+                        "DeleteMarkerReplication": {"Status": "Disabled"},
+                        "Destination": {"Bucket": f"arn:aws:s3:::{replica}"},
+                    }
+                ],
+            },
+        )
         s3_primary.put_object(Bucket=source, Key="receipts/a.json", Body=b"{}", Metadata={"transaction": "a"})
         s3_primary.put_object(Bucket=source, Key="other/b.json", Body=b"{}")
         assert replicator.ship_due() == 0
@@ -222,12 +255,17 @@ def test_a_regions_step_functions_calls_reach_its_emulator_through_the_regions_e
     try:
         regions.route(PRIMARY, "AWSStepFunctions.", f"http://127.0.0.1:{server.server_address[1]}")
         sfn = client(regions, "stepfunctions", PRIMARY)
-        assert sfn.list_executions(stateMachineArn="arn:aws:states:ap-northeast-2:123456789012:stateMachine:m")[
-            "executions"] == []
+        assert (
+            sfn.list_executions(stateMachineArn="arn:aws:states:ap-northeast-2:123456789012:stateMachine:m")[
+                "executions"
+            ]
+            == []
+        )
         assert seen == ["AWSStepFunctions.ListExecutions"]
         client(regions, "sqs", PRIMARY).create_queue(QueueName="still-moto")  # everything else is moto's
         with pytest.raises(Exception, match="StateMachineDoesNotExist"):  # the other region's is moto's own
             client(regions, "stepfunctions", STANDBY).list_executions(
-                stateMachineArn="arn:aws:states:ap-northeast-1:123456789012:stateMachine:m")
+                stateMachineArn="arn:aws:states:ap-northeast-1:123456789012:stateMachine:m"
+            )
     finally:
         server.shutdown()

@@ -22,8 +22,13 @@ class _Raw:
 
 
 def _throttled_attempts(scale: float) -> tuple[int, list[float]]:
-    client = boto3.client("dynamodb", region_name="ap-northeast-2", aws_access_key_id="x",
-                          aws_secret_access_key="x", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    client = boto3.client(
+        "dynamodb",
+        region_name="ap-northeast-2",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"mode": "standard", "max_attempts": 3}),
+    )
     attempts = []
 
     def throttle(request, **_):

@@ -39,11 +39,14 @@ def dev_stack(synth_dir: Path) -> Stack:
 
 def test_definition_comes_from_the_synthesized_stack_with_references_resolved(dev_stack: Stack):
     (machine,) = state_machines(dev_stack).values()
-    functions = {spec["function_name"]: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{spec['function_name']}"
-                 for spec in dev_stack.resources("aws_lambda_function").values()}
+    functions = {
+        spec["function_name"]: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{spec['function_name']}"
+        for spec in dev_stack.resources("aws_lambda_function").values()
+    }
     (topic,) = [t["name"] for t in dev_stack.resources("aws_sns_topic").values() if "notifications" in t["name"]]
     expected = workflow_module().build_state_machine_definition(
-        functions["payment-workflow-validate-dev"], functions["payment-workflow-process-dev"],
+        functions["payment-workflow-validate-dev"],
+        functions["payment-workflow-process-dev"],
         f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic}",
     )
     assert machine.definition == json.loads(json.dumps(expected))

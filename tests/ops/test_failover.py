@@ -39,8 +39,13 @@ class World:
     names: dict[str, str]
 
     def client(self, service: str, region: str) -> Any:
-        return boto3.client(service, region_name=region, endpoint_url=self.regions.endpoints[region],
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.regions.endpoints[region],
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
     def pipe(self, region: str) -> str:
         return self.client("pipes", region).describe_pipe(Name=self.names["pipe"])["DesiredState"]
@@ -50,8 +55,16 @@ class World:
 
     def args(self, command: str, *extra: str, endpoints: dict[str, str] | None = None) -> list[str]:
         endpoints = endpoints or self.regions.endpoints
-        return [command, "--env", ENV, "--outputs-file", str(self.outputs_file), *FAST, *extra,
-                *[f"--endpoint-url={region}={url}" for region, url in endpoints.items()]]
+        return [
+            command,
+            "--env",
+            ENV,
+            "--outputs-file",
+            str(self.outputs_file),
+            *FAST,
+            *extra,
+            *[f"--endpoint-url={region}={url}" for region, url in endpoints.items()],
+        ]
 
 
 def _names(stack: dict[str, Any]) -> dict[str, Any]:
@@ -60,8 +73,13 @@ def _names(stack: dict[str, Any]) -> dict[str, Any]:
     (rule,) = [r for r in resources["aws_cloudwatch_event_rule"].values() if "schedule_expression" in r]
     (machine,) = resources["aws_sfn_state_machine"].values()
     (queue,) = [q for q in resources["aws_sqs_queue"].values() if q.get("fifo_queue") and "redrive_policy" in q]
-    return {"pipe": pipe["name"], "rule": rule["name"], "machine": machine["name"], "queue": queue["name"],
-            "tables": {t["name"]: t for t in resources["aws_dynamodb_table"].values()}}
+    return {
+        "pipe": pipe["name"],
+        "rule": rule["name"],
+        "machine": machine["name"],
+        "queue": queue["name"],
+        "tables": {t["name"]: t for t in resources["aws_dynamodb_table"].values()},
+    }
 
 
 def _create_site(world: World, region: str, *, running: bool) -> dict[str, str]:
@@ -69,27 +87,47 @@ def _create_site(world: World, region: str, *, running: bool) -> dict[str, str]:
     for name, spec in names["tables"].items():
         if region == PRIMARY:  # the replicas are created by replication, as global tables are
             world.client("dynamodb", region).create_table(
-                TableName=name, BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": a["name"], "AttributeType": a["type"]}
-                                      for a in spec["attribute"] if a["name"] in (spec["hash_key"], spec.get("range_key"))],
-                KeySchema=[{"AttributeName": spec["hash_key"], "KeyType": "HASH"},
-                           *([{"AttributeName": spec["range_key"], "KeyType": "RANGE"}] if spec.get("range_key") else [])],
+                TableName=name,
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[
+                    {"AttributeName": a["name"], "AttributeType": a["type"]}
+                    for a in spec["attribute"]
+                    if a["name"] in (spec["hash_key"], spec.get("range_key"))
+                ],
+                KeySchema=[
+                    {"AttributeName": spec["hash_key"], "KeyType": "HASH"},
+                    *([{"AttributeName": spec["range_key"], "KeyType": "RANGE"}] if spec.get("range_key") else []),
+                ],
                 StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
             )
-    queue_url = world.client("sqs", region).create_queue(QueueName=names["queue"], Attributes={
-        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    queue_url = world.client("sqs", region).create_queue(
+        QueueName=names["queue"], Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
     machine = world.client("stepfunctions", region).create_state_machine(
-        name=names["machine"], roleArn="arn:aws:iam::123456789012:role/sfn",
-        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))["stateMachineArn"]
+        name=names["machine"],
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+    )["stateMachineArn"]
     world.client("pipes", region).create_pipe(
-        Name=names["pipe"], Source=f"arn:aws:dynamodb:{region}:123456789012:table/t/stream/x",
-        Target=f"arn:aws:sqs:{region}:123456789012:{names['queue']}", RoleArn="arn:aws:iam::123456789012:role/pipe",
-        DesiredState="RUNNING" if running else "STOPPED")
-    world.client("events", region).put_rule(Name=names["rule"], ScheduleExpression="rate(5 minutes)",
-                                            State="ENABLED" if running else "DISABLED")
+        Name=names["pipe"],
+        Source=f"arn:aws:dynamodb:{region}:123456789012:table/t/stream/x",
+        Target=f"arn:aws:sqs:{region}:123456789012:{names['queue']}",
+        RoleArn="arn:aws:iam::123456789012:role/pipe",
+        DesiredState="RUNNING" if running else "STOPPED",
+    )
+    world.client("events", region).put_rule(
+        Name=names["rule"], ScheduleExpression="rate(5 minutes)", State="ENABLED" if running else "DISABLED"
+    )
     transactions, idempotency = names["tables"]
-    return {PIPE: names["pipe"], SWEEP_RULE: names["rule"], URL: f"https://api.{region}.example/{ENV}",
-            QUEUE: queue_url, STATE_MACHINE: machine, TABLES[0]: transactions, TABLES[1]: idempotency}
+    return {
+        PIPE: names["pipe"],
+        SWEEP_RULE: names["rule"],
+        URL: f"https://api.{region}.example/{ENV}",
+        QUEUE: queue_url,
+        STATE_MACHINE: machine,
+        TABLES[0]: transactions,
+        TABLES[1]: idempotency,
+    }
 
 
 @pytest.fixture
@@ -122,8 +160,11 @@ def _run(world: World, capsys: pytest.CaptureFixture[str], *args: str, **kwargs:
 
 
 def _items(world: World, region: str) -> list[dict[str, Any]]:
-    return [item for table in world.names["tables"]
-            for item in world.client("dynamodb", region).scan(TableName=table, ConsistentRead=True)["Items"]]
+    return [
+        item
+        for table in world.names["tables"]
+        for item in world.client("dynamodb", region).scan(TableName=table, ConsistentRead=True)["Items"]
+    ]
 
 
 def test_the_dry_run_reads_both_sites_and_changes_nothing(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,16 +173,25 @@ def test_the_dry_run_reads_both_sites_and_changes_nothing(world: World, capsys: 
     assert "DRY RUN" in out and out.count("planned") == 4, out
     assert "would wait for payment-prod's queue and workflow to drain" in out
     assert (world.pipe(PRIMARY), world.rule(PRIMARY), world.pipe(STANDBY), world.rule(STANDBY)) == (
-        "RUNNING", "ENABLED", "STOPPED", "DISABLED")
+        "RUNNING",
+        "ENABLED",
+        "STOPPED",
+        "DISABLED",
+    )
     assert "serving" not in out
 
 
 def test_failover_with_both_regions_up_waits_for_the_primary_then_starts_the_standby(
-        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = _run(world, capsys, "failover", "--apply")
     assert code == 0, out
     assert (world.pipe(PRIMARY), world.rule(PRIMARY), world.pipe(STANDBY), world.rule(STANDBY)) == (
-        "STOPPED", "DISABLED", "RUNNING", "ENABLED")
+        "STOPPED",
+        "DISABLED",
+        "RUNNING",
+        "ENABLED",
+    )
     assert f"payment-prod: nothing in flight, replicated to {STANDBY}" in out
     assert f"standby serving: https://api.{STANDBY}.example/prod" in out
     # the canaries are gone in both regions once their deletes replicated
@@ -151,7 +201,8 @@ def test_failover_with_both_regions_up_waits_for_the_primary_then_starts_the_sta
 
 
 def test_failover_with_the_primary_down_starts_the_standby_and_says_to_rerun(
-        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     world.regions.fail(PRIMARY)
     code, out = _run(world, capsys, "failover", "--apply")
     assert code == 1, out
@@ -168,7 +219,8 @@ def test_failover_with_the_primary_down_starts_the_standby_and_says_to_rerun(
 
 
 def test_a_primary_that_accepts_connections_but_never_answers_costs_only_its_timeouts(
-        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)  # connections complete in the kernel; nobody ever reads or answers
@@ -192,18 +244,24 @@ def test_failback_changes_nothing_while_the_primary_is_down(world: World, capsys
 
 
 def test_failback_drains_the_standby_waits_for_replication_then_starts_the_primary(
-        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _run(world, capsys, "failover", "--apply")[0] == 0
     code, out = _run(world, capsys, "failback", "--apply")
     assert code == 0, out
     assert (world.pipe(PRIMARY), world.rule(PRIMARY), world.pipe(STANDBY), world.rule(STANDBY)) == (
-        "RUNNING", "ENABLED", "STOPPED", "DISABLED")
+        "RUNNING",
+        "ENABLED",
+        "STOPPED",
+        "DISABLED",
+    )
     assert f"payment-prod-dr: nothing in flight, replicated to {PRIMARY}" in out
     assert f"primary serving: https://api.{PRIMARY}.example/prod" in out
 
 
 def test_failback_does_not_start_the_primary_while_the_standby_still_settles(
-        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _run(world, capsys, "failover", "--apply")[0] == 0
     outputs = json.loads(world.outputs_file.read_text())[standby_stack(ENV)]
     sfn = world.client("stepfunctions", STANDBY)
@@ -218,10 +276,14 @@ def test_failback_does_not_start_the_primary_while_the_standby_still_settles(
     assert world.pipe(PRIMARY) == "RUNNING"
 
 
-def test_force_starts_the_target_without_waiting_for_the_source(world: World,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    world.client("sqs", PRIMARY).send_message(QueueUrl=json.loads(world.outputs_file.read_text())[
-        primary_stack(ENV)][QUEUE], MessageBody="{}", MessageGroupId="c")
+def test_force_starts_the_target_without_waiting_for_the_source(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.client("sqs", PRIMARY).send_message(
+        QueueUrl=json.loads(world.outputs_file.read_text())[primary_stack(ENV)][QUEUE],
+        MessageBody="{}",
+        MessageGroupId="c",
+    )
     code, out = _run(world, capsys, "failover", "--apply", "--drain-timeout", "0.5")
     assert code == 1 and "payment-prod-dr was NOT started" in out, out
     code, out = _run(world, capsys, "failover", "--apply", "--drain-timeout", "0.5", "--force")
@@ -241,8 +303,18 @@ def test_missing_outputs(world: World, capsys: pytest.CaptureFixture[str], tmp_p
     outputs = json.loads(world.outputs_file.read_text())
     only_standby = tmp_path / "standby.json"
     only_standby.write_text(json.dumps({standby_stack(ENV): outputs[standby_stack(ENV)]}))
-    code = main(["failover", "--env", ENV, "--apply", "--outputs-file", str(only_standby), *FAST,
-                 *[f"--endpoint-url={r}={u}" for r, u in world.regions.endpoints.items()]])
+    code = main(
+        [
+            "failover",
+            "--env",
+            ENV,
+            "--apply",
+            "--outputs-file",
+            str(only_standby),
+            *FAST,
+            *[f"--endpoint-url={r}={u}" for r, u in world.regions.endpoints.items()],
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1 and "no outputs of the primary: its settlement path was not switched off" in out
     assert world.pipe(STANDBY) == "RUNNING"
@@ -257,8 +329,14 @@ def test_missing_outputs(world: World, capsys: pytest.CaptureFixture[str], tmp_p
 
 
 def _make(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_the_make_targets_run_the_tools(world: World) -> None:
@@ -273,7 +351,6 @@ def test_the_make_targets_run_the_tools(world: World) -> None:
     for target in ("failover", "failback"):
         usage = _make(target)
         assert usage.returncode == 2 and f"usage: make {target} ENV=prod" in usage.stderr
-
 
 
 def test_with_dns_failover_the_report_names_the_custom_domain(world: World, capsys: pytest.CaptureFixture[str]) -> None:

@@ -105,9 +105,11 @@ def count(sqs: Any, url: str) -> int:
 
 
 def visible(sqs: Any, url: str) -> int:
-    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
-        "ApproximateNumberOfMessages"
-    ])
+    return int(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+    )
 
 
 def seed(sqs: Any, dlq: str) -> list[tuple[str, str]]:

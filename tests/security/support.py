@@ -72,7 +72,10 @@ def resources_of(stack: dict, rtype: str) -> dict[str, dict[str, Any]]:
 def bucket_key(stack: dict, bucket_lid: str) -> str | None:
     """``kms_master_key_id`` of the SSE configuration of bucket ``bucket_lid`` (None if it has none)."""
     for config in resources_of(stack, "aws_s3_bucket_server_side_encryption_configuration").values():
-        if REF.fullmatch(config.get("bucket", "")) and single_ref(config["bucket"])[:2] == ("aws_s3_bucket", bucket_lid):
+        if REF.fullmatch(config.get("bucket", "")) and single_ref(config["bucket"])[:2] == (
+            "aws_s3_bucket",
+            bucket_lid,
+        ):
             for rule in as_list(config.get("rule")):
                 default = rule.get("apply_server_side_encryption_by_default", {})
                 if default.get("sse_algorithm") == "aws:kms":

@@ -77,7 +77,9 @@ def test_a_skip_covers_only_its_own_check_and_resource() -> None:
 
 def test_inline_skips_reads_every_resource_type() -> None:
     stack = _stack({"id": "CKV_AWS_21", "comment": " why "})
-    stack["resource"]["aws_lambda_function"] = {"fn": {"//": {"checkov": {"skip": [{"id": "CKV_AWS_272", "comment": "c"}]}}}}
+    stack["resource"]["aws_lambda_function"] = {
+        "fn": {"//": {"checkov": {"skip": [{"id": "CKV_AWS_272", "comment": "c"}]}}}
+    }
     assert gate.inline_skips(stack) == {("CKV_AWS_21", "receipts"): "why", ("CKV_AWS_272", "fn"): "c"}
 
 

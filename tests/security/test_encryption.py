@@ -69,8 +69,9 @@ def encryption_problems(stack: dict) -> list[str]:
         for replica in secret.get("replica", []):
             match = REF.fullmatch(replica.get("kms_key_id") or "")
             if not (match and match["rtype"] in KEY_TYPES and match["lid"] in keys):
-                problems.append(f"aws_secretsmanager_secret.{lid}: its replica in {replica.get('region')} has no key "
-                                "of ours")
+                problems.append(
+                    f"aws_secretsmanager_secret.{lid}: its replica in {replica.get('region')} has no key of ours"
+                )
     return problems
 
 

@@ -68,8 +68,10 @@ APP = functions_module()
 
 def _is_account_root_statement(stmt: dict) -> bool:
     principal = stmt.get("Principal")
-    return isinstance(principal, dict) and set(principal) == {"AWS"} and all(
-        ACCOUNT_ROOT.fullmatch(p) for p in as_list(principal["AWS"])
+    return (
+        isinstance(principal, dict)
+        and set(principal) == {"AWS"}
+        and all(ACCOUNT_ROOT.fullmatch(p) for p in as_list(principal["AWS"]))
     )
 
 
@@ -87,7 +89,10 @@ def _keys(stack: dict):
 
 
 def _is_endpoint_ceiling(rtype: str, stmt: dict) -> bool:
-    return rtype == "aws_vpc_endpoint" and set((stmt.get("Condition") or {}).get("StringEquals", {})) >= ENDPOINT_CEILING_KEYS
+    return (
+        rtype == "aws_vpc_endpoint"
+        and set((stmt.get("Condition") or {}).get("StringEquals", {})) >= ENDPOINT_CEILING_KEYS
+    )
 
 
 def _allows(stack: dict):
@@ -306,7 +311,11 @@ def function_role_problems(stack: dict) -> list[str]:
                 named = refs(resource)
                 if not named:
                     own_logs = re.fullmatch(r"arn:aws:logs:[a-z0-9-]+:\$\{[^}]+\}:log-group:(.+):\*", resource)
-                    if not (own_logs and own_logs[1] == log_group and actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}):
+                    if not (
+                        own_logs
+                        and own_logs[1] == log_group
+                        and actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+                    ):
                         problems.append(f"{name}: {resource} is not its own log group ({actions})")
                     continue
                 for rtype, lid, _ in named:
@@ -361,7 +370,8 @@ def _api_path(path: str) -> str:
 def test_api_gateway_permissions_name_api_stage_method_and_path(stack: dict) -> None:
     apis = resources_of(stack, "aws_api_gateway_rest_api")
     stages = {
-        (single_ref(s["rest_api_id"])[1], s["stage_name"]) for s in resources_of(stack, "aws_api_gateway_stage").values()
+        (single_ref(s["rest_api_id"])[1], s["stage_name"])
+        for s in resources_of(stack, "aws_api_gateway_stage").values()
     }
     function_lids = {name: lid for name, (lid, _) in _functions_by_spec(stack).items()}
     pattern = re.compile(
@@ -376,7 +386,9 @@ def test_api_gateway_permissions_name_api_stage_method_and_path(stack: dict) -> 
         assert match, f"{lid}: source_arn {permission['source_arn']!r} is not <execution_arn>/<stage>/<METHOD>/<path>"
         assert match["api"] in apis and (match["api"], match["stage"]) in stages, f"{lid}: unknown API or stage"
         seen.add((single_ref(permission["function_name"])[1], match["method"], match["path"]))
-    expected = {(function_lids[fn], method, _api_path(path)) for (method, path), fn in functions_module().ROUTES.items()}
+    expected = {
+        (function_lids[fn], method, _api_path(path)) for (method, path), fn in functions_module().ROUTES.items()
+    }
     assert seen == expected, f"missing: {expected - seen}, unexpected: {seen - expected}"
 
 

@@ -39,7 +39,9 @@ def security_gate_section(text: str) -> str | None:
 
 
 def test_table_parser_reads_rows_not_header() -> None:
-    text = "intro\n| Check | Resource type | Justification |\n|---|---|---|\n| A | `b` | c \\| d |\n| E | f | g |\n\nafter"
+    text = (
+        "intro\n| Check | Resource type | Justification |\n|---|---|---|\n| A | `b` | c \\| d |\n| E | f | g |\n\nafter"
+    )
     assert table_rows(text) == {("A", "b", "c | d"), ("E", "f", "g")}
 
 

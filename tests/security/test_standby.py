@@ -49,8 +49,10 @@ def standby_encryption_problems(stack: dict, stacks: dict[str, dict]) -> list[st
                 continue
             if read and read_keys.get(read["lid"]) in replica_aliases:
                 continue
-            problems.append(f"{rtype}.{lid}: {setting or 'no key'} is neither a key of this stack's KMS construct "
-                            "nor the data key's replica")
+            problems.append(
+                f"{rtype}.{lid}: {setting or 'no key'} is neither a key of this stack's KMS construct "
+                "nor the data key's replica"
+            )
     return problems
 
 

@@ -32,9 +32,7 @@ def scanned_files() -> list[Path]:
     for name in SCANNED:
         path = REPO_ROOT / name
         candidates = [path] if path.is_file() else sorted(path.rglob("*"))
-        files += [
-            p for p in candidates if p.is_file() and p.suffix in TEXT_SUFFIXES and "__pycache__" not in p.parts
-        ]
+        files += [p for p in candidates if p.is_file() and p.suffix in TEXT_SUFFIXES and "__pycache__" not in p.parts]
     return files
 
 
@@ -65,7 +63,7 @@ def test_no_account_id_or_access_key_is_hard_coded() -> None:
         ('key = "AKIAABCDEFGHIJKLMNOP"', True),
         ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27", False),
         ("amount 1234567890123 is thirteen digits", False),
-        ('maximum = 999999999999', True),  # only allowed in the OpenAPI document
+        ("maximum = 999999999999", True),  # only allowed in the OpenAPI document
     ],
 )
 def test_secret_patterns(text: str, found: bool) -> None:

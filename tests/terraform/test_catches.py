@@ -104,10 +104,13 @@ def unknown_resource_type(stack: dict) -> str:
 CASES: dict[Callable[[dict], str], list[str]] = {
     redrive_cycle: ["Error: Cycle:", "aws_sqs_queue."],
     misspelled_attribute: [
-        'Error: Extraneous JSON object property',
+        "Error: Extraneous JSON object property",
         'No argument or block type is named "visibilty_timeout_seconds". Did you mean "visibility_timeout_seconds"?',
     ],
-    wrong_value_type: ["Error: Incorrect attribute value type", 'Inappropriate value for attribute "memory_size": number required.'],
+    wrong_value_type: [
+        "Error: Incorrect attribute value type",
+        'Inappropriate value for attribute "memory_size": number required.',
+    ],
     missing_required_argument: ["Error: Missing required argument", 'The argument "role" is required'],
     reference_to_missing_attribute: ["Error: Unsupported attribute", '"no_such_attribute"'],
     too_many_blocks: ["Error: Too many vpc_config blocks", 'No more than 1 "vpc_config" blocks are allowed'],

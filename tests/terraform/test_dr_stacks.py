@@ -11,10 +11,16 @@ from tests.terraform.test_stacks import _assert_plans_exactly, _assert_valid_and
 
 
 def _all(dr_stacks: dict, dns_stacks: dict) -> dict[str, dict]:
-    return {**dr_stacks, "dns/payment-prod": dns_stacks["payment-prod"], "dns/payment-prod-dr": dns_stacks["payment-prod-dr"]}
+    return {
+        **dr_stacks,
+        "dns/payment-prod": dns_stacks["payment-prod"],
+        "dns/payment-prod-dr": dns_stacks["payment-prod-dr"],
+    }
 
 
-def test_terraform_validates_and_plans_every_dr_stack(dr_terraform_results: dict, dr_stacks: dict, dns_stacks: dict) -> None:
+def test_terraform_validates_and_plans_every_dr_stack(
+    dr_terraform_results: dict, dr_stacks: dict, dns_stacks: dict
+) -> None:
     for name, stack in _all(dr_stacks, dns_stacks).items():
         result = dr_terraform_results[name]
         _assert_valid_and_planned(result)
@@ -25,9 +31,16 @@ def test_terraform_validates_and_plans_every_dr_stack(dr_terraform_results: dict
 
 def test_the_dns_plan_holds_the_route53_and_acm_resources(dr_terraform_results: dict) -> None:
     planned = {c["type"] for c in dr_terraform_results["dns/payment-prod"].plan_json["resource_changes"]}
-    assert {"aws_route53_health_check", "aws_route53_record", "aws_acm_certificate", "aws_acm_certificate_validation",
-            "aws_api_gateway_domain_name", "aws_api_gateway_base_path_mapping", "aws_kms_replica_key",
-            "aws_s3_bucket_replication_configuration"} <= planned
+    assert {
+        "aws_route53_health_check",
+        "aws_route53_record",
+        "aws_acm_certificate",
+        "aws_acm_certificate_validation",
+        "aws_api_gateway_domain_name",
+        "aws_api_gateway_base_path_mapping",
+        "aws_kms_replica_key",
+        "aws_s3_bucket_replication_configuration",
+    } <= planned
 
 
 def test_a_standby_plan_stops_until_its_primary_stored_the_keys(

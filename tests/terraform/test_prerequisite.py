@@ -15,14 +15,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def _fake_terraform(directory: Path, version: str) -> None:
     script = directory / "terraform"
-    script.write_text(f"#!/bin/sh\necho '{{\"terraform_version\": \"{version}\"}}'\n")
+    script.write_text(f'#!/bin/sh\necho \'{{"terraform_version": "{version}"}}\'\n')
     script.chmod(0o755)
 
 
 def _require(path: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scripts.tf_standin", "require"], cwd=REPO_ROOT, env={"PATH": path},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "scripts.tf_standin", "require"],
+        cwd=REPO_ROOT,
+        env={"PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -56,7 +61,11 @@ def test_the_plugin_refuses_to_run_outside_terraform_and_with_plugin_tls(tmp_pat
     def plugin(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "scripts.tf_standin", "plugin", str(tmp_path / "schema.json.gz")],
-            cwd=REPO_ROOT, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, timeout=60,
+            cwd=REPO_ROOT,
+            env={"PATH": "/usr/bin:/bin", **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
             check=False,
         )
 

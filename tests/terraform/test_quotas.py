@@ -27,7 +27,9 @@ def _plan_with_quota(standin: terraform.StandIn, stack: dict, assets: Path, work
     answers = workdir / "answers.json"
     workdir.mkdir(parents=True, exist_ok=True)
     answers.write_text(json.dumps({"aws_servicequotas_service_quota": {"value": value}}))
-    return terraform.check(dataclasses.replace(standin, data=answers), terraform.workdir_copy(stack, workdir / "tf", assets))
+    return terraform.check(
+        dataclasses.replace(standin, data=answers), terraform.workdir_copy(stack, workdir / "tf", assets)
+    )
 
 
 def _one_line(result: terraform.Result) -> str:
@@ -45,16 +47,20 @@ def test_a_small_lambda_concurrency_quota_stops_the_plan(
     out = _one_line(result)
     assert "Error: Resource postcondition failed" in out
     parts = " + ".join(f"{env} {count}" for env, count in RESERVED.items())
-    assert (f"The deployments of this account reserve {TOTAL} concurrent executions ({parts}) and "
-            f"Lambda keeps {UNRESERVED_CONCURRENCY_MINIMUM} unreserved, but this account's Lambda concurrent executions "
-            f"quota (lambda L-B99A9384) is {quota}. Request an increase to at least {NEEDED}") in out
+    assert (
+        f"The deployments of this account reserve {TOTAL} concurrent executions ({parts}) and "
+        f"Lambda keeps {UNRESERVED_CONCURRENCY_MINIMUM} unreserved, but this account's Lambda concurrent executions "
+        f"quota (lambda L-B99A9384) is {quota}. Request an increase to at least {NEEDED}"
+    ) in out
     assert "set PAYMENT_RESERVE_CONCURRENCY=false to reserve nothing" in out
 
 
 def test_the_quota_the_reservations_need_plans(
     standin: terraform.StandIn, stacks: dict[str, dict], synth_dir: Path, tmp_path: Path
 ) -> None:
-    result = _plan_with_quota(standin, stacks["prod"], synth_dir / "stacks" / "payment-prod" / "assets", tmp_path, NEEDED)
+    result = _plan_with_quota(
+        standin, stacks["prod"], synth_dir / "stacks" / "payment-prod" / "assets", tmp_path, NEEDED
+    )
 
     assert result.ok, result.output
 
@@ -67,5 +73,7 @@ def test_a_small_vpc_quota_stops_the_account_plan(
 
     assert result.plan is not None and result.plan.returncode != 0, result.output
     out = _one_line(result)
-    assert ("The default VPC, the 3 environments' VPCs and the shared preview network need 5 VPCs in ap-northeast-2, "
-            "but this account's VPCs per Region quota (vpc L-F678F1CE) is 4. Request an increase to at least 5") in out
+    assert (
+        "The default VPC, the 3 environments' VPCs and the shared preview network need 5 VPCs in ap-northeast-2, "
+        "but this account's VPCs per Region quota (vpc L-F678F1CE) is 4. Request an increase to at least 5"
+    ) in out

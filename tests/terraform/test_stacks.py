@@ -52,7 +52,9 @@ def _assert_plans_exactly(result: terraform.Result, stack: dict) -> None:
     assert addresses == {f"{t}.{i}" for t, by_id in stack["resource"].items() for i in by_id}
 
 
-def test_plan_has_every_synthesized_output(terraform_results: dict[str, terraform.Result], stack: dict, env: str) -> None:
+def test_plan_has_every_synthesized_output(
+    terraform_results: dict[str, terraform.Result], stack: dict, env: str
+) -> None:
     plan = terraform_results[env].plan_json
     assert plan is not None
 

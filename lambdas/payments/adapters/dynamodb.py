@@ -188,9 +188,7 @@ class DynamoDBTransactionRepository:
     def list(self, query: ListTransactionsQuery) -> Page:
         attribute, value = query.partition
         key_attrs = (attribute, "timestamp", "transaction_id")
-        start_key = (
-            decode_cursor(query.cursor, attribute, value, key_attrs) if query.cursor is not None else None
-        )
+        start_key = decode_cursor(query.cursor, attribute, value, key_attrs) if query.cursor is not None else None
         items: list[dict[str, Any]] = []
         # Ask for one extra item: it tells whether another page exists, so the last
         # page never hands out a cursor that leads to an empty page.

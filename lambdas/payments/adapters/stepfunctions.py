@@ -33,7 +33,7 @@ def execution_name(transaction_id: str) -> str:
     if not EXECUTION_NAME.fullmatch(transaction_id):
         raise ValidationError(
             f"transaction id {transaction_id!r} is not a valid execution name (1-80 characters, no whitespace, "
-            "brackets, wildcards or \" # % \\ ^ | ~ ` $ & , ; : /)",
+            'brackets, wildcards or " # % \\ ^ | ~ ` $ & , ; : /)',
             param="transaction_id",
         )
     return transaction_id

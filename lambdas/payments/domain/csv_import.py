@@ -119,7 +119,9 @@ def _parse_row(line: int, columns: list[str], row: list[str]) -> ParsedRow | Rej
     amount_text = cells["amount"].strip()
     if not _AMOUNT_TEXT.match(amount_text):
         return RejectedRow(
-            line, "parameter_invalid", "amount must be a positive integer of minor units (no sign or decimal point)",
+            line,
+            "parameter_invalid",
+            "amount must be a positive integer of minor units (no sign or decimal point)",
             "amount",
         )
     obj: dict[str, object] = {

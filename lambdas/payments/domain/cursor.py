@@ -48,9 +48,13 @@ def decode_cursor(cursor: str, partition_attr: str, partition_value: str, key_at
     if payload["p"] != [partition_attr, partition_value]:
         raise invalid_cursor()
     key = payload["k"]
-    if not isinstance(key, dict) or set(key) != set(key_attrs) or not all(
-        isinstance(value, str) and 0 < len(value) <= 128 and first_invalid_code_point(value) is None
-        for value in key.values()
+    if (
+        not isinstance(key, dict)
+        or set(key) != set(key_attrs)
+        or not all(
+            isinstance(value, str) and 0 < len(value) <= 128 and first_invalid_code_point(value) is None
+            for value in key.values()
+        )
     ):
         raise invalid_cursor()
     if key[partition_attr] != partition_value:

@@ -78,7 +78,11 @@ class DependencyError(PaymentError):
     code = "dependency_unavailable"
 
     def __init__(
-        self, message: str, *, param: str | None = None, code: str | None = None,
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
         detail: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message, param=param, code=code)

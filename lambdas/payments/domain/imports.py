@@ -100,9 +100,7 @@ class ImportService:
 
     def _create_row(self, source: ImportSource, row: ParsedRow, report: ImportReport) -> Transaction:
         transaction = new_pending(
-            transaction_id=derived_transaction_id(
-                "import", source.bucket, source.key, source.revision, str(row.line)
-            ),
+            transaction_id=derived_transaction_id("import", source.bucket, source.key, source.revision, str(row.line)),
             customer_id=row.request.customer_id,
             money=row.request.money,
             description=row.request.description,

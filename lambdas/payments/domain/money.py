@@ -35,9 +35,7 @@ class Currency:
 def currencies() -> Mapping[str, Currency]:
     """Every active ISO 4217 currency that has a minor unit, keyed by code."""
     raw = json.loads(_TABLE_PATH.read_text(encoding="utf-8"))
-    return MappingProxyType(
-        {code: Currency(code=code, **entry) for code, entry in raw["currencies"].items()}
-    )
+    return MappingProxyType({code: Currency(code=code, **entry) for code, entry in raw["currencies"].items()})
 
 
 def parse_currency(value: Any, *, param: str = "currency") -> Currency:

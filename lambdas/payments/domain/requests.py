@@ -153,15 +153,21 @@ class ListTransactionsQuery:
         day = params.get("date")
         if (customer_id is None) == (day is None):
             raise ValidationError(
-                "give exactly one of the query parameters customer_id and date", param="customer_id",
+                "give exactly one of the query parameters customer_id and date",
+                param="customer_id",
                 code="parameter_missing" if customer_id is None else "parameter_invalid",
             )
         if customer_id is not None:
             validate_identifier(customer_id, "customer_id")
         if day is not None:
             day = _parse_date(day)
-        return cls(customer_id=customer_id, transaction_date=day, limit=_parse_limit(params.get("limit")),
-                   cursor=params.get("cursor"), client_id=client_id)
+        return cls(
+            customer_id=customer_id,
+            transaction_date=day,
+            limit=_parse_limit(params.get("limit")),
+            cursor=params.get("cursor"),
+            client_id=client_id,
+        )
 
     @property
     def partition(self) -> tuple[str, str]:

@@ -89,9 +89,7 @@ def validate_description(value: Any, param: str = "description") -> str:
     if not isinstance(value, str):
         raise ValidationError("description must be a string", param=param, code="parameter_invalid_type")
     if len(value) > DESCRIPTION_MAX_LENGTH or any(ord(ch) < 32 for ch in value):
-        raise ValidationError(
-            f"description must be at most {DESCRIPTION_MAX_LENGTH} printable characters", param=param
-        )
+        raise ValidationError(f"description must be at most {DESCRIPTION_MAX_LENGTH} printable characters", param=param)
     return value
 
 

@@ -101,9 +101,7 @@ def build_importer(settings: BatchImportSettings, *, dynamodb: Any, s3: Any) -> 
 
 @cache
 def _importer() -> BatchImporter:
-    return build_importer(
-        BatchImportSettings.from_env(), dynamodb=aws.client("dynamodb"), s3=aws.client("s3")
-    )
+    return build_importer(BatchImportSettings.from_env(), dynamodb=aws.client("dynamodb"), s3=aws.client("s3"))
 
 
 @logger.inject_lambda_context

@@ -65,9 +65,7 @@ def _status_for(error: PaymentError) -> HTTPStatus:
     return HTTPStatus.INTERNAL_SERVER_ERROR
 
 
-def error_body(
-    error_type: str, code: str, message: str, param: str | None, request_id: str | None
-) -> dict[str, Any]:
+def error_body(error_type: str, code: str, message: str, param: str | None, request_id: str | None) -> dict[str, Any]:
     return {"error": {"type": error_type, "code": code, "message": message, "param": param, "request_id": request_id}}
 
 
@@ -130,8 +128,15 @@ class PaymentsResolver(APIGatewayRestResolver):
 
     # -- responses ---------------------------------------------------------
 
-    def error(self, status: HTTPStatus, error_type: str, code: str, message: str,
-              param: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    def error(
+        self,
+        status: HTTPStatus,
+        error_type: str,
+        code: str,
+        message: str,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         return Response(
             status_code=status.value,
             content_type=content_types.APPLICATION_JSON,
@@ -150,41 +155,57 @@ class PaymentsResolver(APIGatewayRestResolver):
             # The message and detail name AWS services, operations and error codes: logs only.
             logger.warning(
                 "dependency failed",
-                extra={"status": status.value, "code": exc.code, "detail": exc.message,
-                       **getattr(exc, "detail", {})},
+                extra={"status": status.value, "code": exc.code, "detail": exc.message, **getattr(exc, "detail", {})},
             )
-            return self.error(status, exc.type, exc.code, self.server_fault_message(
-                "the service is temporarily unavailable; retry later (a POST with the same Idempotency-Key)"
-            ))
+            return self.error(
+                status,
+                exc.type,
+                exc.code,
+                self.server_fault_message(
+                    "the service is temporarily unavailable; retry later (a POST with the same Idempotency-Key)"
+                ),
+            )
         logger.info("request rejected", extra={"status": status.value, "code": exc.code, "param": exc.param})
         return self.error(status, exc.type, exc.code, exc.message, exc.param)
 
     def _in_progress(self, exc: IdempotencyAlreadyInProgressError) -> Response:
         logger.info("idempotent request already in progress")
         return self.error(
-            HTTPStatus.CONFLICT, "idempotency_error", "idempotency_key_in_use",
-            "a request with this Idempotency-Key is still being processed; retry later", "Idempotency-Key",
+            HTTPStatus.CONFLICT,
+            "idempotency_error",
+            "idempotency_key_in_use",
+            "a request with this Idempotency-Key is still being processed; retry later",
+            "Idempotency-Key",
             headers={"Retry-After": "1"},
         )
 
     def _payload_mismatch(self, exc: IdempotencyValidationError) -> Response:
         logger.info("idempotency key reused with a different payload")
         return self.error(
-            HTTPStatus.UNPROCESSABLE_ENTITY, "idempotency_error", "idempotency_key_reused",
-            "this Idempotency-Key was already used with a different request body", "Idempotency-Key",
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "idempotency_error",
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request body",
+            "Idempotency-Key",
         )
 
     def _missing_key(self, exc: IdempotencyKeyError) -> Response:
         return self.error(
-            HTTPStatus.BAD_REQUEST, "invalid_request_error", "parameter_missing",
-            "Idempotency-Key header is required", "Idempotency-Key",
+            HTTPStatus.BAD_REQUEST,
+            "invalid_request_error",
+            "parameter_missing",
+            "Idempotency-Key header is required",
+            "Idempotency-Key",
         )
 
     def _idempotency_store_down(self, exc: IdempotencyPersistenceLayerError) -> Response:
-        logger.warning("idempotency store unavailable", extra={"exception_class": type(exc).__name__,
-                                                               "detail": str(exc)})
+        logger.warning(
+            "idempotency store unavailable", extra={"exception_class": type(exc).__name__, "detail": str(exc)}
+        )
         return self.error(
-            HTTPStatus.SERVICE_UNAVAILABLE, "api_error", "dependency_unavailable",
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "api_error",
+            "dependency_unavailable",
             self.server_fault_message("the service is temporarily unavailable; retry with the same Idempotency-Key"),
         )
 
@@ -196,19 +217,27 @@ class PaymentsResolver(APIGatewayRestResolver):
             # The route exists for this method; only the id has characters Powertools' route pattern does
             # not accept, so no such transaction can exist: the same 404 as an unknown id.
             return self.error(
-                HTTPStatus.NOT_FOUND, "invalid_request_error", "resource_missing", "no such transaction",
+                HTTPStatus.NOT_FOUND,
+                "invalid_request_error",
+                "resource_missing",
+                "no such transaction",
                 param="transaction_id",
             )
         if allowed:
             return self.error(
-                HTTPStatus.METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed",
-                f"{method} is not allowed on this resource", headers={"Allow": ", ".join([*allowed, "OPTIONS"])},
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "invalid_request_error",
+                "method_not_allowed",
+                f"{method} is not allowed on this resource",
+                headers={"Allow": ", ".join([*allowed, "OPTIONS"])},
             )
         return self.error(HTTPStatus.NOT_FOUND, "invalid_request_error", "route_not_found", "no such route")
 
     def _unexpected(self, exc: Exception) -> Response:
         logger.exception("unhandled error", extra={"exception_class": type(exc).__name__})
         return self.error(
-            HTTPStatus.INTERNAL_SERVER_ERROR, "api_error", "internal_error",
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            "api_error",
+            "internal_error",
             self.server_fault_message("an unexpected error occurred"),
         )

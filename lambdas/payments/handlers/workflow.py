@@ -83,7 +83,7 @@ class TransactionNotProcessableError(PaymentError):
 def _transaction_id(event: Any) -> str:
     transaction_id = event.get("transaction_id") if isinstance(event, dict) else None
     if not isinstance(transaction_id, str) or not TRANSACTION_ID_PATTERN.match(transaction_id):
-        raise TransactionNotProcessableError("input must be {\"transaction_id\": \"txn_...\"}", param="transaction_id")
+        raise TransactionNotProcessableError('input must be {"transaction_id": "txn_..."}', param="transaction_id")
     return transaction_id
 
 
