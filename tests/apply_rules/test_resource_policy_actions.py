@@ -77,13 +77,5 @@ def test_the_deny_insecure_transport_helper_refuses_a_service_without_an_action_
         deny_insecure_transport("kms", ["arn"])
 
 
-SNS_ACTIONS_EXPECTED = {
-    "sns:AddPermission",
-    "sns:DeleteTopic",
-    "sns:GetTopicAttributes",
-    "sns:ListSubscriptionsByTopic",
-    "sns:Publish",
-    "sns:RemovePermission",
-    "sns:SetTopicAttributes",
-    "sns:Subscribe",
-}
+SNS_ACTIONS_EXPECTED = {"sns:AddPermission", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic",
+                        "sns:Publish", "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe"}  # fmt: skip

@@ -119,22 +119,9 @@ class Emulator:
             f"{transaction_id} to settle",
         )
 
-    def fault(
-        self,
-        kind: str,
-        customer_id: str | None = None,
-        times: int | None = None,
-        *,
-        transaction_id: str | None = None,
-        skip: int = 0,
-    ) -> None:
-        spec = {
-            "kind": kind,
-            "customer_id": customer_id,
-            "transaction_id": transaction_id,
-            "times": times,
-            "skip": skip,
-        }
+    def fault(self, kind: str, customer_id: str | None = None, times: int | None = None, **target: Any) -> None:
+        """A fault rule in the emulator: ``Faults.add``'s arguments (``target``: ``transaction_id``, ``skip``)."""
+        spec = {"kind": kind, "customer_id": customer_id, "times": times, "transaction_id": None, "skip": 0, **target}
         response = self.http.post(f"{self.base_url}/__local/faults", json=spec, timeout=5)
         assert response.status_code == 201, response.text
 
