@@ -115,11 +115,19 @@ lint: install ## ruff on everything: lint rules and formatting (ruff format --ch
 # session synth and the naive synth are built once for all workers (tests/conftest.py `built_once`). The tests
 # wait on subprocesses (Terraform, the emulator, Node) much of the time, so one worker more than the cores pays.
 # PYTEST_WORKERS=0 runs in one process (xdist's own switch); a missing xdist fails: `-n` is an unknown option.
+# The tests marked `slow` (pytest.ini: the cdktf CLI, Terraform core, checkov on real stacks, Node tools, a second
+# synth, the rehearsal) are `make test-slow`; `make unit` and `make test` run the others; `.ci/run` runs both.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST_ARGS ?=
-unit: install $(NPM_STAMP) ## pytest only, in parallel (PYTEST_WORKERS, PYTEST_ARGS); no lint, no checkov; node_modules for asl-validator
-	@rc=0; $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS) || rc=$$?; \
+define pytest_run
+	@rc=0; $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal -m '$(1)' $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+endef
+unit: install $(NPM_STAMP) ## pytest without the slow tests, in parallel (PYTEST_WORKERS, PYTEST_ARGS); no lint, no checkov
+	$(call pytest_run,not slow)
+
+test-slow: install $(NPM_STAMP) terraform-prereq ## The slow tests: cdktf CLI, Terraform core, rehearsal, checkov on real stacks, naive synth
+	$(call pytest_run,slow)
 
 checkov: synth ## Security gate: checkov on every stack, 0 failed, skips only inline (scripts/checkov_gate.py)
 	$(VENV_PY) scripts/checkov_gate.py
@@ -129,11 +137,11 @@ security-lint: install ## bandit on lambdas/ and payment_infra/: any medium or h
 
 # The checks are independent: after the installation they run at once (pytest first, the longest), each
 # target's output printed in one piece when it ends; any failure fails `make test`.
-TEST_PARTS := unit checkov lint-workflows lint security-lint terraform-prereq
-test: install $(NPM_STAMP) ## Install, lint, run the whole test suite and the checkov gate (in parallel)
+TEST_PARTS := unit checkov lint-workflows lint security-lint
+test: install $(NPM_STAMP) ## Install, lint, run the tests (all but the slow ones: make test-slow) and the checkov gate, in parallel
 	@$(MAKE) --no-print-directory -j$(words $(TEST_PARTS)) --output-sync=target $(TEST_PARTS)
 
-.PHONY: lint-workflows redrive bench security-lint terraform-prereq terraform-check test-cdktn failover failback failover-drill
+.PHONY: lint-workflows redrive bench security-lint test-slow terraform-prereq terraform-check test-cdktn failover failback failover-drill
 
 # Terraform core validates and plans every stack in pytest (tests/terraform/) through the stand-in provider
 # (scripts/tf_standin/). PAYMENT_SKIP_TERRAFORM_CHECK=1 skips that check, and says so.

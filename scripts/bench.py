@@ -17,6 +17,7 @@ runs (other engineers, an editor saving) cannot make runs differ.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -30,14 +31,35 @@ from benchmarks.checkov import checkov_section
 from benchmarks.emulator import emulator_section
 from benchmarks.lambda_package import lambda_section
 from benchmarks.make_test import make_test_section
-from benchmarks.report import SUMMARY, SUMMARY_START, Section, render, tool_versions, update_summary
+from benchmarks.report import (
+    HEADLINE_START,
+    README,
+    SUMMARY,
+    SUMMARY_START,
+    Section,
+    render,
+    tool_versions,
+    update_headline,
+    update_summary,
+)
 from benchmarks.runner import REPO, VENV_PY, Context, snapshot_sources
 from benchmarks.synth import differences, synth_section
 from benchmarks.synth_floor import kernel_floor_command
 
 DEFAULT_OUTPUT = REPO / "docs" / "benchmarks.md"
 # Re-exported: tests/ci/test_bench.py checks these through the script, as the command runs them.
-__all__ = ["SUMMARY", "SUMMARY_START", "Section", "differences", "kernel_floor_command", "main", "update_summary"]
+__all__ = [
+    "HEADLINE_START",
+    "README",
+    "SUMMARY",
+    "SUMMARY_START",
+    "Section",
+    "differences",
+    "kernel_floor_command",
+    "main",
+    "update_headline",
+    "update_summary",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--with-make-test", action="store_true", help="also time `make test` (on in `make bench`)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
     parser.add_argument(
-        "--no-summary", action="store_true", help="do not update the synth table in docs/performance.md"
+        "--no-summary",
+        action="store_true",
+        help="do not update the synth table in docs/performance.md nor the README's headline figures",
     )
     args = parser.parse_args(argv)
     if args.runs < 1:
@@ -71,8 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print(f"wrote {args.output}")
-    if not args.no_summary and update_summary(SUMMARY, sections[0], f"{datetime.now(UTC):%Y-%m-%d}, {tool_versions()}"):
+    stamp = f"{datetime.now(UTC):%Y-%m-%d}, {tool_versions()}"
+    if not args.no_summary and update_summary(SUMMARY, sections[0], stamp):
         print(f"updated the synth table in {SUMMARY}")
+    short = f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} CPUs"
+    if not args.no_summary and args.with_make_test and update_headline(README, sections, short):
+        print(f"updated the headline figures in {README}")
     return 0
 
 

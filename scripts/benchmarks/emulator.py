@@ -13,6 +13,7 @@ from benchmarks.report import Section
 from benchmarks.runner import REPO, VENV_PY, Context, clean_env
 
 EMULATOR_REQUESTS = 1000
+GOALS = {"create": 50, "get": 200}  # requests/s, issue 27
 EMULATOR_RUNS = 3  # a run takes over a minute; the median of three is reported
 _EMULATOR_CODE = (
     "import json, sys, payment_local.bench as b; "
@@ -43,7 +44,7 @@ def emulator_section(ctx: Context) -> Section:
             f"  run {run + 1}/{runs} create {figures['create']['requests_per_second']} req/s, "
             f"get {figures['get']['requests_per_second']} req/s"
         )
-    rows = []
+    rows, said = [], []
     for operation, values in samples.items():
 
         def median(key: str, values: list[dict] = values) -> float:
@@ -59,13 +60,20 @@ def emulator_section(ctx: Context) -> Section:
                 f"{median('p99_ms'):.0f} ms",
             )
         )
+        said.append(
+            f"{median('requests_per_second'):.0f} {operation}s/s (p50 {median('p50_ms'):.0f} ms, "
+            f"p99 {median('p99_ms'):.0f} ms)"
+        )
     return Section(
         f"Local emulator throughput ({EMULATOR_REQUESTS:,} creates, then a get of each, loopback)",
         ("operation", "requests", "errors", "requests/s", "p50", "p99"),
         rows,
         [
-            f"Median of {runs} runs of `payment_local.bench.run` (8 concurrent clients, throttling off).",
-            "One Python process hosts moto, the handlers and the settlement poller, and each function serves one "
-            "request at a time like a single Lambda container: a functional-test figure, not a capacity figure.",
+            f"Median of {runs} runs of `payment_local.bench.run` (8 concurrent clients, throttling off). Goals "
+            f"(issue 27): ≥ {GOALS['create']} creates/s and ≥ {GOALS['get']} gets/s.",
+            "One Python process hosts moto, the handlers and the settlement poller; each function serves up to its "
+            "reserved concurrency of invocations at once, as Lambda does: a functional-test figure, not a capacity "
+            "figure.",
         ],
+        headline="emulator " + " and ".join(said),
     )

@@ -1,10 +1,12 @@
-"""The report: markdown sections, docs/benchmarks.md's text, and the synth table in docs/performance.md."""
+"""The report: markdown sections, docs/benchmarks.md's text, the synth table in docs/performance.md and the
+headline figures in the README."""
 
 from __future__ import annotations
 
 import os
 import platform
 import subprocess
+import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,8 @@ class Section:
     header: tuple[str, ...]
     rows: list[tuple[str, ...]]
     notes: list[str] = field(default_factory=list)
+    headline: str = ""
+    """The section's figure in a few words for the README's bench sentence; empty: not in the README."""
 
     def markdown(self) -> str:
         lines = [f"## {self.title}", "", "| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
@@ -71,4 +75,23 @@ def update_summary(summary: Path, synth: Section, stamp: str) -> bool:
         f"**{synth.title}** ({stamp}, from `make bench`; all figures in [benchmarks.md](benchmarks.md)):",
     )
     summary.write_text(f"{head}{SUMMARY_START}\n{block}\n{SUMMARY_END}{tail}")
+    return True
+
+
+#: The headline figures (issue 27's goals) go into the README, between these markers.
+README = REPO / "README.md"
+HEADLINE_START, HEADLINE_END = "<!-- bench:headline:start -->", "<!-- bench:headline:end -->"
+
+
+def update_headline(readme: Path, sections: list[Section], stamp: str) -> bool:
+    """Replace the README's headline block with one sentence of every section's headline; False without markers."""
+    text = readme.read_text()
+    if HEADLINE_START not in text or HEADLINE_END not in text:
+        return False
+    head, rest = text.split(HEADLINE_START, 1)
+    _, tail = rest.split(HEADLINE_END, 1)
+    figures = "; ".join(s.headline for s in sections if s.headline)
+    sentence = f"Measured by `make bench` ({stamp}; [docs/benchmarks.md](docs/benchmarks.md)): {figures}."
+    wrapped = textwrap.fill(sentence, width=118, break_long_words=False, break_on_hyphens=False)
+    readme.write_text(f"{head}{HEADLINE_START}\n{wrapped}\n{HEADLINE_END}{tail}")
     return True

@@ -182,4 +182,8 @@ def synth_section(ctx: Context) -> Section:
         ("variant", "wall time", "vs fast", "peak RSS (tree)", "peak RSS (largest process)"),
         _rows(variants, results, floor),
         _notes(results, floor, compared),
+        headline=(
+            f"synth of every stack {results['fast'].median('wall'):.2f} s, "
+            f"{results['fast'].median('wall') / floor.median('wall'):.1f}x the node floor"
+        ),
     )

@@ -56,6 +56,28 @@ def test_update_summary_replaces_only_the_marked_block(tmp_path: Path) -> None:
     assert bench.SUMMARY_START in bench.SUMMARY.read_text()  # `make bench` has a block to write into
 
 
+def test_update_headline_writes_every_sections_headline_between_the_readme_markers(tmp_path: Path) -> None:
+    bench = load_bench()
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- bench:headline:start -->\nold\n<!-- bench:headline:end -->\noutro\n")
+    sections = [
+        bench.Section("a", ("x",), [], headline="`make test` 55 s"),
+        bench.Section("b", ("x",), []),  # no headline: not in the sentence
+        bench.Section("c", ("x",), [], headline="emulator 52 creates/s " + "and more words " * 12),
+    ]
+    assert bench.update_headline(readme, sections, "today")
+    text = readme.read_text()
+    block = text.split("<!-- bench:headline:start -->\n", 1)[1].split("<!-- bench:headline:end -->", 1)[0]
+    assert " ".join(block.split()).startswith("Measured by `make bench` (today; ")
+    assert "`make test` 55 s; emulator 52 creates/s" in " ".join(block.split()) and "old" not in block
+    assert all(len(line) <= 118 for line in block.splitlines()) and len(block.splitlines()) > 1
+    assert text.startswith("intro\n") and text.endswith("<!-- bench:headline:end -->\noutro\n")
+    unmarked = tmp_path / "OTHER.md"
+    unmarked.write_text("no markers\n")
+    assert not bench.update_headline(unmarked, sections, "today") and unmarked.read_text() == "no markers\n"
+    assert bench.HEADLINE_START in bench.README.read_text()  # `make bench` has a block to write into
+
+
 def test_the_node_floor_loads_exactly_the_provider_modules_the_app_imports(synth_dir: Path, tmp_path: Path) -> None:
     """The synth ratio's denominator: plain node loads the framework and the namespaces payment_infra/aws.py uses."""
     from payment_infra import accelerate

@@ -2,7 +2,7 @@
 
 The project's rule is that every make target a user runs is run by a test: the targets below are run by ``.ci/run``
 itself (``make failover-drill`` starts four processes and takes a minute, so ``make test`` does not run it a second
-time through a test); every other target is run by a test inside ``make test``.
+time through a test); every other target is run by a test inside ``make test`` or ``make test-slow``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RUN_BY_CI_RUN = ["test", "test-cdktn", "failover-drill"]
+RUN_BY_CI_RUN = ["test", "test-slow", "test-cdktn", "failover-drill"]
 
 
 def _ci_run_targets() -> list[str]:

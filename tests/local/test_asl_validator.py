@@ -16,6 +16,8 @@ import pytest
 
 from payment_local.stack import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # Node's asl-validator on every stack: make test-slow runs it
+
 VALIDATOR = REPO_ROOT / "node_modules" / ".bin" / "asl-validator"
 _REFERENCE = re.compile(r"\$\{[^}]+\}")
 

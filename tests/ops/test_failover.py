@@ -26,6 +26,8 @@ from payment_ops.__main__ import main
 from payment_ops.catch_up import CANARY_PREFIX
 from payment_ops.sites import PIPE, QUEUE, STATE_MACHINE, SWEEP_RULE, TABLES, URL, primary_stack, standby_stack
 
+pytestmark = pytest.mark.slow  # two moto regions and the tool's real waits: make test-slow runs it
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV = "prod"
 PRIMARY, STANDBY = "ap-northeast-2", "ap-northeast-1"

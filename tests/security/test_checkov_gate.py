@@ -95,6 +95,37 @@ def test_a_report_with_parsing_errors_fails() -> None:
     assert not gate.evaluate(STACK_DIR, report, _stack()).ok
 
 
+def test_one_checkov_run_is_split_back_into_one_report_per_stack(tmp_path: Path) -> None:
+    """checkov prints a report per directory, each repeating the ones before: every result is counted once, in
+    the stack whose file it names, and a parsing error belongs to its stack."""
+    dev, prod = tmp_path / "payment-dev", tmp_path / "payment-prod"
+
+    def check(stack: Path, check_id: str, resource: str, lines: list[int]) -> dict:
+        return {"check_id": check_id, "resource": resource, "file_abs_path": str(stack / "cdk.tf.json"),
+                "file_line_range": lines}  # fmt: skip
+
+    first = {"results": {"passed_checks": [check(dev, "CKV_AWS_1", "aws_x.a", [1, 2])], "failed_checks": []}}
+    second = {
+        "results": {
+            "passed_checks": [
+                check(dev, "CKV_AWS_1", "aws_x.a", [1, 2]),  # repeated from the first report
+                check(prod, "CKV_AWS_41", "provider.aws", [10, 20]),
+                check(prod, "CKV_AWS_41", "provider.aws", [21, 30]),  # a second, aliased provider block
+            ],
+            "failed_checks": [check(prod, "CKV_AWS_21", "aws_s3_bucket.receipts", [40, 50])],
+            "parsing_errors": [str(prod / "cdk.tf.json")],
+        }
+    }
+    reports = gate.split_reports(json.dumps(first) + "\n" + json.dumps([second]), [dev, prod])
+    assert reports[dev]["summary"] == {"passed": 1, "parsing_errors": 0}
+    assert reports[prod]["summary"] == {"passed": 2, "parsing_errors": 1}
+    assert [c["resource"] for c in reports[prod]["results"]["failed_checks"]] == ["aws_s3_bucket.receipts"]
+    assert reports[dev]["results"]["failed_checks"] == []
+    stray = {"results": {"passed_checks": [check(tmp_path / "elsewhere", "CKV_AWS_1", "aws_x.b", [1, 2])]}}
+    with pytest.raises(RuntimeError, match="elsewhere"):
+        gate.split_reports(json.dumps(stray), [dev, prod])
+
+
 # --- the gate bites on a real stack -------------------------------------------------------------------------------
 
 

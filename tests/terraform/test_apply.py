@@ -11,6 +11,8 @@ from scripts.tf_standin import apply, data_sources, terraform
 from scripts.tf_standin import schema as schema_module
 from scripts.tf_standin.values import UNKNOWN, Unknown, plan_create
 
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
+
 REGION = "eu-west-1"
 ACCOUNT = data_sources.ACCOUNT_ID
 

@@ -16,6 +16,8 @@ import pytest
 from scripts.tf_standin import terraform
 from tests.terraform.conftest import check_all
 
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
+
 REFERENCE = re.compile(r"\$\{(aws_sqs_queue\.[A-Za-z0-9_]+)\.arn\}")
 
 

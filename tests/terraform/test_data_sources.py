@@ -14,6 +14,8 @@ import pytest
 
 from scripts.tf_standin import data_sources, terraform
 
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
+
 QUOTAS = {"lambda_concurrency": ("lambda", "L-B99A9384"), "vpcs": ("vpc", "L-F678F1CE")}
 CONFIG = {
     "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws"}}},

@@ -6,8 +6,12 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
+
 from scripts.tf_standin import terraform
 from tests.terraform.test_stacks import _assert_plans_exactly, _assert_valid_and_planned
+
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
 
 
 def _all(dr_stacks: dict, dns_stacks: dict) -> dict[str, dict]:

@@ -10,6 +10,8 @@ import pytest
 
 from scripts.tf_standin import terraform
 
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -17,6 +17,8 @@ from payment_infra.config import UNRESERVED_CONCURRENCY_MINIMUM, load_config
 from scripts.tf_standin import terraform
 from tests.conftest import ACCOUNT_STACK, ENVIRONMENTS
 
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
+
 # What the environments reserve, from the config (a new function or a changed reservation moves them).
 RESERVED = {env: load_config(env, {}).reserved_concurrency_total for env in ENVIRONMENTS}
 TOTAL = sum(RESERVED.values())

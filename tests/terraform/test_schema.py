@@ -10,6 +10,8 @@ import pytest
 
 from scripts.tf_standin import schema
 
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
+
 
 @pytest.fixture(scope="session")
 def generated() -> dict:

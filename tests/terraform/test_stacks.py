@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from scripts.tf_standin import terraform
 from tests.conftest import ACCOUNT_STACK
+
+pytestmark = pytest.mark.slow  # Terraform core: make test-slow runs it
 
 
 def _managed_changes(result: terraform.Result) -> list[dict]:
