@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from payment_local.workers import ImportTrigger, SettlementPoller
 
 log = logging.getLogger("payment_local")
 HOST = "127.0.0.1"
+#: How long a stop waits for the background threads in all (they are daemons: the process exits anyway).
+STOP_SECONDS = 5.0
 
 
 @dataclass
@@ -252,8 +255,11 @@ class Emulator:
             thread.stop_event.set()
         if self._http is not None:
             self._http.shutdown()
+        # One deadline for all: a thread inside an AWS call towards a region that is down may take its whole
+        # timeout, and joining each for 10 s let a stop outlast its parent's patience (they are daemons).
+        deadline = time.monotonic() + STOP_SECONDS
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self._sfn.stop()
         self._moto.stop()
 

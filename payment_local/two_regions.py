@@ -128,6 +128,7 @@ class TwoRegions:
         except BaseException:
             self.stop()
             raise
+        self._exit.callback(self._terminate_sites)  # both stop at once, then each site's exit waits for its own
         self._exit.callback(self._thaw_all)  # a frozen child must run again to take its SIGTERM
         outputs = {site.name: site.info["outputs"] for site in (self.primary, self.standby)}
         self.outputs_file.write_text(json.dumps(outputs, indent=2), encoding="utf-8")
@@ -149,6 +150,11 @@ class TwoRegions:
         pid = int(self.site(region).info["pid"])
         os.kill(pid, signal.SIGCONT)
         self._frozen.discard(pid)
+
+    def _terminate_sites(self) -> None:
+        for site in (self.primary, self.standby):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(site.info["pid"]), signal.SIGTERM)
 
     def _thaw_all(self) -> None:
         for pid in list(self._frozen):
