@@ -86,7 +86,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-speedups",
         action="store_true",
-        help="serve without payment_local.speedups (same answers, slower)",
+        help="serve without payment_local.speedups (same answers, slower): every AWS call over loopback HTTP",
     )
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
     return _checked(parser, parser.parse_args(argv))

@@ -57,7 +57,7 @@ class Options:
     aws_endpoint_url: str | None = None
     """A moto server another process runs (several regions: :mod:`payment_local.regions`); ``None``: our own."""
     speedups: bool = True
-    """:mod:`payment_local.speedups` (same answers, faster); off: moto unpatched."""
+    """:mod:`payment_local.speedups` (same answers, faster); off: every call over loopback HTTP, moto unpatched."""
 
 
 class Emulator:
@@ -69,6 +69,7 @@ class Emulator:
         self._moto = MotoServer() if options.aws_endpoint_url is None else ExternalMoto(options.aws_endpoint_url)
         self._sfn = StepFunctionsServer()
         self._threads: list[Any] = []
+        self._in_process: dict[str, Any] = {}
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
         self.base_url = ""
@@ -87,7 +88,9 @@ class Emulator:
         endpoint = self._moto.start()
         sfn_endpoint = self._sfn.start(HOST)
         if self.options.speedups:
-            speedups.install()
+            served = {endpoint: self._moto.application, sfn_endpoint: self._sfn.application}
+            self._in_process = {url: application for url, application in served.items() if application is not None}
+            speedups.install(self._in_process)
         clients = {name: self._client(name) for name in ("dynamodb", "sqs", "s3", "sns")}
         provisioned = provision(self.stack, clients, import_clients=[client.name for client in self.clients])
         provision_cross_region(self.stack, endpoint)
@@ -258,6 +261,7 @@ class Emulator:
             self._http.shutdown()
         for thread in self._threads:
             thread.join(timeout=10)
+        speedups.withdraw(self._in_process)
         self._sfn.stop()
         self._moto.stop()
 

@@ -8,10 +8,21 @@ call (or this package and that call) leaves a slower emulator with the same beha
 
 from __future__ import annotations
 
-from payment_local.speedups import dynamodb_query, sqs_counts
+from collections.abc import Mapping
+
+from payment_local.speedups import dynamodb_query, in_process, sqs_counts
+from payment_local.speedups.in_process import WSGIApplication
 
 
-def install() -> None:
-    """Every speed-up, process-wide."""
+def install(served: Mapping[str, WSGIApplication]) -> None:
+    """Every speed-up; ``served`` maps the endpoint URL of each server of this process to its WSGI application."""
     dynamodb_query.install()
     sqs_counts.install()
+    for endpoint_url, application in served.items():
+        in_process.serve(endpoint_url, application)
+
+
+def withdraw(served: Mapping[str, WSGIApplication]) -> None:
+    """The servers are stopping: their endpoints are no longer answered in process."""
+    for endpoint_url in served:
+        in_process.withdraw(endpoint_url)
