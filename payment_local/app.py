@@ -120,6 +120,7 @@ class Emulator:
         Enforcer.install()
         runtime = Runtime(self.stack, enforcer=self.iam)
         runtime.warm_up()
+        _handler_clients()  # as a container's init phase would: before the first request, not inside it
         self.runtime = runtime
         self.workflows = StepFunctions(
             self.stack, invoke=runtime.invoke_arn, sns=sns, time_scale=self.options.workflow_time_scale
@@ -131,16 +132,9 @@ class Emulator:
         """With --test-hooks: fault injection hooked into the handlers' clients and the notifier; else ``None``."""
         if not self.options.test_hooks:
             return None
-        from payments.adapters import aws as handler_clients
-
         faults = Faults(environment["TRANSACTIONS_TABLE"])
         # The handlers' clients are cached per process; hooking them hooks every handler.
-        faults.install(
-            handler_clients.client("dynamodb"),
-            handler_clients.client("s3"),
-            handler_clients.client("stepfunctions"),
-            handler_clients.client("sqs"),
-        )
+        faults.install(*_handler_clients())
         faults.install_notifier(sns)
         return faults
 
@@ -318,6 +312,17 @@ class Emulator:
         if name == "deliveries" and request.method == "GET":
             return _json({"deliveries": self.settlement.deliveries(request.args.get("transaction_id"))})
         return None
+
+
+def _handler_clients() -> tuple[Any, Any, Any, Any]:
+    """The handlers' shared DynamoDB, S3, Step Functions and SQS clients (built on the first call, then cached).
+
+    Built at start, not by the first invocations: concurrent first invocations would each build their own
+    (``functools.cache`` does not lock), and a client costs tens of milliseconds (botocore reads its JSON models).
+    """
+    from payments.adapters import aws
+
+    return aws.client("dynamodb"), aws.client("s3"), aws.client("stepfunctions"), aws.client("sqs")
 
 
 def _json(document: Any, status: int = 200) -> Response:
