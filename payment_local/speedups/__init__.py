@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payment_local.speedups import dynamodb_query, in_process, moto_responses, sqs_counts
+from payment_local.speedups import dynamodb_query, flask_debug, in_process, moto_responses, sqs_counts
 from payment_local.speedups.in_process import WSGIApplication
 
 
@@ -19,6 +19,7 @@ def install(served: Mapping[str, WSGIApplication]) -> None:
     dynamodb_query.install()
     sqs_counts.install()
     moto_responses.install()
+    flask_debug.install()
     for endpoint_url, application in served.items():
         in_process.serve(endpoint_url, application)
 
