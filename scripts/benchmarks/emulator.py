@@ -65,7 +65,8 @@ def emulator_section(ctx: Context) -> Section:
         rows,
         [
             f"Median of {runs} runs of `payment_local.bench.run` (8 concurrent clients, throttling off).",
-            "One Python process hosts moto, the handlers and the settlement poller, and each function serves one "
-            "request at a time like a single Lambda container: a functional-test figure, not a capacity figure.",
+            "One Python process (one core: the GIL) hosts moto, the handlers, the pollers and the workflows, which "
+            "still settle the creates while the gets run; the handlers reach moto in process "
+            "(`payment_local/speedups`): a functional-test figure, not a capacity figure.",
         ],
     )

@@ -125,3 +125,12 @@ def test_an_application_that_raises_is_a_500_as_from_werkzeug(endpoint: str) -> 
 def test_only_http_host_port_endpoints_can_be_served() -> None:
     with pytest.raises(ValueError, match="http://host:port"):
         in_process.serve("https://example.com", moto_application())
+
+
+def test_the_speed_ups_are_on_unless_switched_off() -> None:
+    from payment_local.__main__ import parse_args
+    from payment_local.app import Options
+
+    assert Options().speedups
+    assert not parse_args([]).no_speedups
+    assert parse_args(["--no-speedups"]).no_speedups
