@@ -11,12 +11,14 @@ Two things moto recomputed on every request (docs/emulator-profile.md, create ph
   parent, so they are remembered per (picker class, name, shape, parent); the value is then looked up exactly as
   moto does (first key present, then moto's response transformers). With the same keys, a structure member none of
   whose keys is in the ``dict`` is passed over without asking: moto would have found ``None`` and written nothing
-  (a DynamoDB ``AttributeValue`` has ten members, one of them set).
+  (a DynamoDB ``AttributeValue`` has ten members, one of them set: a dict smaller than its structure is walked
+  by its own keys, in the structure's member order).
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -42,7 +44,7 @@ _original_pick = AttributePicker.__call__
 _original_structure = ResponseSerializer._serialize_type_structure
 _MEMOISED_PICKERS = (AttributePicker, XFormedAttributePicker)
 _keys: dict[tuple[Any, ...], tuple[str, ...]] = {}
-_structures: dict[tuple[Any, ...], list[tuple[str, Any, frozenset[str] | None]]] = {}
+_structures: dict[tuple[Any, ...], _Layout] = {}
 _lock = threading.Lock()
 
 
@@ -78,19 +80,42 @@ def _pick(self: AttributePicker, context: AttributePickerContext) -> Any:
     return value
 
 
-def _members(picker: AttributePicker, shape: Any) -> list[tuple[str, Any, frozenset[str] | None]]:
-    """Each member of ``shape`` with the keys ``picker`` would try for it in a ``dict`` (``None``: a dotted key,
-    a path moto walks: always ask)."""
+@dataclass(frozen=True)
+class _Layout:
+    """A structure's members with the keys a picker tries for each in a ``dict``, and which member each key feeds."""
+
+    members: list[tuple[str, Any, frozenset[str] | None]]
+    """(name, shape, keys); keys ``None``: a dotted key, a path moto walks: always asked."""
+    by_key: dict[str, tuple[int, ...]]
+    always: tuple[int, ...]
+
+
+def _layout(picker: AttributePicker, shape: Any) -> _Layout:
     memo = (type(picker), shape)
-    members = _structures.get(memo)
-    if members is None:
-        members = []
-        for member_key, member_shape in shape.members.items():
+    layout = _structures.get(memo)
+    if layout is None:
+        members: list[tuple[str, Any, frozenset[str] | None]] = []
+        by_key: dict[str, list[int]] = {}
+        for index, (member_key, member_shape) in enumerate(shape.members.items()):
             member_shape.parent = shape
             keys = _possible_keys(picker, AttributePickerContext(obj={}, key=member_key, shape=member_shape))
-            members.append((member_key, member_shape, None if any("." in k for k in keys) else frozenset(keys)))
-        _structures[memo] = members
-    return members
+            dotted = any("." in k for k in keys)
+            members.append((member_key, member_shape, None if dotted else frozenset(keys)))
+            for k in keys:
+                by_key.setdefault(k, []).append(index)
+        always = tuple(i for i, (_, _, keys) in enumerate(members) if keys is None)
+        layout = _structures[memo] = _Layout(members, {k: tuple(v) for k, v in by_key.items()}, always)
+    return layout
+
+
+def _candidates(layout: _Layout, value: dict[str, Any]) -> Any:
+    """The members that may have a value, in the structure's order (a dict smaller than the structure: by its keys)."""
+    if len(value) >= len(layout.members):
+        return layout.members
+    chosen = set(layout.always)
+    for k in value:
+        chosen.update(layout.by_key.get(k, ()))
+    return [layout.members[i] for i in sorted(chosen)]
 
 
 def _plain(serializer: ResponseSerializer, value: Any) -> bool:
@@ -108,7 +133,7 @@ def _structure(self: ResponseSerializer, serialized: Any, value: Any, shape: Any
     if not _plain(self, value):
         return _original_structure(self, serialized, value, shape, key)
     wrapper = self.MAP_TYPE() if key else serialized
-    for member_key, member_shape, keys in _members(self._value_picker, shape):
+    for member_key, member_shape, keys in _candidates(_layout(self._value_picker, shape), value):
         member_shape.parent = shape
         if keys is None or not keys.isdisjoint(value):
             self._serialize_structure_member(wrapper, value, member_shape, member_key)
