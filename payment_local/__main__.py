@@ -83,6 +83,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="use this running moto server (one process serving several "
         "regions, as the failover drill runs them) instead of starting one",
     )
+    parser.add_argument(
+        "--no-speedups",
+        action="store_true",
+        help="serve without payment_local.speedups (same answers, slower): every AWS call over loopback HTTP",
+    )
     parser.add_argument("--test-hooks", action="store_true", help=argparse.SUPPRESS)
     return _checked(parser, parser.parse_args(argv))
 
@@ -123,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             extra_env={"SWEEP_OLDER_THAN_SECONDS": str(args.sweep_older_than)} if args.sweep_older_than else {},
             sdk_backoff_scale=args.sdk_backoff_scale,
             aws_endpoint_url=args.aws_endpoint_url,
+            speedups=not args.no_speedups,
         )
     )
     stop = threading.Event()

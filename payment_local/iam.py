@@ -250,6 +250,7 @@ class Enforcer:
             key=lambda pair: -len(pair[0]),
         )
         self._calls: dict[Call, int] = {}
+        self._decisions: dict[tuple[str, str, str], str] = {}
         self._invocations: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -282,7 +283,11 @@ class Enforcer:
         arn = resource_of(prefix, operation, params, self._stack.region, self._stack.account_id)
         request = Request(action_of(prefix, operation, params), self.reference_of(arn))
         function = self._functions[handler]
-        verdict = decision(function.statements, request)
+        # A decision depends only on the role's statements and the request: evaluated once per function and call.
+        remembered = (handler, request.action, request.resource)
+        verdict = self._decisions.get(remembered)
+        if verdict is None:
+            verdict = self._decisions[remembered] = decision(function.statements, request)
         call = Call(function.name, handler, request.action, request.resource, verdict)
         with self._lock:
             self._calls[call] = self._calls.get(call, 0) + 1

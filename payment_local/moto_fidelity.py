@@ -63,7 +63,7 @@ def _add_message(original: Any) -> Any:
     @functools.wraps(original)
     def add_message(queue: Queue, message: Any) -> None:
         if queue.fifo_queue and message.deduplication_id:
-            scope = queue.attributes.get("DeduplicationScope") or "queue"
+            scope = queue.deduplication_scope or "queue"  # Queue.attributes would count every message
             group = message.group_id if scope == "messageGroup" else None
             if not WINDOW.admit(queue, group, message.deduplication_id):
                 return

@@ -37,6 +37,9 @@ class ExternalMoto:
     def __init__(self, endpoint_url: str) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
 
+    application = None
+    """Another process's: not callable from here (its requests go over the network)."""
+
     def start(self) -> str:
         return self.endpoint_url
 
@@ -52,10 +55,12 @@ class MotoServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.endpoint_url = ""
+        self.application = moto_application()
+        """The WSGI application the server serves (the in-process transport calls it directly)."""
 
     def start(self) -> str:
         self._server = make_server(
-            "127.0.0.1", self._port, moto_application(), threaded=True, request_handler=MotoRequestHandler
+            "127.0.0.1", self._port, self.application, threaded=True, request_handler=MotoRequestHandler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from jsonpath_ng import parse as jsonpath
@@ -86,8 +87,14 @@ def pipes_of(stack: Stack) -> list[PipeDef]:
     return found
 
 
+@cache
+def _compiled(path: str) -> Any:
+    """A JSON path parsed once (parsing is most of the cost of reading one, and the pipe's paths are few)."""
+    return jsonpath(path)
+
+
 def _path(record: dict[str, Any], path: str) -> Any:
-    matches = jsonpath(path).find(record)
+    matches = _compiled(path).find(record)
     if not matches:
         raise ValueError(f"JSON path {path} matches nothing in the record")
     return matches[0].value

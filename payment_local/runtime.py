@@ -109,6 +109,8 @@ class Runtime:
         self._stack = stack
         self._enforcer = enforcer
         self._handlers: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
+        self._functions = stack.functions  # Stack.functions builds them anew on every read
+        self._arns: dict[str, str] = {}
         self._slots = {handler: threading.BoundedSemaphore(self.concurrency_of(handler)) for handler in stack.functions}
         self._load_lock = threading.Lock()
         self._active: dict[str, int] = dict.fromkeys(stack.functions, 0)
@@ -118,7 +120,7 @@ class Runtime:
         self._count_lock = threading.Lock()
 
     def concurrency_of(self, handler: str) -> int:
-        reserved = self._stack.functions[handler].reserved_concurrency
+        reserved = self._functions[handler].reserved_concurrency
         return UNRESERVED_CONCURRENCY if reserved is None else reserved
 
     @staticmethod
@@ -143,16 +145,24 @@ class Runtime:
     def invoke_arn(self, function_arn: str, event: Any) -> Any:
         """Invoke the function an ARN (optionally with ``:qualifier``) names; ``KeyError`` if none."""
         base = function_arn.split(":function:", 1)[-1].split(":", 1)[0]
-        for handler, function in self._stack.functions.items():
+        for handler, function in self._functions.items():
             if function.function_name == base:
                 return self.invoke(handler, event)
         raise KeyError(function_arn)
 
+    def _arn(self, handler: str) -> str:
+        """The function's ARN, resolved once (the stack's resources are created before the first invocation)."""
+        arn = self._arns.get(handler)
+        if arn is None:
+            logical_id = self._functions[handler].logical_id
+            arn = self._arns[handler] = self._stack.resolve(f"${{aws_lambda_function.{logical_id}.arn}}")
+        return arn
+
     def invoke(self, handler: str, event: dict[str, Any]) -> Any:
-        function = self._stack.functions[handler]
+        function = self._functions[handler]
         context = LambdaContext(
             function_name=function.function_name,
-            invoked_function_arn=self._stack.resolve(f"${{aws_lambda_function.{function.logical_id}.arn}}"),
+            invoked_function_arn=self._arn(handler),
             timeout_ms=function.timeout_seconds * 1000,
         )
         entry = self.handler(handler)

@@ -308,6 +308,11 @@ class StepFunctionsServer:
         if self._server is not None:
             self._server.shutdown()
 
+    @property
+    def application(self) -> Any:
+        """The WSGI application the server serves (the in-process transport calls it directly)."""
+        return self._app
+
     def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         target = request.headers.get("X-Amz-Target", "")

@@ -71,9 +71,10 @@ def emulator_section(ctx: Context) -> Section:
         [
             f"Median of {runs} runs of `payment_local.bench.run` (8 concurrent clients, throttling off). Goals "
             f"(issue 27): ≥ {GOALS['create']} creates/s and ≥ {GOALS['get']} gets/s.",
-            "One Python process hosts moto, the handlers and the settlement poller; each function serves up to its "
-            "reserved concurrency of invocations at once, as Lambda does: a functional-test figure, not a capacity "
-            "figure.",
+            "One Python process (one core: the GIL) hosts moto, the handlers, the pollers and the workflows, which "
+            "still settle the creates while the gets run; each function serves up to its reserved concurrency of "
+            "invocations at once, as Lambda does; the handlers reach moto in process (`payment_local/speedups`): "
+            "a functional-test figure, not a capacity figure.",
         ],
         headline="emulator " + " and ".join(said),
     )

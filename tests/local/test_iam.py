@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import boto3
 import pytest
@@ -249,3 +250,15 @@ def test_per_client_grants_follow_the_emulators_clients() -> None:
         ("${aws_s3_bucket.b.arn}/imports/client-2/x.csv", ALLOW),
         ("${aws_s3_bucket.b.arn}/imports/other/x.csv", IMPLICIT_DENY),
     ]
+
+
+def test_the_enforcer_evaluates_a_call_once_and_answers_every_repeat_alike() -> None:
+    enforcer = Enforcer(_stack([allow("dynamodb:Query", "${aws_dynamodb_table.t.arn}/index/*")]))
+    Enforcer.install()
+    client = _client()
+    with mock.patch("payment_local.iam.decision", wraps=decision) as evaluated:
+        for _ in range(3):
+            with enforcer.acting_as("status.handler"), pytest.raises(ClientError, match="AccessDenied"):
+                client.query(TableName="payments", KeyConditionExpression="id = :v")
+    assert evaluated.call_count == 1
+    assert [call["count"] for call in enforcer.calls()] == [3]  # every call is still recorded
