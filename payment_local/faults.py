@@ -21,6 +21,8 @@ Kinds:
                              its batch and dead-letters it, the sweep fails and runs again
 ``sns_error``                SNS ``500 InternalError`` on the workflow's ``Publish`` (the notify step's Retry)
 ``stream_event_lost``        the transaction's stream record never reaches the pipe (only the sweep can find it)
+``write_delay``              the transaction's ``PutItem`` waits ``WRITE_DELAY_SECONDS`` before it is sent (a slow
+                             write: concurrent posts with one key meet its idempotency record in progress)
 ``dynamodb_response_lost``   ``PutItem``/``UpdateItem`` on the transactions table applied, response lost
 ``s3_response_lost``         the receipt ``PutObject`` applied, response lost
 ``start_response_lost``      ``StartExecution`` applied, response lost
@@ -36,6 +38,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -45,11 +48,12 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.httpsession import URLLib3Session
 
 RESPONSE_LOST = ("dynamodb_response_lost", "s3_response_lost", "start_response_lost", "enqueue_response_lost")
-KINDS = ("dynamodb_throttle", "write_throttle", "s3_error", "settlement_error", "start_error", "enqueue_error",
-         "sns_error", "stream_event_lost", *RESPONSE_LOST)  # fmt: skip
+KINDS = ("dynamodb_throttle", "write_throttle", "write_delay", "s3_error", "settlement_error", "start_error",
+         "enqueue_error", "sns_error", "stream_event_lost", *RESPONSE_LOST)  # fmt: skip
 _THROTTLED = ("com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
               "Rate of requests exceeds the allowed throughput.")  # fmt: skip
 _TXN = re.compile(r"txn_[0-9a-f]{32}")
+WRITE_DELAY_SECONDS = 0.5
 
 
 class _Raw:
@@ -193,7 +197,9 @@ class Faults:
         customer = (item.get("customer_id") or {}).get("S")
         if transaction_id and customer:
             self.remember(transaction_id, customer)
-        kind = self._fire(("write_throttle", "dynamodb_response_lost"), transaction_id, customer)
+        kind = self._fire(("write_throttle", "write_delay", "dynamodb_response_lost"), transaction_id, customer)
+        if kind == "write_delay":
+            time.sleep(WRITE_DELAY_SECONDS)
         if kind == "dynamodb_response_lost":
             self._lose_response(request, "PutItem")
         if kind == "write_throttle":
