@@ -8,9 +8,9 @@ import logging
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 
+from payment_local import stop_signal
 from payment_local.stack import ENVIRONMENTS
 
 
@@ -131,9 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             speedups=not args.no_speedups,
         )
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_signal.stop_event(signal.SIGTERM, signal.SIGINT)
     emulator.start()
     info = emulator.info
     print(f"payment API ({info['env']}) on {info['base_url']}", file=sys.stderr)
@@ -156,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
         os.replace(tmp, args.ready_file)
     try:
-        stop.wait()
+        stop_signal.wait(stop)
     finally:
         print("stopping", file=sys.stderr, flush=True)
         emulator.stop()

@@ -28,6 +28,7 @@ from typing import Any
 
 import boto3
 
+from payment_local import stop_signal
 from payment_local.global_tables import GlobalTables, global_tables_of
 from payment_local.process import child_environment, running_emulator
 from payment_local.regions import Regions
@@ -214,8 +215,7 @@ def serve(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--api-key", action="append", required=True, dest="api_keys")
     parser.add_argument("--replication-lag", type=float, default=0.5)
     args, emulator_args = parser.parse_known_args(argv)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = stop_signal.stop_event(signal.SIGTERM)
     with TwoRegions(
         args.env,
         args.workdir,
@@ -235,7 +235,7 @@ def serve(argv: Sequence[str] | None = None) -> int:
         }
         args.ready_file.with_suffix(".tmp").write_text(json.dumps(ready), encoding="utf-8")
         os.replace(args.ready_file.with_suffix(".tmp"), args.ready_file)
-        stop.wait()
+        stop_signal.wait(stop)
         server.shutdown()
     return 0
 
