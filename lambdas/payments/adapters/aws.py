@@ -23,9 +23,15 @@ CLIENT_CONFIG = Config(
 
 
 @cache
+def _session() -> boto3.session.Session:
+    """One session per container: each new session parses botocore's endpoint and partition files again."""
+    return boto3.session.Session()
+
+
+@cache
 def client(service: str) -> Any:
     """The shared client for ``service`` (region and credentials from the Lambda environment)."""
-    return boto3.session.Session().client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    return _session().client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
 
 
 def error_code(exc: ClientError) -> str:
