@@ -9,6 +9,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -79,12 +80,18 @@ class Emulator:
         self.info: dict[str, Any] = {}
         self.warnings: list[str] = []
 
-    def _client(self, service: str, attempts: int = 2) -> Any:
+    @cached_property
+    def _session(self) -> boto3.session.Session:
+        """One for all the emulator's own clients: each session parses botocore's endpoint files again."""
         return boto3.session.Session(
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any credentials
             region_name=self.stack.region,
-        ).client(service, endpoint_url=self._moto.endpoint_url, config=Config(retries={"max_attempts": attempts}))
+        )
+
+    def _client(self, service: str, attempts: int = 2) -> Any:
+        config = Config(retries={"max_attempts": attempts})
+        return self._session.client(service, endpoint_url=self._moto.endpoint_url, config=config)
 
     def start(self) -> None:
         moto_fidelity.install()
