@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payment_local.speedups import dynamodb_query, flask_debug, in_process, moto_responses, sqs_counts
+from payment_local.speedups import dynamodb_query, flask_debug, gil_switch, in_process, moto_responses, sqs_counts
 from payment_local.speedups.in_process import WSGIApplication
 
 
@@ -20,11 +20,13 @@ def install(served: Mapping[str, WSGIApplication]) -> None:
     sqs_counts.install()
     moto_responses.install()
     flask_debug.install()
+    gil_switch.install()
     for endpoint_url, application in served.items():
         in_process.serve(endpoint_url, application)
 
 
 def withdraw(served: Mapping[str, WSGIApplication]) -> None:
-    """The servers are stopping: their endpoints are no longer answered in process."""
+    """The servers are stopping: their endpoints are no longer answered in process; the GIL interval is restored."""
+    gil_switch.withdraw()
     for endpoint_url in served:
         in_process.withdraw(endpoint_url)
