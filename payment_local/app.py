@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from payment_local import moto_fidelity, speedups
+from payment_local.activity import Activity, watch
 from payment_local.clients import CLIENTS_VARIABLE, assign_clients, directory
 from payment_local.cross_region import provision_cross_region
 from payment_local.faults import Faults
@@ -32,6 +33,7 @@ from payment_local.runtime import Runtime, function_environment
 from payment_local.sdk_backoff import scale_sdk_backoff
 from payment_local.stack import load_stack
 from payment_local.stepfunctions import StepFunctions, StepFunctionsServer
+from payment_local.stop_signal import SERVER_POLL_SECONDS
 from payment_local.switches import Switches
 from payment_local.workers import ImportTrigger, SettlementPoller
 
@@ -71,6 +73,10 @@ class Emulator:
         self.clients = assign_clients(self.stack, options.api_keys or [secrets.token_urlsafe(24)])
         self.api_key = self.clients[0].api_key
         self._moto = MotoServer() if options.aws_endpoint_url is None else ExternalMoto(options.aws_endpoint_url)
+        # Only our own moto server sees every call; on another process's, the pollers keep their full rate.
+        self.activity = Activity(enabled=self._moto.application is not None)
+        if self._moto.application is not None:
+            self._moto.application = watch(self._moto.application, self.activity)
         self._sfn = StepFunctionsServer()
         self._threads: list[Any] = []
         self._in_process: dict[str, Any] = {}
@@ -111,7 +117,9 @@ class Emulator:
         self._bind_http()
         for thread in self._threads:
             thread.start()
-        self._http_thread = threading.Thread(target=self._http.serve_forever, name="http", daemon=True)
+        self._http_thread = threading.Thread(
+            target=self._http.serve_forever, args=(SERVER_POLL_SECONDS,), name="http", daemon=True
+        )
         self._http_thread.start()
         self.info = self._describe(endpoint, sfn_endpoint, environment, provisioned)
 
@@ -192,17 +200,19 @@ class Emulator:
             )
             for schedule in schedules_of(self.stack)
         ]
+        for poller in (settlement, *self.pipes):
+            poller.activity = self.activity
         self._threads += [*self.pipes, *self.schedules]
         if provisioned.import_events_queue_url and provisioned.import_handler:
-            self._threads.append(
-                ImportTrigger(
-                    sqs=clients["sqs"],
-                    s3=clients["s3"],
-                    queue_url=provisioned.import_events_queue_url,
-                    handler=provisioned.import_handler,
-                    runtime=runtime,
-                )
+            trigger = ImportTrigger(
+                sqs=clients["sqs"],
+                s3=clients["s3"],
+                queue_url=provisioned.import_events_queue_url,
+                handler=provisioned.import_handler,
+                runtime=runtime,
             )
+            trigger.activity = self.activity
+            self._threads.append(trigger)
 
     def _bind_http(self) -> None:
         """The gateway on its port (not serving yet); sets ``base_url`` and the gateway's template warnings."""
@@ -261,6 +271,7 @@ class Emulator:
     def stop(self) -> None:
         for thread in self._threads:
             thread.stop_event.set()
+        self.activity.touch()  # wakes the pollers waiting for activity, to see that they are stopped
         if self._http is not None:
             self._http.shutdown()
         # One deadline for all: a thread inside an AWS call towards a region that is down may take its whole

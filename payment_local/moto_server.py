@@ -17,6 +17,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.server import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from payment_local.stop_signal import SERVER_POLL_SECONDS
+
 
 class _Dispatcher(DomainDispatcherApplication):
     """moto's dispatcher with the backend of each host looked up once."""
@@ -62,7 +64,9 @@ class MotoServer:
         self._server = make_server(
             "127.0.0.1", self._port, self.application, threaded=True, request_handler=MotoRequestHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(SERVER_POLL_SECONDS,), name="moto", daemon=True
+        )
         self._thread.start()
         host, port = self._server.server_address[:2]
         self.endpoint_url = f"http://{host}:{port}"

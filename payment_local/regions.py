@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request
 
 from payment_local import moto_fidelity
 from payment_local.moto_server import moto_application
+from payment_local.stop_signal import SERVER_POLL_SECONDS
 
 HOST = "127.0.0.1"
 
@@ -79,7 +80,9 @@ class _Listener:
     def open(self) -> None:
         self._server = make_server(HOST, self.port, self._app, threaded=True, request_handler=MotoRequestHandler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"aws-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(SERVER_POLL_SECONDS,), name=f"aws-{self.port}", daemon=True
+        )
         self._thread.start()
 
     def close(self) -> None:

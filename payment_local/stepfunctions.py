@@ -34,6 +34,7 @@ from werkzeug.wrappers import Request, Response
 from payment_local.asl import ExecutionFailedError, Interpreter, TaskError, check_definition, lambda_error
 from payment_local.runtime import TooManyRequestsException
 from payment_local.stack import Stack, StackError
+from payment_local.stop_signal import SERVER_POLL_SECONDS
 
 log = logging.getLogger("payment_local")
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -300,7 +301,9 @@ class StepFunctionsServer:
     def start(self, host: str = "127.0.0.1") -> str:
         self._server = make_server(host, 0, self._app, threaded=True)
         self.endpoint_url = f"http://{host}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sfn-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(SERVER_POLL_SECONDS,), name="sfn-http", daemon=True
+        )
         self._thread.start()
         return self.endpoint_url
 

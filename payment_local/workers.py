@@ -21,27 +21,39 @@ import time
 from collections import deque
 from typing import Any
 
+from payment_local.activity import Activity
 from payment_local.events import sqs_event
 
 log = logging.getLogger("payment_local")
 
 
 class _PollingThread(threading.Thread):
-    """A daemon thread that calls ``poll_once`` until stopped, pausing when there was nothing to do."""
+    """A daemon thread that calls ``poll_once`` until stopped, pausing when there was nothing to do.
+
+    The pause is ``poll_interval``, or longer while the emulator is quiet if an ``activity`` is set
+    (:mod:`payment_local.activity`).
+    """
 
     def __init__(self, *, name: str, poll_interval: float) -> None:
         super().__init__(name=name, daemon=True)
         self._poll_interval = poll_interval
         self.stop_event = threading.Event()
+        self.activity: Activity | None = None
 
     def poll_once(self) -> int:
         raise NotImplementedError
+
+    def _pause(self) -> None:
+        if self.activity is None:
+            self.stop_event.wait(self._poll_interval)
+        else:
+            self.activity.pause(self.stop_event, self._poll_interval)
 
     def run(self) -> None:
         while not self.stop_event.is_set():
             try:
                 if not self.poll_once():
-                    self.stop_event.wait(self._poll_interval)
+                    self._pause()
             except Exception:
                 log.exception("%s poll failed", self.name)
                 self.stop_event.wait(1)
