@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from payment_local.speedups import dynamodb_query, flask_debug, gil_switch, in_process, moto_responses, sqs_counts
+from payment_local.speedups import (
+    dynamodb_query,
+    flask_debug,
+    gil_switch,
+    in_process,
+    moto_responses,
+    sqs_counts,
+    unsigned,
+)
 from payment_local.speedups.in_process import WSGIApplication
 
 
@@ -21,6 +29,7 @@ def install(served: Mapping[str, WSGIApplication]) -> None:
     moto_responses.install()
     flask_debug.install()
     gil_switch.install()
+    unsigned.install()
     for endpoint_url, application in served.items():
         in_process.serve(endpoint_url, application)
 

@@ -65,6 +65,11 @@ def withdraw(endpoint_url: str) -> None:
         _applications.pop(urlsplit(endpoint_url).netloc, None)
 
 
+def answers(url: str) -> bool:
+    """Whether a request to ``url`` is answered in process."""
+    return urlsplit(url).netloc in _applications
+
+
 def _send(self: URLLib3Session, request: AWSPreparedRequest) -> AWSResponse:
     parts = urlsplit(request.url)
     application = _applications.get(parts.netloc)
