@@ -62,12 +62,20 @@ SUMMARY = REPO / "docs" / "performance.md"
 SUMMARY_START, SUMMARY_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
+def _one_block(path: Path, text: str, start: str, end: str) -> None:
+    """Refuse to write into a file with more than one block: a second copy of the markers (a bad merge) would
+    keep its stale figures below the fresh ones."""
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise SystemExit(f"bench: {path} must have one {start} ... {end} block, in that order; fix it by hand")
+
+
 def update_summary(summary: Path, synth: Section, stamp: str) -> bool:
     """Replace the block between the bench markers of ``summary`` (a file in docs/, beside benchmarks.md) with
     the synth table; False if there are no markers."""
     text = summary.read_text()
     if SUMMARY_START not in text or SUMMARY_END not in text:
         return False
+    _one_block(summary, text, SUMMARY_START, SUMMARY_END)
     head, rest = text.split(SUMMARY_START, 1)
     _, tail = rest.split(SUMMARY_END, 1)
     block = synth.markdown().replace(
@@ -88,6 +96,7 @@ def update_headline(readme: Path, sections: list[Section], stamp: str) -> bool:
     text = readme.read_text()
     if HEADLINE_START not in text or HEADLINE_END not in text:
         return False
+    _one_block(readme, text, HEADLINE_START, HEADLINE_END)
     head, rest = text.split(HEADLINE_START, 1)
     _, tail = rest.split(HEADLINE_END, 1)
     figures = "; ".join(s.headline for s in sections if s.headline)

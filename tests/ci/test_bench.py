@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench.py"
 
 
@@ -54,6 +56,15 @@ def test_update_summary_replaces_only_the_marked_block(tmp_path: Path) -> None:
     unmarked.write_text("no markers\n")
     assert not bench.update_summary(unmarked, section, "today") and unmarked.read_text() == "no markers\n"
     assert bench.SUMMARY_START in bench.SUMMARY.read_text()  # `make bench` has a block to write into
+    twice = tmp_path / "twice.md"
+    twice.write_text("<!-- bench:start -->\nnew\n<!-- bench:end -->\n<!-- bench:start -->\nold\n<!-- bench:end -->\n")
+    with pytest.raises(SystemExit, match="must have one <!-- bench:start -->"):
+        bench.update_summary(twice, section, "today")
+    stray = tmp_path / "stray.md"
+    stray.write_text("<!-- bench:start -->\nnew\n<!-- bench:end -->\nstale tail\n<!-- bench:end -->\n")  # the bug seen
+    with pytest.raises(SystemExit):
+        bench.update_summary(stray, section, "today")
+    assert bench.SUMMARY.read_text().count("<!-- bench:end -->") == 1  # docs/performance.md itself
 
 
 def test_update_headline_writes_every_sections_headline_between_the_readme_markers(tmp_path: Path) -> None:
@@ -76,6 +87,10 @@ def test_update_headline_writes_every_sections_headline_between_the_readme_marke
     unmarked.write_text("no markers\n")
     assert not bench.update_headline(unmarked, sections, "today") and unmarked.read_text() == "no markers\n"
     assert bench.HEADLINE_START in bench.README.read_text()  # `make bench` has a block to write into
+    doubled = tmp_path / "doubled.md"
+    doubled.write_text("<!-- bench:headline:start -->\n<!-- bench:headline:end -->\n" * 2)
+    with pytest.raises(SystemExit):
+        bench.update_headline(doubled, sections, "today")
 
 
 def test_the_node_floor_loads_exactly_the_provider_modules_the_app_imports(synth_dir: Path, tmp_path: Path) -> None:
