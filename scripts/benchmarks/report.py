@@ -62,28 +62,30 @@ SUMMARY = REPO / "docs" / "performance.md"
 SUMMARY_START, SUMMARY_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def _one_block(path: Path, text: str, start: str, end: str) -> None:
-    """Refuse to write into a file with more than one block: a second copy of the markers (a bad merge) would
-    keep its stale figures below the fresh ones."""
+def _replace_block(path: Path, start: str, end: str, body: str) -> bool:
+    """Write ``body`` between the ``start`` and ``end`` markers of ``path``; False if it has no markers.
+
+    A file with more than one block is refused: a second copy of the markers (a bad merge) would keep its stale
+    figures below the fresh ones."""
+    text = path.read_text()
+    if start not in text or end not in text:
+        return False
     if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
         raise SystemExit(f"bench: {path} must have one {start} ... {end} block, in that order; fix it by hand")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{body}\n{end}{tail}")
+    return True
 
 
 def update_summary(summary: Path, synth: Section, stamp: str) -> bool:
     """Replace the block between the bench markers of ``summary`` (a file in docs/, beside benchmarks.md) with
     the synth table; False if there are no markers."""
-    text = summary.read_text()
-    if SUMMARY_START not in text or SUMMARY_END not in text:
-        return False
-    _one_block(summary, text, SUMMARY_START, SUMMARY_END)
-    head, rest = text.split(SUMMARY_START, 1)
-    _, tail = rest.split(SUMMARY_END, 1)
     block = synth.markdown().replace(
         f"## {synth.title}",
         f"**{synth.title}** ({stamp}, from `make bench`; all figures in [benchmarks.md](benchmarks.md)):",
     )
-    summary.write_text(f"{head}{SUMMARY_START}\n{block}\n{SUMMARY_END}{tail}")
-    return True
+    return _replace_block(summary, SUMMARY_START, SUMMARY_END, block)
 
 
 #: The headline figures (issue 27's goals) go into the README, between these markers.
@@ -93,14 +95,7 @@ HEADLINE_START, HEADLINE_END = "<!-- bench:headline:start -->", "<!-- bench:head
 
 def update_headline(readme: Path, sections: list[Section], stamp: str) -> bool:
     """Replace the README's headline block with one sentence of every section's headline; False without markers."""
-    text = readme.read_text()
-    if HEADLINE_START not in text or HEADLINE_END not in text:
-        return False
-    _one_block(readme, text, HEADLINE_START, HEADLINE_END)
-    head, rest = text.split(HEADLINE_START, 1)
-    _, tail = rest.split(HEADLINE_END, 1)
     figures = "; ".join(s.headline for s in sections if s.headline)
     sentence = f"Measured by `make bench` ({stamp}; [docs/benchmarks.md](docs/benchmarks.md)): {figures}."
     wrapped = textwrap.fill(sentence, width=118, break_long_words=False, break_on_hyphens=False)
-    readme.write_text(f"{head}{HEADLINE_START}\n{wrapped}\n{HEADLINE_END}{tail}")
-    return True
+    return _replace_block(readme, HEADLINE_START, HEADLINE_END, wrapped)
