@@ -9,11 +9,9 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -25,7 +23,7 @@ from payment_local.cross_region import provision_cross_region
 from payment_local.faults import Faults
 from payment_local.gateway import CONTROL_PREFIX, Gateway
 from payment_local.iam import Enforcer
-from payment_local.moto_server import ExternalMoto, MotoServer
+from payment_local.moto_server import ExternalMoto, MotoServer, local_session
 from payment_local.outputs import local_outputs
 from payment_local.pipes import Schedule, StreamPipe, pipes_of, schedules_of
 from payment_local.provision import Provisioned, provision
@@ -86,18 +84,9 @@ class Emulator:
         self.info: dict[str, Any] = {}
         self.warnings: list[str] = []
 
-    @cached_property
-    def _session(self) -> boto3.session.Session:
-        """One for all the emulator's own clients: each session parses botocore's endpoint files again."""
-        return boto3.session.Session(
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any credentials
-            region_name=self.stack.region,
-        )
-
     def _client(self, service: str, attempts: int = 2) -> Any:
         config = Config(retries={"max_attempts": attempts})
-        return self._session.client(service, endpoint_url=self._moto.endpoint_url, config=config)
+        return local_session(self.stack.region).client(service, endpoint_url=self._moto.endpoint_url, config=config)
 
     def start(self) -> None:
         moto_fidelity.install()

@@ -14,28 +14,17 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
+from payment_local.moto_server import local_session
 from payment_local.stack import Stack, StackError
 from payment_local.switches import role_arn
 
 
-@cache
-def _session(region: str) -> boto3.session.Session:
-    """One per region: each new session parses botocore's endpoint files again."""
-    return boto3.session.Session(
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any
-        region_name=region,
-    )
-
-
 def _client(service: str, region: str, endpoint_url: str) -> Any:
-    return _session(region).client(service, endpoint_url=endpoint_url, config=Config(retries={"max_attempts": 2}))
+    return local_session(region).client(service, endpoint_url=endpoint_url, config=Config(retries={"max_attempts": 2}))
 
 
 def _read_tables(stack: Stack, endpoint_url: str) -> None:

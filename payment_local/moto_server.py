@@ -13,11 +13,23 @@ from __future__ import annotations
 import threading
 from functools import cache
 
+import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from payment_local.stop_signal import SERVER_POLL_SECONDS
+
+
+@cache
+def local_session(region: str) -> boto3.session.Session:
+    """The emulator's own boto3 session for ``region`` (moto accepts any credentials), one per region and process:
+    each new session parses botocore's endpoint files again."""
+    return boto3.session.Session(
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 # nosec B106 - moto accepts any credentials
+        region_name=region,
+    )
 
 
 class _Dispatcher(DomainDispatcherApplication):

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from payment_local import stop_signal
 from payment_local.global_tables import GlobalTables, global_tables_of
+from payment_local.moto_server import local_session
 from payment_local.process import child_environment, running_emulator
 from payment_local.regions import Regions
 from payment_local.replication import Replicator
@@ -78,11 +77,7 @@ class TwoRegions:
         self._frozen: set[int] = set()
 
     def _client(self, service: str, region: str) -> Any:
-        return boto3.session.Session(
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 # nosec B106
-            region_name=region,
-        ).client(service, endpoint_url=self.endpoints[region])
+        return local_session(region).client(service, endpoint_url=self.endpoints[region])
 
     def _serve(self, role: str, stack: Stack) -> Site:
         workdir = self.workdir / role
